@@ -1,0 +1,58 @@
+"""Shared test helpers: a minimal valid manifest, project folders, and the shared fixtures."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "my-website"
+SHARED = REPO.parent / "shared"
+SHARED_FIXTURES = SHARED / "fixtures"
+
+# The plan's section 3 example, verbatim.
+PLAN_EXAMPLE = {
+    "project": {"name": "my-website"},
+    "resources": [
+        {
+            "name": "db",
+            "type": "postgres",
+            "provider": "digitalocean",
+            "config": {"size": "db-s-1vcpu-1gb", "engine_version": "17", "region": "nyc3"},
+        }
+    ],
+    "apps": [
+        {
+            "name": "cms",
+            "type": "payload",
+            "path": "services/cms",
+            "infra": {"provider": "digitalocean", "type": "vm", "config": {"size": "s-2vcpu-4gb", "region": "nyc3"}},
+            "env": {
+                "production": [
+                    {"key": "DATABASE_URL", "type": "from_resource", "from": "resource:db:connection_url"}
+                ]
+            },
+        }
+    ],
+}
+
+
+def plan_example() -> dict:
+    return copy.deepcopy(PLAN_EXAMPLE)
+
+
+def write_project(folder: Path, manifest: dict | str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = manifest if isinstance(manifest, str) else json.dumps(manifest, indent=2)
+    (folder / "app.json").write_text(text)
+    return folder
+
+
+@pytest.fixture
+def shared_fixtures() -> Path:
+    if not SHARED_FIXTURES.is_dir():
+        pytest.skip(f"shared fixtures not found at {SHARED_FIXTURES} (they live beside the repo in CI only)")
+    return SHARED_FIXTURES

@@ -1,0 +1,207 @@
+"""One failing manifest per validation rule: each must name its check, its path and its line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import plan_example
+from webkit.manifest.load import Report, check_text
+from webkit.manifest.source import format_path
+
+
+def report_for(manifest: dict | str) -> Report:
+    text = manifest if isinstance(manifest, str) else json.dumps(manifest, indent=2)
+    report = Report(file=__import__("pathlib").Path("app.json"), text=text)
+    return check_text(report)
+
+
+def mutated(change) -> dict:
+    manifest = plan_example()
+    change(manifest)
+    return manifest
+
+
+def app_env(m):
+    return m["apps"][0]["env"]["production"]
+
+
+def add_app_platform(m, **config):
+    m["apps"].append({
+        "name": "web", "type": "sveltekit", "path": "apps/web",
+        "infra": {"provider": "digitalocean", "type": "app", "config": config},
+    })
+
+
+CASES = {
+    # check, message fragment, path
+    "project name required": (
+        lambda m: m["project"].pop("name"), "schema", "Missing required key", "project.name"),
+    "project name charset": (
+        lambda m: m["project"].update(name="My_Site"), "schema", "should match pattern", "project.name"),
+    "project name length": (
+        lambda m: m["project"].update(name="a" * 41), "schema", "at most 40", "project.name"),
+    "repo form": (
+        lambda m: m["project"].update(repo="not a repo"), "schema", 'expected "owner/name"', "project.repo"),
+    "unknown environment in list": (
+        lambda m: m.update(environments=["production", "qa"]), "schema", "'production' or 'staging'", "environments[1]"),
+    "repeated environment": (
+        lambda m: m.update(environments=["production", "production"]), "schema", "must not repeat", "environments"),
+    "env var type": (
+        lambda m: app_env(m)[0].update(type="magic"), "schema", "'value', 'from_resource' or 'secret'",
+        "apps[0].env.production[0].type"),
+    "unknown resource in reference": (
+        lambda m: app_env(m)[0].update({"from": "resource:cache:url"}), "references", "unknown resource 'cache'",
+        "apps[0].env.production[0].from"),
+    "unknown output in reference": (
+        lambda m: app_env(m)[0].update({"from": "db.bucket_name"}), "references", "postgres has no output 'bucket_name'",
+        "apps[0].env.production[0].from"),
+    "malformed reference": (
+        lambda m: app_env(m)[0].update({"from": "db/connection_url"}), "references", "Malformed reference",
+        "apps[0].env.production[0].from"),
+    "declared output unknown": (
+        lambda m: m["resources"][0].update(outputs=["host", "url"]), "references", "no output 'url'",
+        "resources[0].outputs[1]"),
+    "unsupported resource": (
+        lambda m: m["resources"][0].update(provider="aws"), "kinds", "Unsupported resource postgres/aws",
+        "resources[0].type"),
+    "unsupported app infra": (
+        lambda m: m["apps"][0]["infra"].update(type="lambda"), "kinds", "Unsupported app lambda/digitalocean",
+        "apps[0].infra.type"),
+    "resource kind used as app": (
+        lambda m: m["apps"][0]["infra"].update(type="postgres"), "kinds", "Unsupported app postgres",
+        "apps[0].infra.type"),
+    "missing region on a resource": (
+        lambda m: m["resources"][0]["config"].pop("region"), "config", "Missing required config",
+        "resources[0].config.region"),
+    "missing size on a droplet": (
+        lambda m: m["apps"][0]["infra"]["config"].pop("size"), "config", "Missing required config",
+        "apps[0].infra.config.size"),
+    "invalid config value": (
+        lambda m: m["resources"][0]["config"].update(node_count=5), "config", "less than or equal to 3",
+        "resources[0].config.node_count"),
+    "app platform without a source": (
+        lambda m: add_app_platform(m, region="nyc"), "config", "App Platform needs a source", "apps[1].infra.config"),
+    "names unique across resources and apps": (
+        lambda m: m["apps"][0].update(name="db"), "names", "already used by resources[0]", "apps[0].name"),
+    "cloud name too long for App Platform in staging": (
+        lambda m: (m.update(environments=["production", "staging"]),
+                   add_app_platform(m, image={"repository": "web"}),
+                   m["project"].update(name="a-rather-long-project")),
+        "names", "does not fit in staging: App Platform app names must be 2-32", "apps[1].name"),
+    "env key not an identifier": (
+        lambda m: app_env(m)[0].update(key="DATABASE-URL"), "env", "not a valid identifier",
+        "apps[0].env.production[0].key"),
+    "env key twice": (
+        lambda m: app_env(m).append(dict(app_env(m)[0])), "env", "given more than once",
+        "apps[0].env.production[1].key"),
+    "value missing": (
+        lambda m: app_env(m).append({"key": "X", "type": "value"}), "env", "Missing 'value' for type value",
+        "apps[0].env.production[1]"),
+    "from given to a value": (
+        lambda m: app_env(m).append({"key": "X", "type": "value", "value": "1", "from": "db.host"}), "env",
+        "'from' is not used with type value", "apps[0].env.production[1].from"),
+    "from missing on a secret": (
+        lambda m: app_env(m).append({"key": "X", "type": "secret"}), "env", "Missing 'from' for type secret",
+        "apps[0].env.production[1]"),
+    "unknown env block": (
+        lambda m: m["apps"][0]["env"].update(prod=[]), "env", "Unknown environment 'prod'", "apps[0].env.prod"),
+    "malformed secret": (
+        lambda m: app_env(m).append({"key": "X", "type": "secret", "from": "vault:x"}), "secrets",
+        "expected sops:<file>:/<KEY> or github-secrets:<KEY>", "apps[0].env.production[1].from"),
+    "github secret reserved prefix": (
+        lambda m: app_env(m).append({"key": "X", "type": "secret", "from": "github-secrets:GITHUB_TOKEN"}),
+        "secrets", "cannot start with GITHUB_", "apps[0].env.production[1].from"),
+    "sops file outside the repository": (
+        lambda m: app_env(m).append({"key": "X", "type": "secret", "from": "sops:/etc/x.yaml:/KEY"}),
+        "secrets", "must be a path inside the repository", "apps[0].env.production[1].from"),
+    "shared env is checked too": (
+        lambda m: m.update(shared={"env": {"production": [{"key": "1X", "type": "value", "value": "v"}]}}),
+        "env", "not a valid identifier", "shared.env.production[0].key"),
+    "depends_on unknown": (
+        lambda m: m["apps"][0].update(depends_on=["cache"]), "depends_on", "unknown 'cache'", "apps[0].depends_on[0]"),
+    "depends_on itself": (
+        lambda m: m["apps"][0].update(depends_on=["cms"]), "depends_on", "cannot depend on itself",
+        "apps[0].depends_on[0]"),
+}
+
+
+@pytest.mark.parametrize("change, check, fragment, path", CASES.values(), ids=CASES.keys())
+def test_each_rule_reports_its_problem_with_path_and_line(change, check, fragment, path):
+    report = report_for(mutated(change))
+    errors = report.errors()
+    assert [(p.check, format_path(p.path)) for p in errors] == [(check, path)], [report.describe(p) for p in errors]
+    line = report.describe(errors[0])
+    assert fragment in line
+    assert line.endswith(f"(app.json line {report.source.line_of(errors[0].path)})")
+
+
+def test_the_plan_example_is_valid():
+    assert report_for(plan_example()).problems == []
+
+
+def test_every_problem_is_reported_in_one_run():
+    def break_many(m):
+        m["resources"][0]["config"].pop("region")
+        app_env(m)[0]["from"] = "resource:cache:url"
+        m["apps"][0]["depends_on"] = ["nothing"]
+
+    checks = sorted(p.check for p in report_for(mutated(break_many)).errors())
+    assert checks == ["config", "depends_on", "references"]
+
+
+def test_line_of_a_missing_key_is_its_object():
+    manifest = mutated(lambda m: m["apps"][0]["infra"]["config"].pop("region"))
+    text = json.dumps(manifest, indent=2)
+    report = report_for(text)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if '"config": {' in l and i > 20)
+    assert report.describe(report.errors()[0]).endswith(f"line {line})")
+
+
+def test_unknown_keys_warn_with_their_path_and_strict_makes_them_errors():
+    def typo(m):
+        m["resources"][0]["config"]["regoin"] = "nyc3"
+        m["apps"][0]["enviroment"] = {}
+
+    report = report_for(mutated(typo))
+    assert report.errors() == []
+    assert sorted(format_path(p.path) for p in report.warnings()) == ["apps[0].enviroment", "resources[0].config.regoin"]
+    assert report.ok() and not report.ok(strict=True)
+    assert len(report.errors(strict=True)) == 2
+
+
+def test_duplicate_json_keys_warn():
+    text = json.dumps(plan_example()).replace('"name": "my-website"', '"name": "x", "name": "my-website"')
+    report = report_for(text)
+    assert [report.describe(p).split(":")[0] for p in report.warnings()] == ["Duplicate key (the last one wins)"]
+
+
+def test_map_form_env_gets_a_hint():
+    manifest = mutated(lambda m: m["apps"][0].update(env={"production": {"A": {"source": "value", "value": "1"}}}))
+    (problem,) = report_for(manifest).errors()
+    assert "map form is not read" in problem.message
+
+
+def test_container_is_an_alias_of_app():
+    manifest = plan_example()
+    add_app_platform(manifest, image={"repository": "web"})
+    manifest["apps"][1]["infra"]["type"] = "container"
+    assert report_for(manifest).errors() == []
+
+
+def test_repo_forms():
+    for repo in ("owner/name", "git@github.com:owner/name.git", "https://github.com/owner/name", {"owner": "o", "name": "n"}):
+        manifest = plan_example()
+        manifest["project"]["repo"] = repo
+        add_app_platform(manifest)
+        assert report_for(manifest).errors() == [], repo
+
+
+def test_top_level_must_be_an_object():
+    assert [p.message for p in report_for("[1, 2]").errors()] == ["The manifest must be a JSON object"]
+
+
+def test_malformed_json_names_line_and_column():
+    report = report_for('{\n  "project": {"name": "x"},\n  "apps": [,]\n}')
+    assert report.fatal == "app.json is not valid JSON: Expecting value (line 3, column 12)"

@@ -1,0 +1,117 @@
+"""The commands as a user runs them: output lines, exit codes, and no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import EXAMPLE, REPO, plan_example, write_project
+from webkit.cli import app
+
+runner = CliRunner()
+
+
+def webkit(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "webkit", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_validate_example_passes_every_check():
+    result = webkit("infra", "validate", "--project-dir", str(EXAMPLE))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:3] == [
+        "✓ Schema valid",
+        "✓ All resource references resolve",
+        "✓ Provider/type combinations supported",
+    ]
+    assert "✗" not in result.stdout + result.stderr
+
+
+def test_validate_reports_missing_region_in_the_plans_words(tmp_path):
+    manifest = plan_example()
+    del manifest["apps"][0]["infra"]["config"]["region"]
+    lines = json.dumps(manifest, indent=2).splitlines()
+    config_line = 1 + next(i for i, text in enumerate(lines) if '"size": "s-2vcpu-4gb"' in text) - 1
+    write_project(tmp_path, manifest)
+    result = webkit("infra", "validate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "✓ Schema valid" in result.stdout
+    assert f"✗ Missing required config: apps[0].infra.config.region (app.json line {config_line})" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_malformed_json_names_line_and_column(tmp_path):
+    write_project(tmp_path, '{"project": {"name": "x"},\n "apps": [}')
+    result = webkit("infra", "validate", "-C", str(tmp_path))
+    assert result.returncode == 1
+    assert "app.json is not valid JSON" in result.stderr and "line 2, column 11" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_schema_failure_says_other_checks_wait(tmp_path):
+    write_project(tmp_path, {"project": {}})
+    result = runner.invoke(app, ["infra", "validate", "-C", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "✗ Missing required key: project.name (app.json line 2)" in result.output
+    assert "ℹ All resource references resolve: not checked until the schema is valid" in result.output
+
+
+def test_strict_turns_warnings_into_errors(tmp_path):
+    manifest = plan_example()
+    manifest["apps"][0]["infra"]["config"]["regoin"] = "nyc3"
+    write_project(tmp_path, manifest)
+    relaxed = runner.invoke(app, ["infra", "validate", "-C", str(tmp_path)])
+    assert relaxed.exit_code == 0
+    assert "⚠ Unknown key 'regoin': apps[0].infra.config.regoin" in relaxed.output
+    assert runner.invoke(app, ["infra", "validate", "-C", str(tmp_path), "--strict"]).exit_code == 1
+
+
+def test_missing_manifest_is_a_clear_error(tmp_path):
+    result = webkit("infra", "validate", "-C", str(tmp_path))
+    assert result.returncode == 1
+    assert "app.json not found" in result.stderr
+
+
+def test_usage_errors_exit_2():
+    assert webkit("infra", "valdate").returncode == 2
+    assert webkit("infra", "validate", "--no-such-flag").returncode == 2
+
+
+def test_schema_is_generated_and_the_committed_copy_is_current():
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["title"] == "webkit app.json"
+    assert result.output == (REPO / "schema" / "app.schema.json").read_text(), "run: webkit schema --out schema/app.schema.json"
+    assert json.loads((EXAMPLE / "app.json").read_text())["$schema"] == "../../schema/app.schema.json"
+
+
+def test_dry_run_writes_the_tfvars(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["infra", "plan", "--dry-run", "-C", str(EXAMPLE), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    tfvars = json.loads((out / "project.auto.tfvars.json").read_text())
+    assert tfvars["project_name"] == "my-website"
+    assert {a["name"]: a["infrastructure_type"] for a in tfvars["apps"]} == {"cms": "vm", "web": "app"}
+
+
+def test_dry_run_on_a_broken_manifest_writes_nothing(tmp_path):
+    write_project(tmp_path, {"project": {"name": "x"}, "apps": [{"name": "a"}]})
+    result = runner.invoke(app, ["infra", "plan", "--dry-run", "-C", str(tmp_path), "--out", "out"])
+    assert result.exit_code == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", [["infra", "validate"], ["schema"]])
+def test_commands_that_do_not_synthesise_never_import_cdktf(command):
+    code = (
+        "import sys, runpy; sys.argv = ['webkit', *sys.argv[1:]]\n"
+        "try:\n    runpy.run_module('webkit', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "assert 'cdktf' not in sys.modules and 'jsii' not in sys.modules, 'cdktf was imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, *command, "-C", str(EXAMPLE)] if command[0] == "infra"
+                            else [sys.executable, "-c", code, *command], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -1,0 +1,3 @@
+from webkit.cli import run
+
+run()

@@ -1,0 +1,103 @@
+"""The `webkit` command: thin typer wrappers around plain functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from webkit import __version__, console
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Turn app.json into Terraform (via cdktf) and the GitHub Actions workflows that apply it.",
+)
+infra = typer.Typer(no_args_is_help=True, help="Local work on the project's infrastructure.")
+app.add_typer(infra, name="infra")
+
+ProjectDir = Annotated[
+    Path,
+    typer.Option("--project-dir", "-C", help="Project directory holding app.json.", file_okay=False),
+]
+Strict = Annotated[bool, typer.Option("--strict", help="Treat warnings (unknown keys…) as errors.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"webkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = None,
+) -> None:
+    pass
+
+
+def _load(project_dir: Path, strict: bool):
+    """The checked manifest, or exit 1 after printing every error."""
+    from webkit.manifest import ManifestError, load
+
+    try:
+        manifest, report = load(project_dir, strict)
+    except ManifestError as err:
+        for line in err.report.first_lines(strict):
+            console.fail(line)
+        console.info("Run `webkit infra validate` for the full report.")
+        raise typer.Exit(1) from None
+    for problem in report.warnings(strict):
+        console.warn(report.describe(problem))
+    return manifest
+
+
+@infra.command("validate")
+def validate_cmd(project_dir: ProjectDir = Path("."), strict: Strict = False) -> None:
+    """Check app.json: schema, references, providers, config, names, env vars, secrets."""
+    from webkit.validate import validate
+
+    if not validate(project_dir, strict).ok(strict):
+        raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema_cmd(
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print the JSON Schema of app.json (generated from webkit's models)."""
+    from webkit.files import write_atomic
+    from webkit.manifest.schema import schema_text
+
+    text = schema_text()
+    if out is None:
+        print(text, end="")
+        return
+    write_atomic(out, text)
+    console.ok(f"Wrote {out}")
+
+
+@infra.command("plan")
+def plan_cmd(
+    project_dir: ProjectDir = Path("."),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write what CI would use; no cloud API calls.")] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for --dry-run.")] = Path(".webkit/dry-run"),
+    strict: Strict = False,
+) -> None:
+    """Plan infrastructure changes locally (now: --dry-run only)."""
+    if not dry_run:
+        console.fail("Only --dry-run is available: a real local plan comes with the Terraform-in-the-loop work.")
+        raise typer.Exit(2)
+    from webkit.dry_run import dry_run as run
+
+    manifest = _load(project_dir, strict)
+    for path in run(manifest, project_dir / out if not out.is_absolute() else out):
+        console.ok(f"Wrote {path}")
+
+
+def run() -> None:
+    app()

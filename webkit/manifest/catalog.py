@@ -1,0 +1,202 @@
+"""What webkit can provision: one table of kinds, their config, outputs and naming rules.
+
+Validation, the spec, the stacks and the workflows all read this table; nothing else lists the
+supported (provider, type) pairs, so adding a kind is one entry here plus its construct.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Config(BaseModel):
+    """Base of every `config` block: unknown keys are kept so they can be warned about."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": False})
+
+
+class PostgresConfig(Config):
+    size: str = Field(description="Database node size slug, e.g. db-s-1vcpu-1gb.")
+    region: str = Field(description="DigitalOcean region slug, e.g. nyc3.")
+    engine_version: str = Field("17", description="PostgreSQL major version.")
+    node_count: int = Field(1, ge=1, le=3, description="Nodes in the cluster (1 to 3).")
+    database: str = Field("app", pattern=r"^[a-z_][a-z0-9_]*$", description="Database to create.")
+    user: str = Field("app", pattern=r"^[a-z_][a-z0-9_]*$", description="Application user to create.")
+    pool_size: int = Field(10, ge=1, description="Connections in the transaction pool.")
+
+    @field_validator("engine_version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value):
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class CorsRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    allowed_origins: list[str]
+    allowed_methods: list[Literal["GET", "PUT", "POST", "DELETE", "HEAD"]] = ["GET"]
+    allowed_headers: list[str] = []
+    max_age_seconds: int = 3000
+
+
+class SpacesConfig(Config):
+    region: str = Field(description="Spaces region slug, e.g. ams3.")
+    acl: Literal["private", "public-read"] = "private"
+    versioning: bool = False
+    cors: list[CorsRule] = []
+
+
+class B2BucketConfig(Config):
+    acl: Literal["private", "public-read"] = "private"
+    versioning: bool = Field(False, description="Keep every version of a file (B2 keeps only the newest otherwise).")
+
+
+class DropletConfig(Config):
+    size: str = Field(description="Droplet size slug, e.g. s-2vcpu-4gb.")
+    region: str = Field(description="DigitalOcean region slug, e.g. nyc3.")
+    image: str = Field("ubuntu-24-04-x64", description="Image slug; changing it replaces the droplet.")
+    monitoring: bool = True
+    backups: bool = False
+    ssh_keys: list[str] = Field([], description="SSH key names or fingerprints already in the account.")
+    ssh_sources: list[str] = Field(["0.0.0.0/0", "::/0"], description="Addresses allowed to reach port 22.")
+    reserved_ip: bool = Field(False, description="Attach a reserved IP that survives a rebuild.")
+    tags: list[str] = []
+
+
+class RegistryImage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    registry_type: Literal["DOCR", "DOCKER_HUB", "GHCR"] = "DOCR"
+    registry: str | None = Field(None, description="Registry owner (Docker Hub / GHCR account).")
+    repository: str
+    tag: str = "latest"
+
+
+class AppPlatformConfig(Config):
+    region: str | None = Field(None, description="App Platform region (nyc, ams, fra…; nyc3 style slugs are accepted).")
+    instance_count: int = Field(1, ge=1)
+    instance_size: str = "apps-s-1vcpu-0.5gb"
+    http_port: int = Field(8080, ge=1, le=65535)
+    health_check_path: str | None = None
+    domain: str | list[str] | None = None
+    image: RegistryImage | None = Field(None, description="Deploy this image instead of building the repository.")
+    branch: str = "main"
+    deploy_on_push: bool = True
+
+    @property
+    def domains(self) -> list[str]:
+        if self.domain is None:
+            return []
+        return [self.domain] if isinstance(self.domain, str) else list(self.domain)
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """A DigitalOcean / B2 naming rule for the cloud name `<project>[-<env>]-<name>`."""
+
+    min_length: int
+    max_length: int
+    pattern: str
+    what: str
+
+    def problem(self, name: str) -> str | None:
+        if not self.min_length <= len(name) <= self.max_length:
+            return f"{self.what} names must be {self.min_length}-{self.max_length} characters; '{name}' has {len(name)}"
+        if not re.fullmatch(self.pattern, name):
+            return f"'{name}' is not a valid {self.what} name"
+        return None
+
+
+@dataclass(frozen=True)
+class Kind:
+    provider: str
+    type: str
+    category: Literal["resource", "app"]
+    config: type[Config]
+    name_rule: NameRule
+    outputs: tuple[Output, ...] = ()
+    default_outputs: tuple[str, ...] = ()
+    title: str = ""
+
+    def output(self, name: str) -> Output | None:
+        return next((o for o in self.outputs if o.name == name), None)
+
+
+_LOWER_DASH = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+_BUCKET_OUTPUTS = (
+    Output("bucket_name"),
+    Output("bucket_url"),
+    Output("endpoint"),
+    Output("region"),
+    Output("access_key_id"),
+    Output("secret_access_key", secret=True),
+)
+
+_ALL = (
+    Kind(
+        "digitalocean", "postgres", "resource", PostgresConfig,
+        NameRule(3, 63, _LOWER_DASH, "database cluster"),
+        outputs=(
+            Output("connection_url", secret=True),
+            Output("host"),
+            Output("port"),
+            Output("database"),
+            Output("user"),
+            Output("password", secret=True),
+        ),
+        default_outputs=("connection_url", "host", "port"),
+        title="DigitalOcean managed PostgreSQL",
+    ),
+    Kind(
+        "digitalocean", "s3", "resource", SpacesConfig,
+        NameRule(3, 63, _LOWER_DASH, "Spaces bucket"),
+        outputs=_BUCKET_OUTPUTS,
+        default_outputs=("bucket_name", "bucket_url", "endpoint", "region"),
+        title="DigitalOcean Spaces bucket",
+    ),
+    Kind(
+        "backblaze", "s3", "resource", B2BucketConfig,
+        NameRule(6, 50, r"(?!b2-)[a-z0-9][a-z0-9-]*", "B2 bucket"),
+        outputs=_BUCKET_OUTPUTS + (Output("bucket_id"),),
+        default_outputs=("bucket_name", "bucket_url", "endpoint", "region", "bucket_id"),
+        title="Backblaze B2 bucket",
+    ),
+    Kind(
+        "digitalocean", "vm", "app", DropletConfig,
+        NameRule(1, 63, r"[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?", "droplet"),
+        title="DigitalOcean Droplet",
+    ),
+    Kind(
+        "digitalocean", "app", "app", AppPlatformConfig,
+        NameRule(2, 32, r"[a-z][a-z0-9-]*[a-z0-9]", "App Platform app"),
+        title="DigitalOcean App Platform service",
+    ),
+)
+
+KINDS: dict[tuple[str, str], Kind] = {(k.provider, k.type): k for k in _ALL}
+
+# Infra types accepted under another name (the upstream tool called App Platform "container").
+INFRA_TYPE_ALIASES = {"container": "app"}
+
+
+def cloud_name(project: str, environment: str, name: str) -> str:
+    """`<project>-<name>` in production, `<project>-<environment>-<name>` elsewhere."""
+    if environment == "production":
+        return f"{project}-{name}"
+    return f"{project}-{environment}-{name}"
+
+
+def kind_for(provider: str, type_: str) -> Kind | None:
+    return KINDS.get((provider, INFRA_TYPE_ALIASES.get(type_, type_)))
+
+
+def supported(category: str) -> str:
+    return ", ".join(f"{t}/{p}" for (p, t), k in KINDS.items() if k.category == category)

@@ -1,0 +1,206 @@
+"""Checks that need the whole manifest: the plan's section 13 list, every problem in one pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ValidationError
+
+from .catalog import Config, cloud_name, kind_for, supported
+from .models import ENV_BLOCKS, App, EnvVar, Manifest
+from .refs import IDENTIFIER, parse_reference, parse_secret
+from .source import Path, format_path
+
+# (key, the ✓ line printed when it passes), in the order `webkit infra validate` prints them.
+CHECKS = (
+    ("schema", "Schema valid"),
+    ("references", "All resource references resolve"),
+    ("kinds", "Provider/type combinations supported"),
+    ("config", "Required config present"),
+    ("names", "Names unique and valid for each provider"),
+    ("env", "Env vars well formed"),
+    ("secrets", "Secret sources well formed"),
+    ("depends_on", "depends_on names exist"),
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    check: str
+    message: str
+    path: Path
+    warning: bool = False
+
+
+def pydantic_problems(err: ValidationError, check: str, prefix: Path = ()) -> list[Problem]:
+    problems = []
+    for item in err.errors():
+        path = prefix + tuple(item["loc"])
+        if item["type"] == "missing":
+            label = "Missing required config" if check == "config" else "Missing required key"
+            problems.append(Problem(check, label, path))
+            continue
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "list_type" and path[-1:] and path[-1] in ENV_BLOCKS:
+            message += " of {key, type, value|from} (the KEY: {source, value} map form is not read)"
+        problems.append(Problem(check, message, path))
+    return problems
+
+
+def unknown_keys(model: BaseModel, path: Path) -> list[Problem]:
+    """A warning for every key the models do not know, at any depth."""
+    problems = [Problem("schema", f"Unknown key '{key}'", path + (key,), warning=True) for key in model.model_extra or {}]
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        key = field.alias or name
+        for sub_path, item in _children(value, path + (key,)):
+            problems += unknown_keys(item, sub_path)
+    return problems
+
+
+def _children(value, path: Path):
+    if isinstance(value, BaseModel):
+        yield path, value
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _children(item, path + (index,))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _children(item, path + (key,))
+
+
+def validate_config(provider: str, type_: str, config: dict, path: Path) -> tuple[Config | None, list[Problem]]:
+    kind = kind_for(provider, type_)
+    if kind is None:
+        return None, []
+    try:
+        parsed = kind.config.model_validate(config)
+    except ValidationError as err:
+        return None, pydantic_problems(err, "config", path)
+    return parsed, unknown_keys(parsed, path)
+
+
+def check(manifest: Manifest) -> list[Problem]:
+    problems = unknown_keys(manifest, ())
+    resources = {r.name: r for r in manifest.resources}
+    problems += _check_kinds(manifest)
+    problems += _check_names(manifest)
+    problems += _check_env(("shared", "env"), manifest.shared.env, resources)
+    for i, app in enumerate(manifest.apps):
+        problems += _check_env(("apps", i, "env"), app.env, resources)
+        problems += _check_depends_on(manifest, i, app)
+    return problems
+
+
+def _check_kinds(manifest: Manifest) -> list[Problem]:
+    problems = []
+    items = [(("resources", i), r.provider, r.type, r.config, "resource") for i, r in enumerate(manifest.resources)]
+    items += [(("apps", i, "infra"), a.infra.provider, a.infra.type, a.infra.config, "app") for i, a in enumerate(manifest.apps)]
+    for path, provider, type_, config, category in items:
+        kind = kind_for(provider, type_)
+        if kind is None or kind.category != category:
+            problems.append(Problem(
+                "kinds",
+                f"Unsupported {category} {type_ or '(empty)'}/{provider or '(empty)'} (supported: {supported(category)})",
+                path + ("type",),
+            ))
+            continue
+        parsed, found = validate_config(provider, type_, config, path + ("config",))
+        problems += found
+        if category == "resource":
+            resource = manifest.resources[path[1]]
+            for j, output in enumerate(resource.outputs or []):
+                if kind.output(output) is None:
+                    problems.append(Problem(
+                        "references", f"{kind.type} has no output '{output}' (it has {_names(kind.outputs)})",
+                        path + ("outputs", j),
+                    ))
+        elif parsed is not None and kind.type == "app" and parsed.image is None and manifest.project.repo_ref() is None:
+            problems.append(Problem(
+                "config",
+                "App Platform needs a source: set infra.config.image, or project.repo to build from GitHub",
+                path + ("config",),
+            ))
+    return problems
+
+
+def _check_names(manifest: Manifest) -> list[Problem]:
+    problems = []
+    entries = [(("resources", i, "name"), r.name, r.provider, r.type) for i, r in enumerate(manifest.resources)]
+    entries += [(("apps", i, "name"), a.name, a.infra.provider, a.infra.type) for i, a in enumerate(manifest.apps)]
+    first: dict[str, Path] = {}
+    for path, name, provider, type_ in entries:
+        if name in first:
+            where = format_path(first[name][:-1])
+            problems.append(Problem("names", f"Name '{name}' is already used by {where} (names are unique across resources and apps)", path))
+        first.setdefault(name, path)
+        kind = kind_for(provider, type_)
+        if kind is None:
+            continue
+        for environment in manifest.environments:
+            message = kind.name_rule.problem(cloud_name(manifest.project.name, environment, name))
+            if message:
+                problems.append(Problem("names", f"Cloud name does not fit in {environment}: {message}", path))
+    return problems
+
+
+def _check_env(path: Path, env: dict[str, list[EnvVar]], resources: dict) -> list[Problem]:
+    problems = []
+    for block, variables in env.items():
+        if block not in ENV_BLOCKS:
+            problems.append(Problem("env", f"Unknown environment '{block}' (known: {', '.join(ENV_BLOCKS)})", path + (block,)))
+        seen: set[str] = set()
+        for i, var in enumerate(variables):
+            problems += _check_var(path + (block, i), var, var.key in seen, resources)
+            seen.add(var.key)
+    return problems
+
+
+def _check_var(path: Path, var: EnvVar, repeated: bool, resources: dict) -> list[Problem]:
+    problems = []
+    if not IDENTIFIER.fullmatch(var.key):
+        problems.append(Problem("env", f"Env key '{var.key}' is not a valid identifier", path + ("key",)))
+    if repeated:
+        problems.append(Problem("env", f"Env key '{var.key}' is given more than once in this environment", path + ("key",)))
+    wanted, unwanted = ("value", "from") if var.type == "value" else ("from", "value")
+    if (var.value if wanted == "value" else var.from_) is None:
+        return problems + [Problem("env", f"Missing '{wanted}' for type {var.type}", path)]
+    if (var.from_ if unwanted == "from" else var.value) is not None:
+        problems.append(Problem("env", f"'{unwanted}' is not used with type {var.type}", path + (unwanted,)))
+    if var.type == "from_resource":
+        problems += _check_reference(path + ("from",), var.from_, resources)
+    elif var.type == "secret":
+        parsed = parse_secret(var.from_)
+        if isinstance(parsed, str):
+            problems.append(Problem("secrets", f"Malformed secret source '{var.from_}': {parsed}", path + ("from",)))
+    return problems
+
+
+def _check_reference(path: Path, text: str, resources: dict) -> list[Problem]:
+    ref = parse_reference(text)
+    if ref is None:
+        return [Problem("references", f"Malformed reference '{text}' (expected resource:<name>:<output> or <name>.<output>)", path)]
+    resource = resources.get(ref.resource)
+    if resource is None:
+        known = ", ".join(resources) or "none"
+        return [Problem("references", f"Reference '{text}' names unknown resource '{ref.resource}' (resources: {known})", path)]
+    kind = kind_for(resource.provider, resource.type)
+    if kind is not None and kind.output(ref.output) is None:
+        return [Problem("references", f"Reference '{text}': {kind.type} has no output '{ref.output}' (it has {_names(kind.outputs)})", path)]
+    return []
+
+
+def _check_depends_on(manifest: Manifest, index: int, app: App) -> list[Problem]:
+    names = {r.name for r in manifest.resources} | {a.name for a in manifest.apps}
+    problems = []
+    for j, name in enumerate(app.depends_on):
+        path = ("apps", index, "depends_on", j)
+        if name == app.name:
+            problems.append(Problem("depends_on", f"App '{app.name}' cannot depend on itself", path))
+        elif name not in names:
+            problems.append(Problem("depends_on", f"depends_on names unknown '{name}'", path))
+    return problems
+
+
+def _names(outputs) -> str:
+    return ", ".join(o.name for o in outputs)

@@ -1,0 +1,161 @@
+"""The app.json format as pydantic models: the single source of its JSON Schema.
+
+Structure and simple formats live here; checks that need the whole manifest (references, unique
+names, required config per provider/type) live in `checks.py`. Unknown keys are kept (`extra`)
+so `checks.py` can warn about them by path instead of failing manifests written for newer tools.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+ENVIRONMENTS = ("production", "staging")
+ENV_BLOCKS = ("dev", "staging", "production")
+DEFAULT_STATE = {
+    "bucket": "webkit-terraform-state",
+    "region": "us-west-000",
+    "endpoint": "https://s3.us-west-000.backblazeb2.com",
+}
+NAME_PATTERN = r"^[a-z][a-z0-9-]*$"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        populate_by_name=True,
+        json_schema_extra={"additionalProperties": False},
+    )
+
+
+class RepoRef(Model):
+    owner: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+
+
+class Project(Model):
+    name: str = Field(
+        pattern=r"^[a-z][a-z0-9-]*$",
+        max_length=40,
+        description="Lowercase letters, digits and hyphens, starting with a letter; prefixes every cloud name.",
+    )
+    title: str | None = None
+    description: str | None = None
+    repo: str | RepoRef | None = Field(
+        None, description='GitHub repository: "owner/name", a git URL, or {"owner", "name"}.'
+    )
+
+    @field_validator("repo", mode="wrap")
+    @classmethod
+    def _repo_form(cls, value, handler):
+        # One clear sentence instead of an error per member of the union.
+        try:
+            value = handler(value)
+        except ValidationError:
+            value = ""
+        if isinstance(value, str) and parse_repo(value) is None:
+            raise ValueError('expected "owner/name", a GitHub URL such as git@github.com:owner/name.git, '
+                             'or {"owner": …, "name": …}')
+        return value
+
+    def repo_ref(self) -> RepoRef | None:
+        if isinstance(self.repo, str):
+            return parse_repo(self.repo)
+        return self.repo
+
+
+_REPO_FORMS = (
+    r"(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)",
+    r"git@github\.com:(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)(?:\.git)?",
+    r"(?:https?|ssh|git)://(?:[\w.-]+@)?github\.com/(?P<owner>[\w.-]+)/(?P<name>[\w.-]+?)(?:\.git)?/?",
+)
+
+
+def parse_repo(text: str) -> RepoRef | None:
+    for form in _REPO_FORMS:
+        match = re.fullmatch(form, text.strip())
+        if match:
+            return RepoRef(owner=match["owner"], name=match["name"])
+    return None
+
+
+class State(Model):
+    bucket: str = DEFAULT_STATE["bucket"]
+    region: str = DEFAULT_STATE["region"]
+    endpoint: str = Field(DEFAULT_STATE["endpoint"], pattern=r"^https://")
+
+
+class EnvVar(Model):
+    key: str = Field(description="Variable name: a letter or underscore, then letters, digits, underscores.")
+    type: Literal["value", "from_resource", "secret"]
+    value: str | int | float | bool | None = Field(None, description='For type "value": the literal value.')
+    from_: str | None = Field(
+        None,
+        alias="from",
+        description='For "from_resource": resource:<name>:<output> or <name>.<output>. '
+        'For "secret": sops:<file>:/<KEY> or github-secrets:<KEY>.',
+    )
+
+
+Env = dict[str, list[EnvVar]]
+
+
+class Shared(Model):
+    env: Env = {}
+
+
+def _none_as_empty(value):
+    return {} if value is None else value
+
+
+class Resource(Model):
+    name: str = Field(pattern=NAME_PATTERN, max_length=40)
+    type: str = Field(description="postgres or s3.")
+    provider: str = Field(description="digitalocean or backblaze.")
+    title: str | None = None
+    config: dict[str, Any] = {}
+    outputs: list[str] | None = Field(None, description="Outputs to export; defaults depend on the type.")
+
+    _config = field_validator("config", mode="before")(_none_as_empty)
+
+
+class Infra(Model):
+    provider: str
+    type: str = Field(description="vm (Droplet) or app (App Platform; container is an alias).")
+    config: dict[str, Any] = {}
+
+    _config = field_validator("config", mode="before")(_none_as_empty)
+
+
+class App(Model):
+    name: str = Field(pattern=NAME_PATTERN, max_length=40)
+    type: str = Field(description="Framework: payload, sveltekit, golang… (free text).")
+    path: str
+    infra: Infra
+    title: str | None = None
+    description: str | None = None
+    build: dict[str, Any] | None = None
+    env: Env = {}
+    depends_on: list[str] = []
+
+
+class Manifest(Model):
+    schema_: str | None = Field(None, alias="$schema")
+    webkit_version: str | None = None
+    project: Project
+    environments: list[Literal["production", "staging"]] = Field(
+        ["production"], min_length=1, description="Environments to provision, each with its own state."
+    )
+    state: State = State()
+    shared: Shared = Shared()
+    resources: list[Resource] = []
+    apps: list[App] = []
+
+    @field_validator("environments")
+    @classmethod
+    def _unique(cls, value):
+        if len(set(value)) != len(value):
+            raise ValueError("environments must not repeat")
+        return value

@@ -1,0 +1,77 @@
+"""ProjectSpec: what the stacks and workflows consume, in the plan's project.auto.tfvars.json shape."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+ValueType = Literal["static", "resource_reference", "github_secret", "sops_secret"]
+
+
+class SpecModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EnvVarSpec(SpecModel):
+    key: str
+    value_type: ValueType
+    value: str  # static: the value; reference: "<resource>.<output>"; secret: its name (sops: "<file>:/<KEY>")
+
+
+class ResourceSpec(SpecModel):
+    name: str
+    type: str
+    provider: str
+    config: dict[str, Any]
+    outputs: list[str]
+    title: str | None = None
+
+
+class AppSpec(SpecModel):
+    name: str
+    type: str
+    provider: str
+    infrastructure_type: str
+    path: str
+    config: dict[str, Any]
+    environment_variables: dict[str, list[EnvVarSpec]]
+    title: str | None = None
+    description: str | None = None
+    build: dict[str, Any] | None = None
+    depends_on: list[str] = []
+
+
+class SecretSpec(SpecModel):
+    """One Terraform variable, filled in CI as TF_VAR_<variable> from its source."""
+
+    variable: str
+    source: Literal["github", "sops"]
+    key: str
+    file: str | None = None
+
+
+class StateSpec(SpecModel):
+    bucket: str
+    region: str
+    endpoint: str
+
+
+class ProjectSpec(SpecModel):
+    project_name: str
+    webkit_version: str
+    resources: list[ResourceSpec]
+    apps: list[AppSpec]
+    title: str | None = None
+    description: str | None = None
+    repo: str | None = None  # "owner/name"
+    environments: list[str]
+    state: StateSpec
+    secrets: list[SecretSpec]
+
+    def to_json(self) -> str:
+        """The project.auto.tfvars.json text: same spec, same bytes."""
+        return self.model_dump_json(indent=2) + "\n"
+
+    def resource(self, name: str) -> ResourceSpec:
+        return next(r for r in self.resources if r.name == name)
