@@ -115,3 +115,32 @@ def test_commands_that_do_not_synthesise_never_import_cdktf(command):
     result = subprocess.run([sys.executable, "-c", code, *command, "-C", str(EXAMPLE)] if command[0] == "infra"
                             else [sys.executable, "-c", code, *command], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_synth_writes_each_environment_like_cdktf(tmp_path):
+    project = write_project(tmp_path / "p", json.loads((REPO / "tests" / "manifests" / "staging-and-production.json").read_text()))
+    result = runner.invoke(app, ["infra", "synth", "-C", str(project)])
+    assert result.exit_code == 0, result.output
+    for env in ("production", "staging"):
+        stack = json.loads((project / "cdktf.out" / "stacks" / env / "cdk.tf.json").read_text())
+        assert stack["terraform"]["backend"]["s3"]["key"] == f"projects/shop/{env}/terraform.tfstate"
+    only = runner.invoke(app, ["infra", "synth", "-C", str(project), "-e", "staging", "--out", str(tmp_path / "s")])
+    assert only.exit_code == 0
+    assert [p.name for p in (tmp_path / "s" / "stacks").iterdir()] == ["staging"]
+
+
+def test_synth_of_a_broken_manifest_writes_nothing(tmp_path):
+    manifest = plan_example()
+    manifest["apps"][0]["env"]["production"][0]["from"] = "cache.url"
+    write_project(tmp_path, manifest)
+    result = runner.invoke(app, ["infra", "synth", "-C", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "unknown resource 'cache'" in result.output
+    assert not (tmp_path / "cdktf.out").exists()
+
+
+def test_dry_run_writes_the_synthesised_stacks(tmp_path):
+    result = runner.invoke(app, ["infra", "plan", "--dry-run", "-C", str(EXAMPLE), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    stack = json.loads((tmp_path / "stacks" / "production" / "cdk.tf.json").read_text())
+    assert "digitalocean_droplet" in stack["resource"]

@@ -81,6 +81,49 @@ def schema_cmd(
     console.ok(f"Wrote {out}")
 
 
+Environment = Annotated[
+    Optional[list[str]],
+    typer.Option("--environment", "-e", help="Only this environment (repeatable); default: all in app.json."),
+]
+
+
+def _spec(project_dir: Path, strict: bool):
+    from webkit.spec import to_spec
+
+    return to_spec(_load(project_dir, strict), __version__)
+
+
+def _synthesize(spec, environments):
+    from webkit.synth import SynthError, synthesize
+
+    try:
+        return synthesize(spec, environments)
+    except SynthError as err:
+        console.fail(str(err))
+        raise typer.Exit(1) from None
+
+
+@infra.command("synth")
+def synth_cmd(
+    project_dir: ProjectDir = Path("."),
+    environment: Environment = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (like cdktf's).")] = Path("cdktf.out"),
+    strict: Strict = False,
+) -> None:
+    """Synthesise Terraform JSON: OUT/stacks/<environment>/cdk.tf.json."""
+    from webkit.files import write_atomic
+
+    stacks = _synthesize(_spec(project_dir, strict), environment)
+    for env, text in stacks.items():
+        path = _under(project_dir, out) / "stacks" / env / "cdk.tf.json"
+        write_atomic(path, text)
+        console.ok(f"Synthesised {env}: {path}")
+
+
+def _under(project_dir: Path, path: Path) -> Path:
+    return path if path.is_absolute() else project_dir / path
+
+
 @infra.command("plan")
 def plan_cmd(
     project_dir: ProjectDir = Path("."),
@@ -92,10 +135,16 @@ def plan_cmd(
     if not dry_run:
         console.fail("Only --dry-run is available: a real local plan comes with the Terraform-in-the-loop work.")
         raise typer.Exit(2)
-    from webkit.dry_run import dry_run as run
+    from webkit.dry_run import TFVARS_FILE
+    from webkit.files import write_atomic
 
-    manifest = _load(project_dir, strict)
-    for path in run(manifest, project_dir / out if not out.is_absolute() else out):
+    spec = _spec(project_dir, strict)
+    stacks = _synthesize(spec, None)
+    folder = _under(project_dir, out)
+    files = {folder / TFVARS_FILE: spec.to_json()}
+    files |= {folder / "stacks" / env / "cdk.tf.json": text for env, text in stacks.items()}
+    for path, text in files.items():
+        write_atomic(path, text)
         console.ok(f"Wrote {path}")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -117,11 +118,18 @@ class NameRule:
 
 @dataclass(frozen=True)
 class Kind:
+    """A supported (provider, type): how to check its config, what it outputs, what builds it.
+
+    `factory` is an import path ("module:function") so that validating never imports cdktf; the
+    function is called as `factory(scope, item_spec, context)` at synthesis (see stacks.factories).
+    """
+
     provider: str
     type: str
     category: Literal["resource", "app"]
     config: type[Config]
     name_rule: NameRule
+    factory: str
     outputs: tuple[Output, ...] = ()
     default_outputs: tuple[str, ...] = ()
     title: str = ""
@@ -143,7 +151,7 @@ _BUCKET_OUTPUTS = (
 _ALL = (
     Kind(
         "digitalocean", "postgres", "resource", PostgresConfig,
-        NameRule(3, 63, _LOWER_DASH, "database cluster"),
+        NameRule(3, 63, _LOWER_DASH, "database cluster"), "stacks.factories:postgres",
         outputs=(
             Output("connection_url", secret=True),
             Output("host"),
@@ -157,31 +165,56 @@ _ALL = (
     ),
     Kind(
         "digitalocean", "s3", "resource", SpacesConfig,
-        NameRule(3, 63, _LOWER_DASH, "Spaces bucket"),
+        NameRule(3, 63, _LOWER_DASH, "Spaces bucket"), "stacks.factories:spaces_bucket",
         outputs=_BUCKET_OUTPUTS,
         default_outputs=("bucket_name", "bucket_url", "endpoint", "region"),
         title="DigitalOcean Spaces bucket",
     ),
     Kind(
         "backblaze", "s3", "resource", B2BucketConfig,
-        NameRule(6, 50, r"(?!b2-)[a-z0-9][a-z0-9-]*", "B2 bucket"),
+        NameRule(6, 50, r"(?!b2-)[a-z0-9][a-z0-9-]*", "B2 bucket"), "stacks.factories:b2_bucket",
         outputs=_BUCKET_OUTPUTS + (Output("bucket_id"),),
         default_outputs=("bucket_name", "bucket_url", "endpoint", "region", "bucket_id"),
         title="Backblaze B2 bucket",
     ),
     Kind(
         "digitalocean", "vm", "app", DropletConfig,
-        NameRule(1, 63, r"[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?", "droplet"),
+        NameRule(1, 63, r"[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?", "droplet"), "stacks.factories:droplet",
         title="DigitalOcean Droplet",
     ),
     Kind(
         "digitalocean", "app", "app", AppPlatformConfig,
-        NameRule(2, 32, r"[a-z][a-z0-9-]*[a-z0-9]", "App Platform app"),
+        NameRule(2, 32, r"[a-z][a-z0-9-]*[a-z0-9]", "App Platform app"), "stacks.factories:app_platform",
         title="DigitalOcean App Platform service",
     ),
 )
 
-KINDS: dict[tuple[str, str], Kind] = {(k.provider, k.type): k for k in _ALL}
+PLUGIN_GROUP = "webkit.constructs"
+
+
+def _plugins() -> tuple[Kind, ...]:
+    """Kinds that other packages add through the `webkit.constructs` entry-point group.
+
+    Each entry point names a Kind (a plain object: loading it must not import cdktf).
+    A plugin may not replace a built-in kind.
+    """
+    found = []
+    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        kind = entry.load()
+        if not isinstance(kind, Kind):
+            raise TypeError(f"entry point {entry.name} of {PLUGIN_GROUP} must name a webkit Kind, got {kind!r}")
+        found.append(kind)
+    return tuple(found)
+
+
+def _index(kinds) -> dict[tuple[str, str], Kind]:
+    index: dict[tuple[str, str], Kind] = {}
+    for kind in kinds:
+        index.setdefault((kind.provider, kind.type), kind)
+    return index
+
+
+KINDS: dict[tuple[str, str], Kind] = _index(_ALL + _plugins())
 
 # Infra types accepted under another name (the upstream tool called App Platform "container").
 INFRA_TYPE_ALIASES = {"container": "app"}

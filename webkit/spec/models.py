@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from webkit.manifest.refs import Reference, Secret
+
 ValueType = Literal["static", "resource_reference", "github_secret", "sops_secret"]
 
 
@@ -17,6 +19,21 @@ class EnvVarSpec(SpecModel):
     key: str
     value_type: ValueType
     value: str  # static: the value; reference: "<resource>.<output>"; secret: its name (sops: "<file>:/<KEY>")
+
+    @property
+    def secret(self) -> Secret | None:
+        if self.value_type == "github_secret":
+            return Secret("github", self.value)
+        if self.value_type == "sops_secret":
+            file, _, key = self.value.partition(":/")
+            return Secret("sops", key, file)
+        return None
+
+    @property
+    def reference(self) -> Reference | None:
+        if self.value_type != "resource_reference":
+            return None
+        return Reference(*self.value.split(".", 1))
 
 
 class ResourceSpec(SpecModel):

@@ -1,0 +1,38 @@
+"""A Backblaze B2 bucket and an application key limited to it."""
+
+from __future__ import annotations
+
+from constructs_lib.compat import Construct, Fn
+
+from .bindings import B2AccountInfo, B2ApplicationKey, B2Bucket
+
+# What an app needs to read and write its own bucket, and nothing else.
+KEY_CAPABILITIES = ["deleteFiles", "listAllBucketNames", "listBuckets", "listFiles", "readFiles", "writeFiles"]
+
+
+class Bucket(Construct):
+    def __init__(self, scope: Construct, id: str, *, name: str, acl: str = "private", versioning: bool = False):
+        super().__init__(scope, id)
+        # B2 keeps every version of a file unless told otherwise: without versioning, hidden and
+        # overwritten versions are deleted a day later, like an ordinary S3 bucket.
+        lifecycle = None if versioning else [{"file_name_prefix": "", "days_from_hiding_to_deleting": 1}]
+        self.bucket = B2Bucket(
+            self, "bucket", bucket_name=name, bucket_type="allPublic" if acl == "public-read" else "allPrivate",
+            lifecycle_rules=lifecycle,
+        )
+        self.key = B2ApplicationKey(
+            self, "key", key_name=name, capabilities=KEY_CAPABILITIES, bucket_id=self.bucket.bucket_id
+        )
+        self.account = B2AccountInfo(self, "account")
+
+    def output(self, name: str) -> str:
+        s3_url = self.account.s3_api_url  # https://s3.<region>.backblazeb2.com
+        return {
+            "bucket_name": self.bucket.bucket_name,
+            "bucket_id": self.bucket.bucket_id,
+            "bucket_url": f"{self.account.download_url}/file/{self.bucket.bucket_name}",
+            "endpoint": s3_url,
+            "region": Fn.element(Fn.split(".", s3_url), 1),
+            "access_key_id": self.key.application_key_id,
+            "secret_access_key": self.key.application_key,
+        }[name]

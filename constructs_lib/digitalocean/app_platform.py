@@ -1,0 +1,79 @@
+"""An App Platform app with one service, built from GitHub or run from a registry image."""
+
+from __future__ import annotations
+
+import re
+
+from constructs_lib.compat import Construct, digitalocean
+from constructs_lib.env import EnvValue
+
+_app = digitalocean("app")
+
+
+def app_platform_region(region: str | None) -> str | None:
+    """App Platform takes region slugs without the datacenter number: nyc3 → nyc."""
+    return re.sub(r"\d+$", "", region) if region else None
+
+
+class AppPlatformService(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        region: str | None = None,
+        repo: str | None = None,
+        source_dir: str = "/",
+        branch: str = "main",
+        deploy_on_push: bool = True,
+        image: dict | None = None,
+        instance_count: int = 1,
+        instance_size: str = "apps-s-1vcpu-0.5gb",
+        http_port: int = 8080,
+        health_check_path: str | None = None,
+        domains: list[str] | None = None,
+        env: list[EnvValue] | None = None,
+    ):
+        super().__init__(scope, id)
+        if image is None and repo is None:
+            raise ValueError(f"App Platform app {name} needs an image or a GitHub repo")
+        source = (
+            {"image": _app.AppSpecServiceImage(**image)}
+            if image
+            else {
+                "github": _app.AppSpecServiceGithub(repo=repo, branch=branch, deploy_on_push=deploy_on_push),
+                "source_dir": source_dir,
+            }
+        )
+        service = _app.AppSpecService(
+            name=id, instance_count=instance_count, instance_size_slug=instance_size, http_port=http_port,
+            health_check=_app.AppSpecServiceHealthCheck(http_path=health_check_path) if health_check_path else None,
+            env=[
+                _app.AppSpecServiceEnv(key=e.key, value=e.value, type="SECRET" if e.secret else "GENERAL", scope="RUN_AND_BUILD_TIME")
+                for e in env or []
+            ] or None,
+            **source,
+        )
+        domain_blocks = [
+            _app.AppSpecDomain(name=domain, type="PRIMARY" if i == 0 else "ALIAS") for i, domain in enumerate(domains or [])
+        ]
+        self.app = _app.App(
+            self, "app",
+            spec=_app.AppSpec(name=name, region=app_platform_region(region), service=[service], domain=domain_blocks or None),
+        )
+
+    @property
+    def urn(self) -> str:
+        return self.app.urn
+
+    @property
+    def live_url(self) -> str:
+        return self.app.live_url
+
+    def database_firewall_rule(self) -> dict:
+        return {"type": "app", "value": self.app.id}
+
+    def outputs(self) -> dict[str, tuple[str, bool]]:
+        """Stack outputs: name → (value, sensitive)."""
+        return {"live_url": (self.live_url, False)}

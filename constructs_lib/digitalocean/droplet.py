@@ -1,0 +1,104 @@
+"""A Droplet for a VM app: the machine, its firewall, SSH keys, an optional reserved IP."""
+
+from __future__ import annotations
+
+import re
+
+from constructs_lib.compat import Construct, TerraformResourceLifecycle, Token, digitalocean
+from constructs_lib.env import EnvValue, dotenv
+
+_droplet = digitalocean("droplet")
+_firewall = digitalocean("firewall")
+_reserved_ip = digitalocean("reserved_ip")
+_ssh_key = digitalocean("data_digitalocean_ssh_key")
+
+_FINGERPRINT = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){15}")
+_ANYWHERE = ["0.0.0.0/0", "::/0"]
+
+# Runs once, on first boot. Later changes are ignored (see lifecycle below), so editing it never
+# replaces a running machine; the app's environment reaches the machine through the deploy step.
+CLOUD_INIT = """#cloud-config
+package_update: true
+packages:
+  - docker.io
+  - docker-compose-v2
+runcmd:
+  - systemctl enable --now docker
+  - mkdir -p /opt/app
+"""
+
+
+class Droplet(Construct):
+    """A VM app: changing its env or user data updates outputs, never replaces the machine."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        region: str,
+        size: str,
+        image: str = "ubuntu-24-04-x64",
+        monitoring: bool = True,
+        backups: bool = False,
+        ssh_keys: list[str] | None = None,
+        ssh_sources: list[str] | None = None,
+        reserved_ip: bool = False,
+        tags: list[str] | None = None,
+        user_data: str | None = None,
+        env: list[EnvValue] | None = None,
+    ):
+        super().__init__(scope, id)
+        self.env = list(env or [])
+        self.droplet = _droplet.Droplet(
+            self, "droplet", name=name, region=region, size=size, image=image, monitoring=monitoring,
+            backups=backups, ssh_keys=[self._ssh_key(k) for k in ssh_keys or []] or None, tags=tags,
+            user_data=CLOUD_INIT if user_data is None else user_data,
+            # user_data and ssh_keys only matter at first boot; the provider would replace the droplet.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["user_data", "ssh_keys"]),
+        )
+        droplet_ids = [Token.as_number(self.droplet.id)]
+        self.firewall = _firewall.Firewall(
+            self, "firewall", name=name, droplet_ids=droplet_ids,
+            inbound_rule=[
+                _firewall.FirewallInboundRule(protocol="tcp", port_range="22", source_addresses=ssh_sources or _ANYWHERE),
+                _firewall.FirewallInboundRule(protocol="tcp", port_range="80", source_addresses=_ANYWHERE),
+                _firewall.FirewallInboundRule(protocol="tcp", port_range="443", source_addresses=_ANYWHERE),
+            ],
+            outbound_rule=[
+                _firewall.FirewallOutboundRule(protocol="tcp", port_range="1-65535", destination_addresses=_ANYWHERE),
+                _firewall.FirewallOutboundRule(protocol="udp", port_range="1-65535", destination_addresses=_ANYWHERE),
+                _firewall.FirewallOutboundRule(protocol="icmp", destination_addresses=_ANYWHERE),
+            ],
+        )
+        self.reserved_ip = (
+            _reserved_ip.ReservedIp(self, "reserved_ip", region=region, droplet_id=droplet_ids[0]) if reserved_ip else None
+        )
+
+    def _ssh_key(self, key: str) -> str:
+        """Fingerprints and numeric ids are used as they are; a name is looked up in the account."""
+        if _FINGERPRINT.fullmatch(key) or key.isdigit():
+            return key
+        lookup = _ssh_key.DataDigitaloceanSshKey(self, f"ssh_key_{re.sub(r'[^A-Za-z0-9_-]', '_', key)}", name=key)
+        return Token.as_string(lookup.id)
+
+    @property
+    def urn(self) -> str:
+        return self.droplet.urn
+
+    @property
+    def ipv4_address(self) -> str:
+        return self.reserved_ip.ip_address if self.reserved_ip else self.droplet.ipv4_address
+
+    @property
+    def env_file(self) -> str:
+        """The app's environment as dotenv text, for the deploy step (secrets included: sensitive)."""
+        return dotenv(self.env)
+
+    def database_firewall_rule(self) -> dict:
+        return {"type": "droplet", "value": self.droplet.id}
+
+    def outputs(self) -> dict[str, tuple[str, bool]]:
+        """Stack outputs: name → (value, sensitive)."""
+        return {"ipv4_address": (self.ipv4_address, False), "env": (self.env_file, True)}

@@ -1,0 +1,98 @@
+"""DigitalOcean managed PostgreSQL: cluster, database, app user, pool and a firewall for its apps."""
+
+from __future__ import annotations
+
+from constructs_lib.compat import Construct, Token, digitalocean
+
+_cluster = digitalocean("database_cluster")
+_db = digitalocean("database_db")
+_user = digitalocean("database_user")
+_pool = digitalocean("database_connection_pool")
+_firewall = digitalocean("database_firewall")
+
+
+class Postgres(Construct):
+    """A PostgreSQL cluster with one database, one application user and a transaction pool.
+
+    Apps reach it through the pool (`connection_url`); `allow_from(app)` admits an app through the
+    cluster's firewall. A cluster that no app is allowed from keeps DigitalOcean's default (open to
+    any client holding the credentials).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        region: str,
+        size: str,
+        engine_version: str = "17",
+        node_count: int = 1,
+        database: str = "app",
+        user: str = "app",
+        pool_size: int = 10,
+        tags: list[str] | None = None,
+    ):
+        super().__init__(scope, id)
+        self.cluster = _cluster.DatabaseCluster(
+            self, "cluster", name=name, engine="pg", version=engine_version, size=size, region=region,
+            node_count=node_count, tags=tags,
+        )
+        self.database = _db.DatabaseDb(self, "database", cluster_id=self.cluster.id, name=database)
+        self.user = _user.DatabaseUser(self, "user", cluster_id=self.cluster.id, name=user)
+        self.pool = _pool.DatabaseConnectionPool(
+            self, "pool", cluster_id=self.cluster.id, name=database, db_name=self.database.name,
+            user=self.user.name, mode="transaction", size=pool_size,
+        )
+        self._rules: list = []
+        self._firewall = None
+
+    @property
+    def urn(self) -> str:
+        return self.cluster.urn
+
+    def allow_from(self, app) -> None:
+        """Admit a Droplet or an App Platform service (anything with `firewall_rule()`)."""
+        rule = app.database_firewall_rule()
+        self._rules.append(_firewall.DatabaseFirewallRule(**rule))
+        if self._firewall is None:
+            self._firewall = _firewall.DatabaseFirewall(self, "firewall", cluster_id=self.cluster.id, rule=self._rules)
+        else:
+            self._firewall.put_rule(self._rules)
+
+    # The outputs table (webkit.manifest.catalog) names these attributes.
+    @property
+    def connection_url(self) -> str:
+        return self.pool.uri
+
+    @property
+    def host(self) -> str:
+        return self.pool.host
+
+    @property
+    def port(self) -> str:
+        return Token.as_string(self.pool.port)
+
+    @property
+    def database_name(self) -> str:
+        return self.database.name
+
+    @property
+    def user_name(self) -> str:
+        return self.user.name
+
+    @property
+    def password(self) -> str:
+        return self.user.password
+
+    def output(self, name: str) -> str:
+        """The value of output `name` of the outputs table."""
+        return {
+            "connection_url": self.connection_url,
+            "host": self.host,
+            "port": self.port,
+            "database": self.database_name,
+            "user": self.user_name,
+            "password": self.password,
+        }[name]

@@ -1,0 +1,51 @@
+"""A DigitalOcean Spaces bucket and a key that can reach only that bucket."""
+
+from __future__ import annotations
+
+from constructs_lib.compat import Construct, digitalocean
+
+_bucket = digitalocean("spaces_bucket")
+_cors = digitalocean("spaces_bucket_cors_configuration")
+_key = digitalocean("spaces_key")
+
+
+class SpacesBucket(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        region: str,
+        acl: str = "private",
+        versioning: bool = False,
+        cors: list[dict] | None = None,
+    ):
+        super().__init__(scope, id)
+        self.bucket = _bucket.SpacesBucket(
+            self, "bucket", name=name, region=region, acl=acl,
+            versioning=_bucket.SpacesBucketVersioning(enabled=True) if versioning else None,
+        )
+        if cors:
+            _cors.SpacesBucketCorsConfiguration(
+                self, "cors", bucket=self.bucket.name, region=region,
+                cors_rule=[_cors.SpacesBucketCorsConfigurationCorsRule(**rule) for rule in cors],
+            )
+        self.key = _key.SpacesKey(
+            self, "key", name=name,
+            grant=[_key.SpacesKeyGrant(bucket=self.bucket.name, permission="readwrite")],
+        )
+
+    @property
+    def urn(self) -> str:
+        return self.bucket.urn
+
+    def output(self, name: str) -> str:
+        return {
+            "bucket_name": self.bucket.name,
+            "bucket_url": f"https://{self.bucket.bucket_domain_name}",
+            "endpoint": f"https://{self.bucket.endpoint}",
+            "region": self.bucket.region,
+            "access_key_id": self.key.access_key,
+            "secret_access_key": self.key.secret_key,
+        }[name]

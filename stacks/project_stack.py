@@ -1,0 +1,133 @@
+"""One Terraform stack per environment: backend, providers, secrets, resources, apps, outputs."""
+
+from __future__ import annotations
+
+import importlib
+
+from cdktf_cdktf_provider_digitalocean.provider import DigitaloceanProvider
+
+from constructs_lib.backblaze import B2Provider
+from constructs_lib.compat import Construct, S3Backend, TerraformOutput, TerraformResource, TerraformVariable
+from constructs_lib.stack import ReadableStack
+from constructs_lib.digitalocean import Project
+from constructs_lib.env import EnvValue
+from webkit.manifest.catalog import kind_for
+from webkit.spec import AppSpec, ProjectSpec
+
+from .context import StackContext
+
+
+def state_key(project: str, environment: str) -> str:
+    return f"projects/{project}/{environment}/terraform.tfstate"
+
+
+def _terraform_resources(construct: Construct) -> list[TerraformResource]:
+    return [c for c in construct.node.find_all() if isinstance(c, TerraformResource)]
+
+
+def _factory(provider: str, type_: str):
+    module, _, name = kind_for(provider, type_).factory.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class ProjectStack(ReadableStack):
+    """The whole project in one environment. Construct ids are the manifest's names: they are
+    Terraform addresses, so renaming one destroys and recreates what it names."""
+
+    def __init__(self, scope: Construct, environment: str, spec: ProjectSpec):
+        super().__init__(scope, environment)
+        self.spec = spec
+        self.environment = environment
+        self.ctx = StackContext(spec.project_name, environment, spec.repo)
+        self._backend()
+        DigitaloceanProvider(self, "digitalocean")  # DIGITALOCEAN_TOKEN, SPACES_* from the environment
+        if any(r.provider == "backblaze" for r in spec.resources):
+            B2Provider(self, "b2")  # B2_APPLICATION_KEY_ID / B2_APPLICATION_KEY from the environment
+        used = {v.secret.variable for app in spec.apps for v in self._env_vars(app) if v.secret}
+        self.variables = {
+            s.variable: TerraformVariable(
+                self, s.variable, type="string", sensitive=True,
+                description=f"GitHub secret {s.key}" if s.source == "github" else f"sops secret {s.file}:/{s.key}",
+            )
+            for s in spec.secrets
+            if s.variable in used
+        }
+        self.resources = {r.name: _factory(r.provider, r.type)(self, r, self.ctx) for r in spec.resources}
+        self.apps = {}
+        for app in spec.apps:
+            self.ctx.env[app.name] = self._env(app)
+            self.apps[app.name] = construct = _factory(app.provider, app.infrastructure_type)(self, app, self.ctx)
+            self._wire(app, construct)
+        self._depends_on()
+        Project(
+            self, "project", name=self._project_name(), environment=environment,
+            description=spec.description,
+            resources=[c.urn for c in (*self.resources.values(), *self.apps.values()) if hasattr(c, "urn")],
+        )
+        self._outputs()
+
+    def _project_name(self) -> str:
+        project = self.spec.title or self.spec.project_name
+        return project if self.environment == "production" else f"{project} ({self.environment})"
+
+    def _backend(self) -> None:
+        state = self.spec.state
+        S3Backend(
+            self, bucket=state.bucket, key=state_key(self.spec.project_name, self.environment), region=state.region,
+            endpoints={"s3": state.endpoint}, use_path_style=True, skip_credentials_validation=True,
+            skip_metadata_api_check=True, skip_region_validation=True, skip_requesting_account_id=True,
+            skip_s3_checksum=True,
+        )
+
+    def _env_vars(self, app: AppSpec):
+        return app.environment_variables.get(self.environment, [])
+
+    def _env(self, app: AppSpec) -> list[EnvValue]:
+        """Resolve each env var of this environment to a value or a Terraform reference."""
+        env = []
+        for var in self._env_vars(app):
+            if var.reference:
+                value = self.resources[var.reference.resource].output(var.reference.output)
+            elif var.secret:
+                value = self.variables[var.secret.variable].string_value
+            else:
+                value = var.value
+            env.append(EnvValue(var.key, value, secret=var.value_type != "static"))
+        return env
+
+    def _wire(self, app: AppSpec, construct) -> None:
+        """Admit the app through the firewall of every database it references."""
+        referenced = dict.fromkeys(v.reference.resource for v in self._env_vars(app) if v.reference)
+        for name in referenced:
+            resource = self.resources[name]
+            if hasattr(resource, "allow_from"):
+                resource.allow_from(construct)
+
+    def _depends_on(self) -> None:
+        """An app's `depends_on`: each of its resources waits for every resource of the named ones."""
+        built = {**self.resources, **self.apps}
+        for app in self.spec.apps:
+            after = [r.fqn for name in app.depends_on for r in _terraform_resources(built[name])]
+            for resource in _terraform_resources(self.apps[app.name]) if after else []:
+                resource.depends_on = [*(resource.depends_on or []), *after]
+
+    def _outputs(self) -> None:
+        for resource in self.spec.resources:
+            kind = kind_for(resource.provider, resource.type)
+            for name in resource.outputs:
+                TerraformOutput(
+                    self, f"{resource.name}_{name}", value=self.resources[resource.name].output(name),
+                    sensitive=kind.output(name).secret,
+                )
+        for app_name, construct in self.apps.items():
+            for name, (value, sensitive) in construct.outputs().items():
+                TerraformOutput(self, f"{app_name}_{name}", value=value, sensitive=sensitive)
+        TerraformOutput(
+            self, "deployment_summary",
+            value={
+                "project": self.spec.project_name,
+                "environment": self.environment,
+                "resources_count": len(self.spec.resources),
+                "apps_count": len(self.spec.apps),
+            },
+        )

@@ -1,0 +1,40 @@
+"""Synthesise every environment of a project in one process (cdktf's start-up is paid once)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from constructs_lib.compat import App
+from webkit.spec import ProjectSpec
+
+from .project_stack import ProjectStack
+
+STACK_FILE = "cdk.tf.json"
+
+
+def synth_app(spec: ProjectSpec, outdir: Path, environments: list[str] | None = None) -> App:
+    app = App(outdir=str(outdir), skip_validation=False)
+    for environment in environments or spec.environments:
+        ProjectStack(app, environment, spec)
+    app.synth()
+    return app
+
+
+def synthesize(spec: ProjectSpec, environments: list[str] | None = None) -> dict[str, str]:
+    """Terraform JSON text per environment, identical for identical specs."""
+    with tempfile.TemporaryDirectory(prefix="webkit-synth-") as tmp:
+        synth_app(spec, Path(tmp), environments)
+        return {env: (Path(tmp) / "stacks" / env / STACK_FILE).read_text() for env in environments or spec.environments}
+
+
+def write_stacks(stacks: dict[str, str], outdir: Path) -> list[Path]:
+    """`<outdir>/stacks/<environment>/cdk.tf.json`, the layout `cdktf synth` writes."""
+    from webkit.files import write_atomic
+
+    paths = []
+    for env, text in stacks.items():
+        path = Path(outdir) / "stacks" / env / STACK_FILE
+        write_atomic(path, text)
+        paths.append(path)
+    return paths

@@ -1,0 +1,35 @@
+import pytest
+
+from constructs_lib.digitalocean import AppPlatformService
+from constructs_lib.env import EnvValue
+
+
+def test_github_source_env_types_and_domains(harness):
+    AppPlatformService(
+        harness.stack, "web", name="site-web", region="fra1", repo="acme/site", source_dir="apps/web",
+        instance_count=2, http_port=3000, health_check_path="/health", domains=["www.site.com", "site.com"],
+        env=[EnvValue("PUBLIC_URL", "https://site.com", False), EnvValue("DATABASE_URL", "${x.uri}", True)],
+    )
+    (app,) = harness.resources("digitalocean_app")
+    spec = app["spec"]
+    assert spec["name"] == "site-web" and spec["region"] == "fra"
+    (service,) = spec["service"]
+    assert service["github"] == {"repo": "acme/site", "branch": "main", "deploy_on_push": True}
+    assert service["source_dir"] == "apps/web" and service["instance_count"] == 2 and service["http_port"] == 3000
+    assert service["health_check"] == {"http_path": "/health"}
+    assert [(e["key"], e["type"]) for e in service["env"]] == [("PUBLIC_URL", "GENERAL"), ("DATABASE_URL", "SECRET")]
+    assert spec["domain"] == [{"name": "www.site.com", "type": "PRIMARY"}, {"name": "site.com", "type": "ALIAS"}]
+
+
+def test_image_source(harness):
+    AppPlatformService(harness.stack, "api", name="site-api",
+                       image={"registry_type": "GHCR", "registry": "acme", "repository": "api", "tag": "1.2"})
+    (app,) = harness.resources("digitalocean_app")
+    (service,) = app["spec"]["service"]
+    assert service["image"] == {"registry_type": "GHCR", "registry": "acme", "repository": "api", "tag": "1.2"}
+    assert "github" not in service
+
+
+def test_needs_a_source(harness):
+    with pytest.raises(ValueError, match="needs an image or a GitHub repo"):
+        AppPlatformService(harness.stack, "api", name="site-api")

@@ -1,0 +1,48 @@
+import json
+
+from constructs_lib.compat import TerraformVariable
+from constructs_lib.digitalocean import Droplet
+from constructs_lib.env import EnvValue, dotenv
+
+
+def test_droplet_defaults_and_first_boot_only_user_data(harness):
+    Droplet(harness.stack, "cms", name="site-cms", region="nyc3", size="s-2vcpu-4gb", tags=["webkit"])
+    (droplet,) = harness.resources("digitalocean_droplet")
+    assert droplet["image"] == "ubuntu-24-04-x64" and droplet["monitoring"] is True
+    assert droplet["user_data"].startswith("#cloud-config")
+    # Changing cloud-init or SSH keys must never replace a running machine.
+    assert droplet["lifecycle"]["ignore_changes"] == ["user_data", "ssh_keys"]
+
+
+def test_firewall_opens_ssh_to_configured_sources_and_web_to_all(harness):
+    Droplet(harness.stack, "cms", name="site-cms", region="nyc3", size="s", ssh_sources=["203.0.113.7/32"])
+    (firewall,) = harness.resources("digitalocean_firewall")
+    inbound = {rule["port_range"]: rule["source_addresses"] for rule in firewall["inbound_rule"]}
+    assert inbound == {"22": ["203.0.113.7/32"], "80": ["0.0.0.0/0", "::/0"], "443": ["0.0.0.0/0", "::/0"]}
+    assert {rule["protocol"] for rule in firewall["outbound_rule"]} == {"tcp", "udp", "icmp"}
+    assert firewall["droplet_ids"] == ["${digitalocean_droplet.cms_droplet.id}"]
+
+
+def test_ssh_keys_by_fingerprint_id_or_name_and_reserved_ip(harness):
+    fingerprint = "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"
+    Droplet(harness.stack, "cms", name="site-cms", region="nyc3", size="s",
+            ssh_keys=[fingerprint, "12345", "ops laptop"], reserved_ip=True)
+    synth = json.loads(harness.synth())
+    (droplet,) = synth["resource"]["digitalocean_droplet"].values()
+    assert droplet["ssh_keys"][:2] == [fingerprint, "12345"]
+    assert droplet["ssh_keys"][2] == "${data.digitalocean_ssh_key.cms_ssh_key_ops_laptop.id}"
+    assert synth["data"]["digitalocean_ssh_key"]["cms_ssh_key_ops_laptop"]["name"] == "ops laptop"
+    assert harness.has("digitalocean_reserved_ip", {"region": "nyc3"})
+
+
+def test_env_file_is_dotenv_with_quoted_values_and_references(harness):
+    token = TerraformVariable(harness.stack, "token", type="string", sensitive=True).string_value
+    vm = Droplet(harness.stack, "cms", name="site-cms", region="nyc3", size="s",
+                 env=[EnvValue("GREETING", 'say "hi"', False), EnvValue("TOKEN", token, True)])
+    text = harness.resolve(vm.env_file)
+    assert text == 'GREETING="say \\"hi\\""\nTOKEN=${jsonencode(var.token)}\n'
+    assert vm.outputs()["env"][1] is True, "the env output is sensitive"
+
+
+def test_dotenv_of_nothing_is_empty():
+    assert dotenv([]) == ""

@@ -1,0 +1,50 @@
+"""A third-party kind through the `webkit.constructs` entry-point group, end to end."""
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO, plan_example, write_project
+
+PLUGIN_PATH = REPO / "tests" / "plugin"
+
+
+def with_cache(manifest: dict) -> dict:
+    manifest["resources"].append({
+        "name": "cache", "type": "valkey", "provider": "digitalocean", "config": {"size": "db-s-1vcpu-1gb", "region": "nyc3"},
+    })
+    manifest["apps"][0]["env"]["production"].append({"key": "CACHE_URL", "type": "from_resource", "from": "cache.connection_url"})
+    return manifest
+
+
+def webkit(*args, plugin: bool):
+    env = dict(os.environ)
+    if plugin:
+        env["PYTHONPATH"] = os.pathsep.join([str(PLUGIN_PATH), env.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-m", "webkit", *args], capture_output=True, text=True, env=env)
+
+
+def test_without_the_plugin_the_kind_is_unsupported(tmp_path):
+    write_project(tmp_path, with_cache(plan_example()))
+    result = webkit("infra", "validate", "-C", str(tmp_path), plugin=False)
+    assert result.returncode == 1
+    assert "Unsupported resource valkey/digitalocean" in result.stderr
+
+
+def test_a_plugin_kind_validates_and_synthesises(tmp_path):
+    write_project(tmp_path, with_cache(plan_example()))
+    assert webkit("infra", "validate", "-C", str(tmp_path), plugin=True).returncode == 0
+    missing = with_cache(plan_example())
+    del missing["resources"][1]["config"]["size"]
+    write_project(tmp_path / "bad", missing)
+    bad = webkit("infra", "validate", "-C", str(tmp_path / "bad"), plugin=True)
+    assert "Missing required config: resources[1].config.size" in bad.stderr
+
+    result = webkit("infra", "synth", "-C", str(tmp_path), "--out", "out", plugin=True)
+    assert result.returncode == 0, result.stderr
+    stack = json.loads((tmp_path / "out" / "stacks" / "production" / "cdk.tf.json").read_text())
+    cluster = stack["resource"]["digitalocean_database_cluster"]["cache_cluster"]
+    assert (cluster["engine"], cluster["name"]) == ("valkey", "my-website-cache")
+    assert "CACHE_URL=${jsonencode(digitalocean_database_cluster.cache_cluster.uri)}" in stack["output"]["cms_env"]["value"]
+    assert stack["output"]["cache_host"]["sensitive"] is False

@@ -1,0 +1,58 @@
+"""Properties of every synthesised stack: deterministic, portable, and free of secret values."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import EXAMPLE, REPO
+from tests.stacks.conftest import MANIFESTS, spec_of
+from webkit.synth import SynthError, synthesize
+
+ALL = [EXAMPLE, *sorted(MANIFESTS.glob("*.json"))]
+SECRET_ATTRIBUTES = re.compile(r"\.(uri|password|secret_key|application_key|private_uri)\b|var\.")
+
+
+@pytest.mark.parametrize("source", ALL, ids=lambda p: p.stem if p.suffix else p.name)
+def test_two_runs_same_bytes_and_nothing_machine_specific(source):
+    first = synthesize(spec_of(source))
+    assert first == synthesize(spec_of(source))
+    for text in first.values():
+        assert str(REPO) not in text and os.path.expanduser("~") not in text
+        assert not re.search(r"20\d\d-\d\d-\d\dT\d\d:\d\d", text), "a timestamp in the JSON"
+
+
+@pytest.mark.parametrize("source", ALL, ids=lambda p: p.stem if p.suffix else p.name)
+def test_secrets_are_variables_and_sensitive_values_stay_sensitive(source):
+    for text in synthesize(spec_of(source)).values():
+        stack = json.loads(text)
+        for name, variable in stack.get("variable", {}).items():
+            assert variable["sensitive"] is True and "default" not in variable, name
+        for name, output in stack.get("output", {}).items():
+            if SECRET_ATTRIBUTES.search(json.dumps(output["value"])):
+                assert output.get("sensitive") is True, f"output {name} carries a secret but is not sensitive"
+
+
+def test_unknown_environment_is_a_clear_error():
+    with pytest.raises(SynthError, match="unknown environment staging"):
+        synthesize(spec_of(EXAMPLE), ["staging"])
+
+
+def test_cdktf_synth_app_writes_the_same_json_as_webkit(tmp_path):
+    """cdktf.json runs `python -m stacks`; cdktf passes its output folder in CDKTF_OUTDIR."""
+    env = dict(os.environ, CDKTF_OUTDIR=str(tmp_path))
+    subprocess.run([sys.executable, "-m", "stacks", "--project-dir", str(EXAMPLE)], check=True, env=env,
+                   capture_output=True)
+    assert (tmp_path / "stacks" / "production" / "cdk.tf.json").read_text() == synthesize(spec_of(EXAMPLE))["production"]
+    assert json.loads((REPO / "cdktf.json").read_text())["app"] == "python -m stacks --project-dir examples/my-website"
+
+
+def test_missing_node_is_a_clear_error(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"} | {"PATH": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "webkit", "infra", "synth", "-C", str(EXAMPLE), "--out", str(tmp_path)],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 1
+    assert "Node.js not found" in result.stderr and "Traceback" not in result.stderr
