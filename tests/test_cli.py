@@ -105,16 +105,33 @@ def test_dry_run_on_a_broken_manifest_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("command", [["infra", "validate"], ["schema"]])
+PLAN = REPO / "tests" / "fixtures" / "plans" / "every-action.json"
+
+
+@pytest.mark.parametrize("command", [
+    ["infra", "validate", "-C", str(EXAMPLE)],
+    ["schema"],
+    ["infra", "comment", "--plan-json", str(PLAN)],
+], ids=["validate", "schema", "comment"])
 def test_commands_that_do_not_synthesise_never_import_cdktf(command):
     code = (
         "import sys, runpy; sys.argv = ['webkit', *sys.argv[1:]]\n"
-        "try:\n    runpy.run_module('webkit', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "try:\n    runpy.run_module('webkit', run_name='__main__')\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
         "assert 'cdktf' not in sys.modules and 'jsii' not in sys.modules, 'cdktf was imported'\n"
     )
-    result = subprocess.run([sys.executable, "-c", code, *command, "-C", str(EXAMPLE)] if command[0] == "infra"
-                            else [sys.executable, "-c", code, *command], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_comment_command(tmp_path):
+    result = runner.invoke(app, ["infra", "comment", "--plan-json", str(PLAN), "--format", "json", "-e", "production"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["environment"] == "production"
+    markdown = runner.invoke(app, ["infra", "comment", "--plan-json", str(PLAN)])
+    assert markdown.output.startswith("<!-- webkit-plan-comment:default -->")
+    (tmp_path / "x.json").write_text("not a plan")
+    assert runner.invoke(app, ["infra", "comment", "--plan-json", str(tmp_path / "x.json")]).exit_code == 1
+    assert runner.invoke(app, ["infra", "comment", "--plan-json", str(PLAN), "--format", "xml"]).exit_code == 2
 
 
 def test_synth_writes_each_environment_like_cdktf(tmp_path):

@@ -148,5 +148,26 @@ def plan_cmd(
         console.ok(f"Wrote {path}")
 
 
+@infra.command("comment")
+def comment_cmd(
+    plan_json: Annotated[Path, typer.Option("--plan-json", help="Output of `terraform show -json PLANFILE`.")],
+    format: Annotated[str, typer.Option("--format", help="markdown (the PR comment) or json (the summary).")] = "markdown",
+    environment: Annotated[Optional[str], typer.Option("--environment", "-e", help="Named in the comment.")] = None,
+    error_log: Annotated[Optional[Path], typer.Option("--error-log", help="Output of a failed plan, shown in the comment.")] = None,
+) -> None:
+    """Render a Terraform plan as the pull-request comment CI posts (or as JSON)."""
+    from workflows import plan_comment
+
+    if format not in ("markdown", "json"):
+        console.fail(f"--format must be markdown or json, not {format}")
+        raise typer.Exit(2)
+    try:
+        text = plan_comment.render_file(str(plan_json), format, environment, str(error_log) if error_log else None)
+    except plan_comment.PlanError as err:
+        console.fail(f"{plan_json}: {err}")
+        raise typer.Exit(1) from None
+    print(text, end="")
+
+
 def run() -> None:
     app()

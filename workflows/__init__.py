@@ -1,0 +1,1 @@
+"""Everything `webkit update` writes into a project's .github/: workflows, actions, scripts."""

@@ -1,0 +1,669 @@
+#!/usr/bin/env python3
+"""Terraform plan → a pull-request comment reviewers can trust.
+
+Stand-alone on purpose: standard library only, so `webkit update` copies this file into
+`.github/actions/terraform-comment/` and CI runs it with the runner's python3, no webkit needed.
+`webkit infra comment` runs the same code.
+
+    plan_comment.py render --plan-json FILE [--format markdown|json] [--environment E] [--error-log FILE]
+    plan_comment.py post --body-file FILE --repo OWNER/NAME --pr N --environment E [--run-id ID]
+    plan_comment.py issue --body-file FILE --repo OWNER/NAME --title TITLE
+
+`post` and `issue` read the token from GITHUB_TOKEN and the API from GITHUB_API_URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import urllib.error
+import urllib.request
+
+MAX_COMMENT = 65536  # GitHub rejects longer comment bodies
+SENSITIVE = "(sensitive)"
+UNKNOWN = "(known after apply)"
+KINDS = ("add", "change", "destroy", "replace", "import", "move", "forget", "read")
+
+# What users fear losing: destroying or replacing these loses data.
+STATEFUL = re.compile(
+    r"(database|_db_|_db$|db_instance|rds|sql|postgres|mysql|redis|valkey|mongodb|elasticache|dynamodb|"
+    r"bucket|spaces|volume|disk|efs|filesystem|file_system|snapshot|kms|secret|b2_bucket|storage)",
+)
+MACHINES = re.compile(r"(droplet|_instance$|compute_instance|virtual_machine|server|kubernetes|node_pool)")
+NOISE_NOTE = "App Platform returns SECRET env values encrypted (EV[…]), so every plan shows them as changed (digitalocean provider issue 1603)"
+
+
+class PlanError(ValueError):
+    """The input is not a Terraform JSON plan; the message says why."""
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def decode(data: bytes) -> str:
+    """Bytes in whatever encoding real pipelines produce: UTF-8 (BOM or not) or UTF-16 (PowerShell)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if len(data) > 1 and data[1:2] == b"\x00" and data[0:1] != b"\x00":
+        return data.decode("utf-16-le")
+    if len(data) > 1 and data[0:1] == b"\x00":
+        return data.decode("utf-16-be")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise PlanError(f"not UTF-8 or UTF-16 text ({err})") from None
+
+
+def documents(text: str) -> list[dict]:
+    """Every JSON plan that starts a line: skips wrapper lines ([command]…, ::debug::…) and
+    reads several concatenated documents (terragrunt)."""
+    decoder = json.JSONDecoder()
+    found, pos = [], 0
+    for match in re.finditer(r"^[ \t]*\{", text, re.MULTILINE):
+        start = match.end() - 1
+        if start < pos:
+            continue
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            continue
+        pos = end
+        if isinstance(value, dict) and "format_version" in value:
+            found.append(value)
+    return found
+
+
+def load_plan(data: bytes) -> dict:
+    """One plan; several documents are merged, each resource keeping its own address."""
+    docs = documents(decode(data))
+    if not docs:
+        raise PlanError("no Terraform JSON plan found (expected the output of `terraform show -json PLANFILE`)")
+    if len(docs) == 1:
+        return docs[0]
+    merged: dict = {"format_version": docs[0]["format_version"], "resource_changes": [], "resource_drift": [],
+                    "output_changes": {}, "errored": False}
+    for index, doc in enumerate(docs):
+        merged["resource_changes"] += doc.get("resource_changes") or []
+        merged["resource_drift"] += doc.get("resource_drift") or []
+        for name, change in (doc.get("output_changes") or {}).items():
+            merged["output_changes"][name if name not in merged["output_changes"] else f"{name} ({index + 1})"] = change
+        merged["errored"] = merged["errored"] or bool(doc.get("errored"))
+    return merged
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _is_sensitive(mask, path: tuple) -> bool:
+    """`mask` mirrors the value: True at a node hides the whole subtree."""
+    for step in path:
+        if mask is True:
+            return True
+        if isinstance(mask, dict):
+            mask = mask.get(step)
+        elif isinstance(mask, list) and isinstance(step, int) and step < len(mask):
+            mask = mask[step]
+        else:
+            return False
+    return mask is True
+
+
+def flatten(value, path: tuple = ()) -> dict[tuple, object]:
+    """Leaves by path; empty containers are leaves too."""
+    if isinstance(value, dict) and value:
+        out = {}
+        for key, item in value.items():
+            out.update(flatten(item, path + (key,)))
+        return out
+    if isinstance(value, list) and value:
+        out = {}
+        for index, item in enumerate(value):
+            out.update(flatten(item, path + (index,)))
+        return out
+    return {path: value}
+
+
+def _masks_below(mask, path: tuple = ()) -> set[tuple]:
+    """Paths that a mask marks True (sensitive or unknown), whether or not the value has them."""
+    if mask is True:
+        return {path}
+    out: set[tuple] = set()
+    if isinstance(mask, dict):
+        for key, item in mask.items():
+            out |= _masks_below(item, path + (key,))
+    elif isinstance(mask, list):
+        for index, item in enumerate(mask):
+            out |= _masks_below(item, path + (index,))
+    return out
+
+
+def path_text(path: tuple) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "(value)"
+
+
+def show(value) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def attribute_diff(change: dict) -> list[tuple[str, str, str]]:
+    """(attribute, before, after) for every leaf that differs; secrets masked at any depth."""
+    before, after = change.get("before"), change.get("after")
+    masks = [change.get("before_sensitive"), change.get("after_sensitive")]
+    unknown = change.get("after_unknown")
+    flat_before = flatten(before) if before is not None else {}
+    flat_after = flatten(after) if after is not None else {}
+    paths = set(flat_before) | set(flat_after) | _masks_below(unknown)
+    rows = []
+    for path in sorted(paths, key=lambda p: [str(s).zfill(8) if isinstance(s, int) else s for s in p]):
+        secret = any(_is_sensitive(m, path) for m in masks)
+        is_unknown = _is_sensitive(unknown, path)
+        old = flat_before.get(path) if path in flat_before else None
+        new = UNKNOWN if is_unknown else flat_after.get(path)
+        if not is_unknown and path in flat_before and path in flat_after and old == new:
+            continue
+        if old is None and new is None:
+            continue
+        old_text = "" if before is None or path not in flat_before else (SENSITIVE if secret else show(old))
+        new_text = UNKNOWN if is_unknown else ("" if after is None or path not in flat_after else (SENSITIVE if secret else show(new)))
+        if old_text == new_text:
+            continue  # a secret that may or may not have changed; Terraform says the same
+        rows.append((path_text(path), old_text, new_text))
+    return rows
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def classify(rc: dict) -> list[str]:
+    """The kinds one resource change counts as, in Terraform's convention."""
+    change = rc.get("change") or {}
+    actions = change.get("actions") or []
+    kinds = []
+    if rc.get("mode") == "data" or actions == ["read"]:
+        return ["read"] if "read" in actions else []
+    if actions in (["delete", "create"], ["create", "delete"]):
+        kinds.append("replace")
+    elif actions == ["create"]:
+        kinds.append("add")
+    elif actions == ["delete"]:
+        kinds.append("destroy")
+    elif actions == ["update"]:
+        kinds.append("change")
+    elif "forget" in actions:
+        kinds.append("forget")
+        if "create" in actions:
+            kinds.append("add")
+    if change.get("importing"):
+        kinds.append("import")
+    if rc.get("previous_address") and rc.get("previous_address") != rc.get("address"):
+        kinds.append("move")
+    return kinds
+
+
+_SECRET_ENV = re.compile(r"^spec\.0\.((service|worker|job|static_site|function)\.\d+\.)?env\.\d+\.value$")
+
+
+def is_noise(rc: dict) -> bool:
+    """An App Platform update whose only differences are SECRET env values that DigitalOcean
+    returns encrypted (EV[…]): every plan shows them, nothing will really change."""
+    change = rc.get("change") or {}
+    if rc.get("type") != "digitalocean_app" or change.get("actions") != ["update"]:
+        return False
+    before, after = flatten(change.get("before")), flatten(change.get("after"))
+    differing = [p for p in set(before) | set(after) if before.get(p) != after.get(p)]
+    if not differing:
+        return False
+    for path in differing:
+        if not _SECRET_ENV.match(".".join(map(str, path))):
+            return False
+        env_type = before.get(path[:-1] + ("type",))
+        if env_type != "SECRET" or not str(before.get(path, "")).startswith("EV["):
+            return False
+    return True
+
+
+def risk(items: list[dict], counts: dict[str, int]) -> dict:
+    """Level from the worst single change (and the plan's size); score sums them for ordering."""
+    levels = ("low", "medium", "high", "critical")
+    score, level, reasons = 0, 0, []
+    for item in items:
+        if item["noise"]:
+            continue
+        rtype, address, kinds = item["type"] or "", item["address"], item["kinds"]
+        if ("destroy" in kinds or "replace" in kinds) and STATEFUL.search(rtype):
+            score, level = score + 100, 3
+            reasons.append(f"{'replaces' if 'replace' in kinds else 'destroys'} stateful {address}: its data is lost")
+        elif "replace" in kinds and MACHINES.search(rtype):
+            score, level = score + 40, max(level, 2)
+            reasons.append(f"replaces machine {address}: downtime and a new IP")
+        elif "destroy" in kinds or "replace" in kinds:
+            score, level = score + 10, max(level, 1)
+        else:
+            score += 2 if "change" in kinds else 1 if "add" in kinds else 0
+    destroyed = counts["destroy"] - sum(1 for r in reasons if "stateful" in r or "machine" in r)
+    if destroyed > 0:
+        reasons.append(f"{destroyed} other resource(s) destroyed or replaced")
+    changes = counts["add"] + counts["change"] + counts["destroy"]
+    if changes > 50:
+        score, level = score + 20, max(level, 1)
+        reasons.append(f"{changes} changes in one plan: review in smaller steps if you can")
+    return {"score": score, "level": levels[level], "reasons": reasons}
+
+
+def summarize(plan: dict, environment: str | None = None) -> dict:
+    counts = dict.fromkeys(KINDS, 0)
+    items = []
+    for rc in plan.get("resource_changes") or []:
+        kinds = classify(rc)
+        if not kinds:
+            continue
+        for kind in kinds:
+            counts[kind] += 1
+            if kind == "replace":
+                counts["add"] += 1
+                counts["destroy"] += 1
+        change = rc.get("change") or {}
+        items.append({
+            "address": rc.get("address", "?"),
+            "type": rc.get("type", ""),
+            "actions": change.get("actions") or [],
+            "kinds": kinds,
+            "action_reason": rc.get("action_reason"),
+            "replace_paths": change.get("replace_paths") or [],
+            "previous_address": rc.get("previous_address"),
+            "importing": change.get("importing"),
+            "deposed": rc.get("deposed"),
+            "noise": is_noise(rc),
+            "change": change,
+        })
+    outputs = []
+    for name, change in sorted((plan.get("output_changes") or {}).items()):
+        actions = change.get("actions") or []
+        if actions and actions != ["no-op"]:
+            outputs.append({"name": name, "actions": actions, "change": change})
+    drift = []
+    for rc in plan.get("resource_drift") or []:
+        actions = (rc.get("change") or {}).get("actions") or []
+        if actions and actions != ["no-op"]:
+            drift.append({"address": rc.get("address", "?"), "actions": actions, "change": rc.get("change") or {}})
+    return {
+        "environment": environment,
+        "errored": bool(plan.get("errored")),
+        "counts": counts,
+        "risk": risk(items, counts),
+        "resources": items,
+        "outputs": outputs,
+        "drift": drift,
+        "configuration": plan.get("configuration") or {},
+    }
+
+
+def summary_json(summary: dict) -> str:
+    """The data view: counts, risk and each changed resource (no attribute values at all)."""
+    data = {
+        "environment": summary["environment"],
+        "errored": summary["errored"],
+        "counts": summary["counts"],
+        "risk": summary["risk"],
+        "resources": [
+            {"address": i["address"], "action": "+".join(i["kinds"]), "actions": i["actions"],
+             "noise": i["noise"], **({"previous_address": i["previous_address"]} if "move" in i["kinds"] else {})}
+            for i in summary["resources"]
+        ],
+        "outputs": [{"name": o["name"], "actions": o["actions"]} for o in summary["outputs"]],
+        "drift": [{"address": d["address"], "actions": d["actions"]} for d in summary["drift"]],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- markdown
+
+EMOJI = {"replace": "🔁", "destroy": "🗑️", "add": "✨", "change": "✏️", "import": "📥", "move": "🚚", "forget": "🫥", "read": "📖"}
+LEVEL = {"low": "🟢", "medium": "🟡", "high": "🟠", "critical": "🔴"}
+ORDER = ("replace", "destroy", "add", "change", "import", "move", "forget", "read")
+REASONS = {
+    "replace_because_tainted": "tainted",
+    "replace_because_cannot_update": "cannot be updated in place",
+    "replace_by_request": "replacement requested (-replace)",
+    "replace_by_triggers": "replace_triggered_by",
+    "delete_because_no_resource_config": "no longer in the configuration",
+    "delete_because_wrong_repetition": "count/for_each changed",
+    "delete_because_count_index": "count index removed",
+    "delete_because_each_key": "for_each key removed",
+    "delete_because_no_module": "module removed",
+    "delete_because_no_move_target": "moved target missing",
+    "read_because_config_unknown": "config not known until apply",
+    "read_because_dependency_pending": "depends on pending changes",
+}
+
+
+def marker(environment: str | None) -> str:
+    return f"<!-- webkit-plan-comment:{environment or 'default'} -->"
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "↵")
+
+
+def _code(text: str) -> str:
+    return f"<code>{text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</code>"
+
+
+def _verdict(summary: dict) -> tuple[str, str]:
+    """(emoji, one line) for the header."""
+    c = summary["counts"]
+    if summary["errored"]:
+        return "❌", "Plan failed: fix the error below, then push again"
+    if not (c["add"] or c["change"] or c["destroy"]):
+        others = [f"{n} {k}" for k, n in (("move", c["move"]), ("import", c["import"]), ("forget", c["forget"]),
+                                           ("output change", len(summary["outputs"]))) if n]
+        if others:
+            return "ℹ️", "No infrastructure changes, but state changes: " + ", ".join(others)
+        return "✅", "No changes: the infrastructure matches app.json"
+    if all(i["noise"] for i in summary["resources"] if {"add", "change", "destroy", "replace"} & set(i["kinds"])):
+        return "ℹ️", "Only known provider noise: nothing will really change"
+    verdict = {"low": "Low risk", "medium": "Review the destroys", "high": "Review carefully",
+               "critical": "Data loss possible: review before merging"}[summary["risk"]["level"]]
+    return LEVEL[summary["risk"]["level"]], verdict
+
+
+def _resource_block(item: dict, detail: int) -> str:
+    kinds = item["kinds"]
+    main = next(k for k in ORDER if k in kinds)
+    verb = {"replace": "replaced", "destroy": "destroyed", "add": "created", "change": "updated",
+            "import": "imported", "move": "moved", "forget": "removed from state (kept)", "read": "read"}[main]
+    notes = []
+    if item["noise"]:
+        notes.append("provider noise: " + NOISE_NOTE)
+    if item["action_reason"]:
+        notes.append(REASONS.get(item["action_reason"], item["action_reason"]))
+    if item["replace_paths"]:
+        notes.append("forced by " + ", ".join(path_text(tuple(p)) for p in item["replace_paths"]))
+    if "move" in kinds:
+        notes.append(f"moved from {item['previous_address']}")
+    if "import" in kinds:
+        imported = item["importing"] or {}
+        notes.append("imported" + (f" (id {imported['id']})" if imported.get("id") else ""))
+    if item["deposed"]:
+        notes.append(f"deposed object {item['deposed']}")
+    title = f"{EMOJI[main]} {_code(item['address'])} will be <b>{verb}</b>"
+    if detail <= 1:
+        return f"- {title}" + (f" — {'; '.join(notes)}" if notes else "")
+    rows = attribute_diff(item["change"]) if main != "read" else []
+    limit = 40 if detail == 2 else 200
+    lines = [f"<details><summary>{title}</summary>", ""]
+    lines += [f"> {' · '.join(notes)}", ""] if notes else []
+    if not rows and main in ("change", "replace"):
+        lines += ["Only sensitive values differ; they are not shown.", ""]
+    if rows:
+        lines += ["| attribute | before | after |", "|---|---|---|"]
+        lines += [f"| `{_escape(a)}` | {_escape(b)} | {_escape(c)} |" for a, b, c in rows[:limit]]
+        if len(rows) > limit:
+            lines.append(f"| … | {len(rows) - limit} more attributes not shown | |")
+    lines += ["", "</details>"]
+    return "\n".join(lines)
+
+
+def _config_references(module: dict, prefix: str = "") -> dict[str, set[str]]:
+    """Config address → the config addresses its expressions reference."""
+    refs: dict[str, set[str]] = {}
+    for res in module.get("resources") or []:
+        found = set()
+        for ref in re.findall(r'"references":\s*\[([^\]]*)\]', json.dumps(res.get("expressions") or {})):
+            for name in re.findall(r'"([^"]+)"', ref):
+                parts = name.split(".")
+                if len(parts) >= 2 and not name.startswith(("var.", "local.", "each.", "count.", "path.", "module.")):
+                    found.add(prefix + ".".join(parts[:3] if parts[0] == "data" else parts[:2]))
+        refs[prefix + res.get("address", "")] = found
+    for name, call in (module.get("module_calls") or {}).items():
+        refs.update(_config_references(call.get("module") or {}, f"{prefix}module.{name}."))
+    return refs
+
+
+def _mermaid(summary: dict, plan_config: dict) -> list[str]:
+    """Each replaced or destroyed resource and the changing resources that reference it."""
+    risky = [i for i in summary["resources"] if {"replace", "destroy"} & set(i["kinds"]) and not i["noise"]]
+    refs = _config_references(plan_config.get("root_module") or {})
+    strip = lambda address: re.sub(r"\[[^\]]*\]", "", address)  # noqa: E731
+    changing = {strip(i["address"]): i for i in summary["resources"]}
+    edges = []
+    for item in risky[:10]:
+        for source, targets in sorted(refs.items()):
+            if strip(item["address"]) in targets and source in changing:
+                edges.append((item["address"], changing[source]["address"]))
+    if not edges:
+        return []
+    ids = {address: f"n{i}" for i, address in enumerate(dict.fromkeys(a for edge in edges for a in edge))}
+    lines = ["```mermaid", "flowchart LR"]
+    lines += [f'  {node}["{address}"]' for address, node in ids.items()]
+    lines += [f"  {ids[a]} -->|used by| {ids[b]}" for a, b in edges[:30]]
+    lines += [f"  style {ids[i['address']]} fill:#f8d7da" for i in risky if i["address"] in ids]
+    return lines + ["```", ""]
+
+
+def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: int | None = None) -> str:
+    """The comment body; `detail` 3 shows every diff, 2 shortens them, 1 lists resources, 0 also caps the list."""
+    c, r = summary["counts"], summary["risk"]
+    emoji, verdict = _verdict(summary)
+    env = f" · {summary['environment']}" if summary["environment"] else ""
+    extra = "".join(f" · {c[k]} {k}" for k in ("replace", "import", "move", "forget", "read") if c[k])
+    lines = [
+        marker(summary["environment"]),
+        f"## {emoji} Terraform plan{env}: {verdict}",
+        "",
+        f"**{c['add']} to add, {c['change']} to change, {c['destroy']} to destroy**{extra}",
+        "",
+        f"Risk: {LEVEL[r['level']]} **{r['level']}** (score {r['score']})" + (": " + "; ".join(r["reasons"]) if r["reasons"] else ""),
+    ]
+    noise = sum(1 for i in summary["resources"] if i["noise"])
+    if noise:
+        lines += ["", f"ℹ️ {noise} change(s) are known provider noise and do not count toward the risk: {NOISE_NOTE}."]
+    if summary["errored"]:
+        lines += ["", "### ❌ Terraform could not finish the plan", ""]
+        if error_log:
+            tail = error_log.strip().splitlines()[-60:]
+            lines += ["```", *tail, "```"]
+        else:
+            lines.append("The plan stopped with an error; the changes below are partial. See the workflow log.")
+    items = summary["resources"]
+    if cap is not None:
+        shown = items[:cap]
+    else:
+        shown = items
+    if shown:
+        lines += ["", "### Changes", ""]
+        lines += _mermaid(summary, summary.get("configuration") or {}) if detail >= 2 else []
+        for kind in ORDER:
+            group = [i for i in shown if next(k for k in ORDER if k in i["kinds"]) == kind]
+            if group:
+                lines += ["", f"#### {EMOJI[kind]} {kind} ({len(group)})", ""]
+                lines += [_resource_block(i, detail) + ("\n" if detail > 1 else "") for i in group]
+        if len(shown) < len(items):
+            lines += ["", f"_…and {len(items) - len(shown)} more resources, not listed to fit GitHub's comment limit; the counts above are exact._"]
+    if summary["drift"]:
+        lines += ["", "### 🌪️ Changed outside Terraform (drift)", ""]
+        for item in summary["drift"][: cap if cap is not None else None]:
+            lines.append(f"- {_code(item['address'])}: {'/'.join(item['actions'])}")
+    if summary["outputs"]:
+        lines += ["", "### Outputs", "", "| output | change | value |", "|---|---|---|"]
+        for out in summary["outputs"][: cap if cap is not None else None]:
+            ch = out["change"]
+            secret = ch.get("after_sensitive") is True or ch.get("before_sensitive") is True
+            value = SENSITIVE if secret else UNKNOWN if ch.get("after_unknown") is True else (
+                show(ch.get("after")) if detail >= 2 and ch.get("after") is not None else "")
+            lines.append(f"| `{out['name']}` | {'/'.join(out['actions'])} | {_escape(value[:200])} |")
+    if detail < 3:
+        lines += ["", "_Some detail was left out to fit GitHub's 65,536-character comment limit._"]
+    return "\n".join(lines) + "\n"
+
+
+def render_fitting(summary: dict, error_log: str | None = None, limit: int = MAX_COMMENT - 1000) -> str:
+    """Cut least important detail first: long diffs, then all diffs, then the list itself."""
+    for detail in (3, 2, 1):
+        body = render(summary, error_log, detail)
+        if len(body) <= limit:
+            return body
+    cap = len(summary["resources"])
+    while cap > 0:
+        cap //= 2
+        body = render(summary, error_log, 0, cap)
+        if len(body) <= limit:
+            return body
+    return render(summary, error_log, 0, 0)[:limit]
+
+
+# --------------------------------------------------------------------------- GitHub
+
+
+class GitHubError(RuntimeError):
+    pass
+
+
+class GitHub:
+    def __init__(self, repo: str, token: str, api: str = "https://api.github.com"):
+        self.repo, self.token, self.api = repo, token, api.rstrip("/")
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[object, dict]:
+        url = path if path.startswith("http") else f"{self.api}{path}"
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(url, data=data, method=method, headers={
+            "Authorization": f"Bearer {self.token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "Content-Type": "application/json",
+            "User-Agent": "webkit-plan-comment",
+        })
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                text = resp.read().decode()
+                return (json.loads(text) if text else None), dict(resp.headers)
+        except urllib.error.HTTPError as err:
+            detail = ""
+            try:
+                detail = json.loads(err.read().decode()).get("message", "")
+            except (ValueError, AttributeError):
+                pass
+            raise GitHubError(f"GitHub API {method} {url.split('?')[0]} failed: {err.code} {detail or err.reason}") from None
+        except urllib.error.URLError as err:
+            raise GitHubError(f"GitHub API {method} {url.split('?')[0]} unreachable: {err.reason}") from None
+
+    def pages(self, path: str):
+        """Every item of a paginated list, following Link: rel="next"."""
+        url = f"{path}{'&' if '?' in path else '?'}per_page=100"
+        while url:
+            items, headers = self.request("GET", url)
+            yield from items or []
+            link = headers.get("Link") or headers.get("link") or ""
+            match = re.search(r'<([^>]+)>;\s*rel="next"', link)
+            url = match.group(1) if match else None
+
+
+RUN_MARK = re.compile(r"<!-- webkit-plan-run:(\d+)\.(\d+) -->")
+
+
+def upsert_comment(gh: GitHub, pr: int, environment: str | None, body: str, run: tuple[int, int]) -> str:
+    """Create or update this PR's one comment for `environment`; never replace a newer run's."""
+    mark = marker(environment)
+    body = f"{body.rstrip()}\n<!-- webkit-plan-run:{run[0]}.{run[1]} -->\n"
+    mine = [c for c in gh.pages(f"/repos/{gh.repo}/issues/{pr}/comments") if mark in (c.get("body") or "")]
+    if not mine:
+        gh.request("POST", f"/repos/{gh.repo}/issues/{pr}/comments", {"body": body})
+        return "created"
+    existing = mine[-1]
+    seen = RUN_MARK.search(existing.get("body") or "")
+    if seen and (int(seen.group(1)), int(seen.group(2))) > run:
+        return "skipped"
+    gh.request("PATCH", f"/repos/{gh.repo}/issues/comments/{existing['id']}", {"body": body})
+    return "updated"
+
+
+def upsert_issue(gh: GitHub, title: str, body: str) -> str:
+    """One open issue with this title: updated if it exists, opened if not."""
+    for issue in gh.pages(f"/repos/{gh.repo}/issues?state=open"):
+        if issue.get("title") == title and "pull_request" not in issue:
+            gh.request("PATCH", f"/repos/{gh.repo}/issues/{issue['number']}", {"body": body})
+            return "updated"
+    gh.request("POST", f"/repos/{gh.repo}/issues", {"title": title, "body": body})
+    return "created"
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as err:
+        raise PlanError(f"cannot read {path}: {err.strerror}") from None
+
+
+def render_file(plan_json: str, fmt: str = "markdown", environment: str | None = None, error_log: str | None = None) -> str:
+    summary = summarize(load_plan(_read(plan_json)), environment)
+    if fmt == "json":
+        return summary_json(summary)
+    log = _read(error_log).decode("utf-8", "replace") if error_log else None
+    return render_fitting(summary, log)
+
+
+def _github_from_env(repo: str) -> GitHub:
+    token = os.environ.get("GITHUB_TOKEN")
+    if not token:
+        raise GitHubError("GITHUB_TOKEN is not set")
+    return GitHub(repo, token, os.environ.get("GITHUB_API_URL", "https://api.github.com"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="plan_comment.py", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("render", help="Plan JSON → comment markdown or summary JSON.")
+    r.add_argument("--plan-json", required=True)
+    r.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    r.add_argument("--environment")
+    r.add_argument("--error-log", help="Terraform's output of a failed plan, shown in the comment.")
+    r.add_argument("--out", help="Write here instead of stdout.")
+    p = sub.add_parser("post", help="Create or update the PR comment for an environment.")
+    p.add_argument("--body-file", required=True)
+    p.add_argument("--repo", required=True)
+    p.add_argument("--pr", required=True, type=int)
+    p.add_argument("--environment")
+    p.add_argument("--run-id", type=int, default=int(os.environ.get("GITHUB_RUN_ID") or 0))
+    p.add_argument("--run-attempt", type=int, default=int(os.environ.get("GITHUB_RUN_ATTEMPT") or 0))
+    i = sub.add_parser("issue", help="Open or update the one open issue with this title.")
+    i.add_argument("--body-file", required=True)
+    i.add_argument("--repo", required=True)
+    i.add_argument("--title", required=True)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "render":
+            text = render_file(args.plan_json, args.format, args.environment, args.error_log)
+            if args.out:
+                with open(args.out, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            else:
+                sys.stdout.write(text)
+        elif args.command == "post":
+            body = _read(args.body_file).decode("utf-8")
+            result = upsert_comment(_github_from_env(args.repo), args.pr, args.environment, body, (args.run_id, args.run_attempt))
+            print(f"plan comment {result}" + (" (a newer run already commented)" if result == "skipped" else ""))
+        else:
+            body = _read(args.body_file).decode("utf-8")
+            print(f"issue {upsert_issue(_github_from_env(args.repo), args.title, body)}")
+    except (PlanError, GitHubError) as err:
+        print(f"✗ {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
