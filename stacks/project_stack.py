@@ -43,14 +43,12 @@ class ProjectStack(ReadableStack):
         DigitaloceanProvider(self, "digitalocean")  # DIGITALOCEAN_TOKEN, SPACES_* from the environment
         if any(r.provider == "backblaze" for r in spec.resources):
             B2Provider(self, "b2")  # B2_APPLICATION_KEY_ID / B2_APPLICATION_KEY from the environment
-        used = {v.secret.variable for app in spec.apps for v in self._env_vars(app) if v.secret}
         self.variables = {
             s.variable: TerraformVariable(
                 self, s.variable, type="string", sensitive=True,
                 description=f"GitHub secret {s.key}" if s.source == "github" else f"sops secret {s.file}:/{s.key}",
             )
-            for s in spec.secrets
-            if s.variable in used
+            for s in spec.secrets_for(environment)
         }
         self.resources = {r.name: _factory(r.provider, r.type)(self, r, self.ctx) for r in spec.resources}
         self.apps = {}

@@ -161,3 +161,5 @@ def test_dry_run_writes_the_synthesised_stacks(tmp_path):
     assert result.exit_code == 0, result.output
     stack = json.loads((tmp_path / "stacks" / "production" / "cdk.tf.json").read_text())
     assert "digitalocean_droplet" in stack["resource"]
+    assert (tmp_path / ".github" / "workflows" / "terraform-plan.yml").is_file()
+    assert not (EXAMPLE / ".github").exists(), "the dry run writes only into its output folder"

@@ -56,6 +56,62 @@ def _load(project_dir: Path, strict: bool):
     return manifest
 
 
+@app.command("update")
+def update_cmd(
+    project_dir: ProjectDir = Path("."),
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any generated file is missing or differs.")] = False,
+    infra_version: Annotated[
+        Optional[str], typer.Option("--infra-version", help="Stamp this version instead of the running webkit's.")
+    ] = None,
+    local_infra: Annotated[
+        Optional[Path], typer.Option("--local-infra", help="Load constructs_lib and stacks from this checkout.", file_okay=False)
+    ] = None,
+    strict: Strict = False,
+) -> None:
+    """Validate app.json, synthesise every environment, write the GitHub Actions workflows."""
+    from webkit.synth import SynthError
+    from webkit.update import update
+
+    manifest = _load(project_dir, strict)
+    console.ok("Validated app.json")
+    if local_infra is not None:
+        _use_local_infra(local_infra)
+    try:
+        result = update(project_dir, manifest, infra_version or __version__, check=check)
+    except SynthError as err:
+        console.fail(str(err))
+        raise typer.Exit(1) from None
+    if check:
+        for path in result.stale:
+            console.fail(f"{path} is missing or out of date")
+        if result.stale:
+            console.info("Run `webkit update` and commit the result.")
+            raise typer.Exit(1)
+        console.ok("Generated files are up to date")
+        return
+    for path in result.written:
+        console.ok(f"Generated {path}")
+    for path in result.unchanged:
+        console.ok(f"Unchanged {path}")
+    if result.written:
+        console.info("Commit .github/ to plan on the next pull request and apply on merge")
+    console.info("Repository secrets the workflows read: " + ", ".join(result.secrets))
+
+
+def _use_local_infra(path: Path) -> None:
+    """Import constructs_lib and stacks from a local checkout, to try construct changes unreleased."""
+    import sys
+
+    root = path.resolve()
+    if not (root / "constructs_lib").is_dir() or not (root / "stacks").is_dir():
+        console.fail(f"--local-infra {path}: no constructs_lib/ and stacks/ there (point it at a webkit checkout)")
+        raise typer.Exit(2)
+    if any(name == "constructs_lib" or name.startswith(("constructs_lib.", "stacks")) for name in sys.modules):
+        raise RuntimeError("constructs were imported before --local-infra was applied")
+    sys.path.insert(0, str(root))
+    console.info(f"Using constructs from {root}")
+
+
 @infra.command("validate")
 def validate_cmd(project_dir: ProjectDir = Path("."), strict: Strict = False) -> None:
     """Check app.json: schema, references, providers, config, names, env vars, secrets."""
@@ -137,12 +193,14 @@ def plan_cmd(
         raise typer.Exit(2)
     from webkit.dry_run import TFVARS_FILE
     from webkit.files import write_atomic
+    from webkit.update import render
 
     spec = _spec(project_dir, strict)
     stacks = _synthesize(spec, None)
     folder = _under(project_dir, out)
     files = {folder / TFVARS_FILE: spec.to_json()}
     files |= {folder / "stacks" / env / "cdk.tf.json": text for env, text in stacks.items()}
+    files |= render(project_dir, spec, stacks, root=folder)[0]
     for path, text in files.items():
         write_atomic(path, text)
         console.ok(f"Wrote {path}")

@@ -92,3 +92,8 @@ class ProjectSpec(SpecModel):
 
     def resource(self, name: str) -> ResourceSpec:
         return next(r for r in self.resources if r.name == name)
+
+    def secrets_for(self, environment: str, source: str | None = None) -> list[SecretSpec]:
+        """The secrets the apps' env vars of `environment` use (optionally of one source)."""
+        used = {v.secret.variable for app in self.apps for v in app.environment_variables.get(environment, []) if v.secret}
+        return [s for s in self.secrets if s.variable in used and source in (None, s.source)]

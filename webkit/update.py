@@ -1,0 +1,71 @@
+"""`webkit update`: app.json → synthesised stacks → the .github/ files that apply them.
+
+Everything is rendered before anything is written; an invalid manifest or a failed synthesis
+writes nothing. Unchanged files are not rewritten (their generation time included).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from webkit.files import write_atomic
+from webkit.manifest import MANIFEST_FILE, Manifest
+from webkit.spec import ProjectSpec, to_spec
+from webkit.synth import synthesize
+
+
+@dataclass
+class UpdateResult:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # --check: missing or different
+    secrets: list[str] = field(default_factory=list)
+
+
+def _stamped(text: str, existing: str | None, now: str) -> str:
+    """Keep the existing file's generation time when nothing else in it changed."""
+    from workflows.generate import TIMESTAMP_PLACEHOLDER
+
+    if existing is not None:
+        match = re.search(r" at (\S+)\.\n", existing)
+        if match and existing == text.replace(TIMESTAMP_PLACEHOLDER, match.group(1), 1):
+            return existing
+    return text.replace(TIMESTAMP_PLACEHOLDER, now, 1)
+
+
+def render(project_dir: Path, spec: ProjectSpec, stacks: dict[str, str], root: Path | None = None) -> tuple[dict[Path, str], list[str]]:
+    """Every generated file under `root` (default: the project) → its final text, and the
+    repository secrets the workflows read."""
+    from workflows.generate import Generation, render_files, required_secrets
+
+    root = root or project_dir
+    manifest_hash = hashlib.sha256((project_dir / MANIFEST_FILE).read_bytes()).hexdigest()
+    generation = Generation(spec, stacks, manifest_hash, spec.webkit_version)
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    files = {}
+    for relative, text in render_files(generation).items():
+        path = root / relative
+        existing = path.read_text() if path.is_file() else None
+        files[path] = _stamped(text, existing, stamp)
+    return files, required_secrets(generation)
+
+
+def update(project_dir: Path, manifest: Manifest, version: str, check: bool = False) -> UpdateResult:
+    spec = to_spec(manifest, version)
+    files, secrets = render(project_dir, spec, synthesize(spec))
+    result = UpdateResult(secrets=secrets)
+    for path, text in files.items():
+        relative = str(path.relative_to(project_dir))
+        current = path.read_text() if path.is_file() else None
+        if current == text:
+            result.unchanged.append(relative)
+        elif check:
+            result.stale.append(relative)
+        else:
+            write_atomic(path, text)
+            result.written.append(relative)
+    return result

@@ -1,0 +1,491 @@
+"""Render every file `webkit update` writes under .github/, as text, deterministically.
+
+The workflows run plain `terraform` on the Terraform JSON that webkit synthesised, which they
+carry in the `webkit-terraform` composite action: CI never needs webkit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from webkit.spec import ProjectSpec
+
+from . import scripts
+
+TERRAFORM_VERSION = "1.11.4"  # ≥ 1.11.2 needs the AWS_*_CHECKSUM_* settings below on B2
+SOPS_VERSION = "3.9.4"
+SOPS_SHA256 = "5488e32bc471de7982ad895dd054bbab3ab91c417a118426134551e9626e4e85"  # sops-v3.9.4.linux.amd64
+RUNNER = "ubuntu-24.04"
+
+# Third-party actions, pinned to full commit SHAs; the comment names the release.
+ACTIONS = {
+    "checkout": ("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683", "v4.2.2"),
+    "setup-terraform": ("hashicorp/setup-terraform@b9cd54a3c349d3f38e8881555d616ced269862dd", "v3.1.2"),
+    "upload-artifact": ("actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
+    "download-artifact": ("actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"),
+}
+BRANCHES = {"production": "main", "staging": "staging"}
+DRIFT_TITLE = "Infrastructure drift detected"
+SETUP_ACTION = ".github/actions/webkit-terraform"
+COMMENT_ACTION = ".github/actions/terraform-comment"
+COMMENT_SCRIPT = Path(__file__).with_name("plan_comment.py")
+TIMESTAMP_PLACEHOLDER = "@@WEBKIT_GENERATED_AT@@"
+SELF_REPOSITORY_NOTE = "-- ./ works on every runner; $/ is not generally available yet"
+
+
+@dataclass(frozen=True)
+class Generation:
+    spec: ProjectSpec
+    stacks: dict[str, str]  # environment → Terraform JSON
+    manifest_hash: str  # sha256 of app.json
+    version: str  # the webkit (infra) version stamped in
+
+    @property
+    def environments(self) -> list[str]:
+        return list(self.spec.environments)
+
+    @property
+    def state_group(self) -> str:
+        return f"webkit-state-{self.spec.project_name}"
+
+    def secrets_of(self, environment: str, source: str) -> list:
+        return self.spec.secrets_for(environment, source)
+
+    @property
+    def uses_spaces(self) -> bool:
+        return any(r.provider == "digitalocean" and r.type == "s3" for r in self.spec.resources)
+
+    @property
+    def uses_b2(self) -> bool:
+        return any(r.provider == "backblaze" for r in self.spec.resources)
+
+    @property
+    def uses_sops(self) -> bool:
+        return any(s.source == "sops" for s in self.spec.secrets)
+
+
+# --------------------------------------------------------------------------- expressions
+
+
+def _env_expr(g: Generation, ref: str) -> str:
+    """`${{ … }}` naming the environment of a branch (`ref`: github.base_ref or github.ref_name)."""
+    if len(g.environments) == 1:
+        return g.environments[0]
+    return "${{ " + f"{ref} == 'main' && 'production' || 'staging'" + " }}"
+
+
+def _secret(name: str) -> str:
+    return "${{ secrets." + name + " }}"
+
+
+def _backend_env() -> dict:
+    return {"AWS_ACCESS_KEY_ID": _secret("B2_ACCESS_KEY"), "AWS_SECRET_ACCESS_KEY": _secret("B2_SECRET_KEY")}
+
+
+def _provider_env(g: Generation) -> dict:
+    env = {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN")}
+    if g.uses_spaces:
+        env |= {"SPACES_ACCESS_KEY_ID": _secret("DO_SPACES_ACCESS_KEY"), "SPACES_SECRET_ACCESS_KEY": _secret("DO_SPACES_SECRET_KEY")}
+    if g.uses_b2:
+        env |= {"B2_APPLICATION_KEY_ID": _secret("B2_ACCESS_KEY"), "B2_APPLICATION_KEY": _secret("B2_SECRET_KEY")}
+    return env
+
+
+def _secret_env(g: Generation, environment: str | None) -> dict:
+    """TF_VAR_* of GitHub secrets, plus the age key when sops secrets are used.
+
+    With one job serving several environments the union is given: a secret of another
+    environment is then simply an unused variable.
+    """
+    envs = [environment] if environment else g.environments
+    env: dict[str, str] = {}
+    for e in envs:
+        for s in g.secrets_of(e, "github"):
+            env[f"TF_VAR_{s.variable}"] = _secret(s.key)
+    if any(g.secrets_of(e, "sops") for e in envs):
+        env["SOPS_AGE_KEY"] = _secret("SOPS_AGE_KEY")
+    return env
+
+
+def required_secrets(g: Generation) -> list[str]:
+    """Repository secrets the generated workflows read."""
+    names = ["DIGITALOCEAN_TOKEN", "B2_ACCESS_KEY", "B2_SECRET_KEY"]
+    if g.uses_spaces:
+        names += ["DO_SPACES_ACCESS_KEY", "DO_SPACES_SECRET_KEY"]
+    if g.uses_sops:
+        names.append("SOPS_AGE_KEY")
+    names += sorted({s.key for s in g.spec.secrets if s.source == "github"})
+    return names
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def _checkout() -> dict:
+    return {"name": "Check out", "uses": ACTIONS["checkout"][0], "with": {"persist-credentials": False}}
+
+
+def _setup(environment_expr: str) -> dict:
+    return {
+        "name": "Set up Terraform and the stack",
+        "id": "setup",
+        "uses": f"./{SETUP_ACTION}",
+        "with": {"environment": environment_expr},
+    }
+
+
+def _init() -> dict:
+    return {
+        "name": "Terraform init",
+        "working-directory": "${{ steps.setup.outputs.directory }}",
+        "env": _backend_env(),
+        "run": scripts.init(),
+    }
+
+
+def _plan(g: Generation, environment: str | None) -> dict:
+    sops = g.secrets_of(environment, "sops") if environment else []
+    script = scripts.plan(sops) if environment else _per_environment(g, scripts.plan([]))
+    return {
+        "name": "Terraform plan",
+        "id": "plan",
+        "working-directory": "${{ steps.setup.outputs.directory }}",
+        "env": _backend_env() | _provider_env(g) | _secret_env(g, environment),
+        "run": script,
+    }
+
+
+def _per_environment(g: Generation, tail: str) -> str:
+    """For a job whose environment is chosen at run time: decrypt only that environment's sops
+    secrets, then run `tail`."""
+    cases = []
+    for env in g.environments:
+        loader = scripts.load_sops_secrets(g.secrets_of(env, "sops"))
+        cases.append(f"  {env})\n" + "".join(f"    {line}\n" for line in loader.splitlines()) + "    ;;")
+    return 'case "$WEBKIT_ENVIRONMENT" in\n' + "\n".join(cases) + "\nesac\n" + tail
+
+
+def _comment_step(error_log: bool = True) -> dict:
+    return {
+        "name": "Comment the plan on the pull request",
+        "if": "${{ always() && steps.plan.outcome == 'success' }}",
+        "uses": f"./{COMMENT_ACTION}",
+        "with": {
+            "plan-json": "${{ steps.setup.outputs.directory }}/plan.json",
+            "error-log": "${{ steps.setup.outputs.directory }}/plan-error.log",
+            "environment": "${{ env.WEBKIT_ENVIRONMENT }}",
+            "github-token": "${{ github.token }}",
+        },
+    }
+
+
+def _job_env(g: Generation, environment_expr: str) -> dict:
+    return {
+        "WEBKIT_ENVIRONMENT": environment_expr,
+        "TF_IN_AUTOMATION": "1",
+        "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
+        "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+    }
+
+
+def _paths() -> list[str]:
+    return ["app.json", "secrets/**", ".github/workflows/terraform-*.yml", ".github/actions/**"]
+
+
+# --------------------------------------------------------------------------- workflows
+
+
+def plan_workflow(g: Generation) -> dict:
+    env_expr = _env_expr(g, "github.base_ref")
+    return {
+        "name": "Terraform Plan",
+        "on": {"pull_request": {"branches": [BRANCHES[e] for e in g.environments], "paths": _paths()}},
+        "permissions": {},
+        "concurrency": {
+            "group": "terraform-plan-${{ github.event.pull_request.number }}-${{ github.base_ref }}",
+            "cancel-in-progress": True,
+        },
+        "jobs": {
+            "plan": {
+                "name": f"Plan ({env_expr})",
+                # Fork PRs get no secrets: skip them instead of failing.
+                "if": "github.event.pull_request.head.repo.full_name == github.repository",
+                "runs-on": RUNNER,
+                "timeout-minutes": 30,
+                "permissions": {"contents": "read", "pull-requests": "write"},
+                "env": _job_env(g, env_expr),
+                "steps": [
+                    _checkout(),
+                    _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
+                    _init(),
+                    _plan(g, None if len(g.environments) > 1 else g.environments[0]),
+                    _comment_step(),
+                    {
+                        "name": "Fail the check when the plan failed",
+                        "if": "${{ steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2' }}",
+                        "run": scripts.fail_on_plan_error(),
+                    },
+                ],
+            }
+        },
+    }
+
+
+def apply_workflow(g: Generation) -> dict:
+    env_expr = _env_expr(g, "github.ref_name")
+    run_url = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
+    artifact = "tfplan-${{ env.WEBKIT_ENVIRONMENT }}-${{ github.run_id }}"
+    single = g.environments[0] if len(g.environments) == 1 else None
+    return {
+        "name": "Terraform Apply",
+        "on": {"push": {"branches": [BRANCHES[e] for e in g.environments], "paths": _paths()}, "workflow_dispatch": {}},
+        "permissions": {},
+        # One run at a time per state file (B2 cannot lock state); never cancel an apply midway.
+        "concurrency": {"group": f"{g.state_group}-{env_expr}", "cancel-in-progress": False},
+        "jobs": {
+            "plan": {
+                "name": f"Plan ({env_expr})",
+                "runs-on": RUNNER,
+                "timeout-minutes": 30,
+                "permissions": {"contents": "read"},
+                "env": _job_env(g, env_expr),
+                "outputs": {"exitcode": "${{ steps.plan.outputs.exitcode }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}"},
+                "steps": [
+                    _checkout(),
+                    _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
+                    _init(),
+                    _plan(g, single),
+                    {
+                        "name": "Stop when the plan failed",
+                        "if": "${{ steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2' }}",
+                        "run": scripts.fail_on_plan_error(),
+                    },
+                    {
+                        "name": "Summarise the plan",
+                        "working-directory": "${{ steps.setup.outputs.directory }}",
+                        "env": {"COMMENT_SCRIPT": "${{ github.workspace }}/" + COMMENT_ACTION + "/plan_comment.py"},
+                        "run": 'python3 "$COMMENT_SCRIPT" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" >> "$GITHUB_STEP_SUMMARY"\n',
+                    },
+                    {
+                        "name": "Encrypt the plan",
+                        "if": "${{ steps.plan.outputs.exitcode == '2' }}",
+                        "working-directory": "${{ steps.setup.outputs.directory }}",
+                        "env": {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN")},
+                        "run": scripts.encrypt_plan(),
+                    },
+                    {
+                        "name": "Upload the encrypted plan",
+                        "if": "${{ steps.plan.outputs.exitcode == '2' }}",
+                        "uses": ACTIONS["upload-artifact"][0],
+                        "with": {"name": artifact, "path": "${{ runner.temp }}/tfplan.enc", "retention-days": 1,
+                                 "if-no-files-found": "error"},
+                    },
+                ],
+            },
+            "apply": {
+                "name": f"Apply ({env_expr})",
+                "needs": "plan",
+                "if": "${{ needs.plan.outputs.exitcode == '2' }}",
+                "runs-on": RUNNER,
+                "timeout-minutes": 60,
+                "environment": {"name": "${{ needs.plan.outputs.environment }}"},
+                "permissions": {"contents": "read"},
+                "env": _job_env(g, "${{ needs.plan.outputs.environment }}") | {"RUN_URL": run_url},
+                "steps": [
+                    _checkout(),
+                    _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
+                    {
+                        "name": "Download the plan",
+                        "uses": ACTIONS["download-artifact"][0],
+                        "with": {"name": artifact, "path": "${{ runner.temp }}/plan"},
+                    },
+                    {
+                        "name": "Decrypt the plan",
+                        "working-directory": "${{ steps.setup.outputs.directory }}",
+                        "env": {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN")},
+                        "run": scripts.decrypt_plan(),
+                    },
+                    _init(),
+                    {
+                        "name": "Terraform apply (exactly the reviewed plan)",
+                        "id": "apply",
+                        "working-directory": "${{ steps.setup.outputs.directory }}",
+                        "env": _backend_env() | _provider_env(g) | _secret_env(g, single),
+                        "run": scripts.apply(g.secrets_of(single, "sops")) if single else _per_environment(g, scripts.apply([])),
+                    },
+                    {
+                        "name": "Deployment summary",
+                        "if": "${{ steps.apply.outcome == 'success' }}",
+                        "working-directory": "${{ steps.setup.outputs.directory }}",
+                        "env": _backend_env(),
+                        "run": scripts.apply_summary(),
+                    },
+                    {
+                        "name": "Notify Slack",
+                        "if": "${{ always() }}",
+                        "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "APPLY_OUTCOME": "${{ steps.apply.outcome }}"},
+                        "run": scripts.notify_apply(),
+                    },
+                ],
+            },
+        },
+    }
+
+
+def drift_workflow(g: Generation) -> dict:
+    run_url = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
+    return {
+        "name": "Terraform Drift Check",
+        "on": {"schedule": [{"cron": "17 6 * * *"}], "workflow_dispatch": {}},
+        "permissions": {},
+        "jobs": {
+            "drift": {
+                "name": "Drift (${{ matrix.environment }})",
+                "runs-on": RUNNER,
+                "timeout-minutes": 30,
+                "strategy": {"fail-fast": False, "matrix": {"environment": g.environments}},
+                "concurrency": {"group": f"{g.state_group}-" + "${{ matrix.environment }}", "cancel-in-progress": False},
+                "permissions": {"contents": "read", "issues": "write"},
+                "env": _job_env(g, "${{ matrix.environment }}") | {"RUN_URL": run_url},
+                "steps": [
+                    _checkout(),
+                    _setup("${{ matrix.environment }}"),
+                    _init(),
+                    _plan(g, g.environments[0] if len(g.environments) == 1 else None),
+                    {
+                        "name": "Report drift",
+                        "working-directory": "${{ steps.setup.outputs.directory }}",
+                        "env": {
+                            "PLAN_EXITCODE": "${{ steps.plan.outputs.exitcode }}",
+                            "COMMENT_SCRIPT": "${{ github.workspace }}/" + COMMENT_ACTION + "/plan_comment.py",
+                            "GITHUB_TOKEN": "${{ github.token }}",
+                            "SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"),
+                        },
+                        "run": scripts.drift_report(DRIFT_TITLE),
+                    },
+                ],
+            }
+        },
+    }
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def setup_action(g: Generation) -> dict:
+    steps = [
+        {"name": "Check app.json matches these workflows", "shell": "bash", "run": scripts.check_stamp(g.manifest_hash)},
+        {
+            "name": "Write the Terraform configuration",
+            "id": "write",
+            "shell": "bash",
+            "env": {"WEBKIT_ENVIRONMENT": "${{ inputs.environment }}", "WEBKIT_DIR": "${{ runner.temp }}/webkit-terraform"},
+            "run": scripts.write_stack(g.stacks),
+        },
+        {
+            "name": "Set up Terraform",
+            "uses": ACTIONS["setup-terraform"][0],
+            "with": {"terraform_version": TERRAFORM_VERSION, "terraform_wrapper": False},
+        },
+    ]
+    if g.uses_sops:
+        steps.append({"name": "Install sops (checksum verified)", "shell": "bash", "run": scripts.install_sops(SOPS_VERSION, SOPS_SHA256)})
+    return {
+        "name": "webkit Terraform setup",
+        "description": "Checks app.json against these workflows, writes the embedded Terraform JSON, installs Terraform"
+        + (" and sops." if g.uses_sops else "."),
+        "inputs": {"environment": {"description": "production or staging", "required": True}},
+        "outputs": {"directory": {"description": "The Terraform working directory", "value": "${{ steps.write.outputs.directory }}"}},
+        "runs": {"using": "composite", "steps": steps},
+    }
+
+
+def comment_action() -> dict:
+    return {
+        "name": "Terraform plan comment",
+        "description": "Renders `terraform show -json` as a pull-request comment and keeps one comment per environment up to date.",
+        "inputs": {
+            "plan-json": {"description": "Path of the plan JSON", "required": True},
+            "environment": {"description": "Environment named in the comment", "required": True},
+            "error-log": {"description": "Terraform's error output, shown when the plan failed", "required": False, "default": ""},
+            "github-token": {"description": "Token allowed to write pull-request comments", "required": True},
+        },
+        "runs": {
+            "using": "composite",
+            "steps": [
+                {
+                    "name": "Render the comment",
+                    "shell": "bash",
+                    "env": {
+                        "COMMENT_SCRIPT": "${{ github.action_path }}/plan_comment.py",
+                        "PLAN_JSON": "${{ inputs.plan-json }}",
+                        "ERROR_LOG": "${{ inputs.error-log }}",
+                        "WEBKIT_ENVIRONMENT": "${{ inputs.environment }}",
+                    },
+                    "run": 'if [ -n "$ERROR_LOG" ] && [ ! -s "$ERROR_LOG" ]; then ERROR_LOG=""; fi\n' + scripts.render_comment(),
+                },
+                {
+                    "name": "Post or update the comment",
+                    "shell": "bash",
+                    "env": {
+                        "COMMENT_SCRIPT": "${{ github.action_path }}/plan_comment.py",
+                        "GITHUB_TOKEN": "${{ inputs.github-token }}",
+                        "PR_NUMBER": "${{ github.event.pull_request.number }}",
+                        "WEBKIT_ENVIRONMENT": "${{ inputs.environment }}",
+                    },
+                    "run": scripts.post_comment(),
+                },
+            ],
+        },
+    }
+
+
+# --------------------------------------------------------------------------- text
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def _yaml(data: dict) -> str:
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, width=1000, allow_unicode=True)
+    text = text.replace("'on':", "on:", 1)
+    for sha_ref, version in ACTIONS.values():
+        text = text.replace(f"uses: {sha_ref}\n", f"uses: {sha_ref} # {version}\n")
+    # zizmor suggests the `$/` self-repository syntax; the runner still has it behind a feature flag.
+    return re.sub(r"(uses: \./\.github/actions/[a-z-]+)\n", rf"\1 # zizmor: ignore[self-repository] {SELF_REPOSITORY_NOTE}\n", text)
+
+
+def header(g: Generation) -> str:
+    return (
+        f"# Generated by webkit {g.version} from app.json (sha256 {g.manifest_hash}) at {TIMESTAMP_PLACEHOLDER}.\n"
+        "# Do not edit: change app.json and run `webkit update`.\n"
+    )
+
+
+def render_files(g: Generation) -> dict[str, str]:
+    """Relative path → text, with the generation time left as a placeholder (see webkit.update)."""
+    head = header(g)
+    files = {
+        ".github/workflows/terraform-plan.yml": plan_workflow(g),
+        ".github/workflows/terraform-apply.yml": apply_workflow(g),
+        ".github/workflows/terraform-drift-check.yml": drift_workflow(g),
+        f"{SETUP_ACTION}/action.yml": setup_action(g),
+        f"{COMMENT_ACTION}/action.yml": comment_action(),
+    }
+    out = {path: head + _yaml(data) for path, data in files.items()}
+    script = COMMENT_SCRIPT.read_text()
+    out[f"{COMMENT_ACTION}/plan_comment.py"] = script.replace("\n", "\n" + head, 1) if script.startswith("#!") else head + script
+    return out
