@@ -106,3 +106,9 @@ def test_local_infra_loads_constructs_from_a_checkout(tmp_path):
     assert f"ℹ Using constructs from {checkout}" in result.stdout
     assert "/srv/tried-locally" in (project / GENERATED[3]).read_text()
     assert webkit("update", "-C", str(project), "--local-infra", str(tmp_path)).returncode == 2
+
+
+def test_the_bundled_example_is_generated_and_current():
+    """examples/my-website/.github is a reviewed snapshot of the generator's output."""
+    result = webkit("update", "--check", "-C", str(EXAMPLE))
+    assert result.returncode == 0, result.stderr + "\nrun: webkit update -C examples/my-website, read the diff, commit it"
