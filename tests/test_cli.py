@@ -157,9 +157,11 @@ def test_synth_of_a_broken_manifest_writes_nothing(tmp_path):
 
 
 def test_dry_run_writes_the_synthesised_stacks(tmp_path):
+    before = {p: p.read_bytes() for p in EXAMPLE.rglob("*") if p.is_file()}
     result = runner.invoke(app, ["infra", "plan", "--dry-run", "-C", str(EXAMPLE), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     stack = json.loads((tmp_path / "stacks" / "production" / "cdk.tf.json").read_text())
     assert "digitalocean_droplet" in stack["resource"]
     assert (tmp_path / ".github" / "workflows" / "terraform-plan.yml").is_file()
-    assert not (EXAMPLE / ".github").exists(), "the dry run writes only into its output folder"
+    after = {p: p.read_bytes() for p in EXAMPLE.rglob("*") if p.is_file()}
+    assert after == before, "the dry run writes only into its output folder"
