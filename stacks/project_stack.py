@@ -25,6 +25,12 @@ def _terraform_resources(construct: Construct) -> list[TerraformResource]:
     return [c for c in construct.node.find_all() if isinstance(c, TerraformResource)]
 
 
+def _dependables(construct: Construct) -> list[TerraformResource]:
+    """What `depends_on` waits for: the construct's own `dependables`, else all its resources.
+    (A database's firewall names the apps it admits, so waiting for it would be a cycle.)"""
+    return getattr(construct, "dependables", None) or _terraform_resources(construct)
+
+
 def _factory(provider: str, type_: str):
     module, _, name = kind_for(provider, type_).factory.partition(":")
     return getattr(importlib.import_module(module), name)
@@ -105,7 +111,9 @@ class ProjectStack(ReadableStack):
         """An app's `depends_on`: each of its resources waits for every resource of the named ones."""
         built = {**self.resources, **self.apps}
         for app in self.spec.apps:
-            after = [r.fqn for name in app.depends_on for r in _terraform_resources(built[name])]
+            # Plain `type.name` addresses: Terraform rejects interpolations in depends_on.
+            after = [f"{r.terraform_resource_type}.{self.get_logical_id(r)}"
+                     for name in app.depends_on for r in _dependables(built[name])]
             for resource in _terraform_resources(self.apps[app.name]) if after else []:
                 resource.depends_on = [*(resource.depends_on or []), *after]
 

@@ -52,6 +52,11 @@ class Postgres(Construct):
     def urn(self) -> str:
         return self.cluster.urn
 
+    @property
+    def dependables(self) -> list:
+        """What an app that depends on this database waits for (not the firewall, which names the app)."""
+        return [self.cluster, self.database, self.user, self.pool]
+
     def allow_from(self, app) -> None:
         """Admit a Droplet or an App Platform service (anything with `firewall_rule()`)."""
         rule = app.database_firewall_rule()

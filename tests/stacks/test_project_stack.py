@@ -96,7 +96,7 @@ def test_outputs_are_declared_ones_sensitive_where_secret_plus_summary(two_envs)
 
 def test_depends_on_between_apps(two_envs):
     web = resource(two_envs["production"], "digitalocean_app", "web_app")
-    assert "${digitalocean_droplet.api_droplet}" in web["depends_on"]
+    assert "digitalocean_droplet.api_droplet" in web["depends_on"]
 
 
 def test_project_groups_digitalocean_resources(two_envs):
