@@ -180,17 +180,69 @@ def _under(project_dir: Path, path: Path) -> Path:
     return path if path.is_absolute() else project_dir / path
 
 
+Sandbox = Annotated[bool, typer.Option("--sandbox", help="Against simulated providers and a local state (.webkit/sandbox).")]
+OneEnvironment = Annotated[str, typer.Option("--environment", "-e", help="The environment to plan.")]
+
+
 @infra.command("plan")
 def plan_cmd(
     project_dir: ProjectDir = Path("."),
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write what CI would use; no cloud API calls.")] = False,
+    environment: OneEnvironment = "production",
+    sandbox: Sandbox = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write what CI would be handed; run nothing.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for --dry-run.")] = Path(".webkit/dry-run"),
     strict: Strict = False,
 ) -> None:
-    """Plan infrastructure changes locally (now: --dry-run only)."""
-    if not dry_run:
-        console.fail("Only --dry-run is available: a real local plan comes with the Terraform-in-the-loop work.")
+    """Plan with real Terraform: against the cloud (credentials from the environment, as in CI),
+    against the sandbox (--sandbox), or only write what CI would run (--dry-run)."""
+    if dry_run:
+        _dry_run(project_dir, out, strict)
+    else:
+        _terraform(project_dir, environment, "plan", sandbox, strict)
+
+
+@infra.command("apply")
+def apply_cmd(project_dir: ProjectDir = Path("."), environment: OneEnvironment = "production",
+              sandbox: Sandbox = False, strict: Strict = False) -> None:
+    """Apply in the sandbox (real applies run in CI, after review)."""
+    _terraform(project_dir, environment, "apply", sandbox, strict)
+
+
+@infra.command("destroy")
+def destroy_cmd(project_dir: ProjectDir = Path("."), environment: OneEnvironment = "production",
+                sandbox: Sandbox = False, strict: Strict = False) -> None:
+    """Destroy everything in the sandbox."""
+    _terraform(project_dir, environment, "destroy", sandbox, strict)
+
+
+def _terraform(project_dir: Path, environment: str, action: str, sandbox: bool, strict: bool) -> None:
+    if action != "plan" and not sandbox:
+        console.fail(f"`webkit infra {action}` runs only with --sandbox: real changes go through a pull request and CI")
         raise typer.Exit(2)
+    from webkit import local
+    from webkit.sandbox.session import SandboxError
+    from webkit.sandbox.terraform import TerraformMissing
+    from workflows.plan_comment import terminal_summary
+
+    spec = _spec(project_dir, strict)
+    stack = _synthesize(spec, [environment])[environment]
+    try:
+        if sandbox:
+            summary = local.sandbox(project_dir, environment, stack, action)
+        else:
+            summary = local.real_plan(project_dir, spec, environment, stack)
+    except (local.LocalError, SandboxError, TerraformMissing) as err:
+        console.fail(str(err))
+        raise typer.Exit(1) from None
+    except ImportError as err:
+        console.fail(f"{err.name} is missing: pip install 'webkit[sandbox]'")
+        raise typer.Exit(1) from None
+    print(terminal_summary(summary), end="")
+    done = {"plan": "Planned", "apply": "Applied", "destroy": "Destroyed"}[action]
+    console.ok(f"{done} {environment}" + (" in the sandbox (.webkit/sandbox)" if sandbox else ""))
+
+
+def _dry_run(project_dir: Path, out: Path, strict: bool) -> None:
     from webkit.dry_run import TFVARS_FILE
     from webkit.files import write_atomic
     from webkit.update import render

