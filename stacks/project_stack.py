@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-from cdktf_cdktf_provider_digitalocean.provider import DigitaloceanProvider
-
 from constructs_lib.backblaze import B2Provider
-from constructs_lib.compat import Construct, S3Backend, TerraformOutput, TerraformResource, TerraformVariable
+from constructs_lib.compat import Construct, S3Backend, TerraformOutput, TerraformResource, TerraformVariable, digitalocean
 from constructs_lib.stack import ReadableStack
 from constructs_lib.digitalocean import Project
 from constructs_lib.env import EnvValue
@@ -46,7 +44,7 @@ class ProjectStack(ReadableStack):
         self.environment = environment
         self.ctx = StackContext(spec.project_name, environment, spec.repo)
         self._backend()
-        DigitaloceanProvider(self, "digitalocean")  # DIGITALOCEAN_TOKEN, SPACES_* from the environment
+        digitalocean("provider").DigitaloceanProvider(self, "digitalocean")  # DIGITALOCEAN_TOKEN, SPACES_* from the environment
         if any(r.provider == "backblaze" for r in spec.resources):
             B2Provider(self, "b2")  # B2_APPLICATION_KEY_ID / B2_APPLICATION_KEY from the environment
         self.variables = {

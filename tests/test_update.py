@@ -112,3 +112,29 @@ def test_the_bundled_example_is_generated_and_current():
     """examples/my-website/.github is a reviewed snapshot of the generator's output."""
     result = webkit("update", "--check", "-C", str(EXAMPLE))
     assert result.returncode == 0, result.stderr + "\nrun: webkit update -C examples/my-website, read the diff, commit it"
+
+
+def test_an_unchanged_project_is_answered_from_the_cache_without_synthesis(tmp_path):
+    project = write_project(tmp_path, plan_example())
+    assert webkit("update", "-C", str(project)).returncode == 0
+    no_node = {k: v for k, v in os.environ.items() if k != "JSII_NODE"} | {"PATH": str(tmp_path / "empty")}
+    warm = webkit("update", "-C", str(project), env=no_node)
+    assert warm.returncode == 0, "no Node needed: nothing was synthesised"
+    assert warm.stdout.count("✓ Unchanged") == len(GENERATED)
+    assert webkit("update", "--check", "-C", str(project), env=no_node).returncode == 0
+
+
+def test_a_stale_or_corrupt_cache_is_never_trusted(tmp_path):
+    project = write_project(tmp_path, plan_example())
+    webkit("update", "-C", str(project))
+    cache = project / ".webkit" / "update-cache.json"
+    plan = project / GENERATED[0]
+    plan.write_text(plan.read_text() + "# edited by hand\n")
+    assert webkit("update", "--check", "-C", str(project)).returncode == 1, "a hand edit is seen"
+    assert webkit("update", "-C", str(project)).returncode == 0 and "edited by hand" not in plan.read_text()
+    cache.write_text("{not json")
+    assert webkit("update", "--check", "-C", str(project)).returncode == 0
+    manifest = json.loads((project / "app.json").read_text())
+    manifest["resources"][0]["config"]["size"] = "db-s-2vcpu-4gb"
+    (project / "app.json").write_text(json.dumps(manifest))
+    assert webkit("update", "--check", "-C", str(project)).returncode == 1, "a changed manifest is seen"

@@ -69,15 +69,16 @@ def update_cmd(
     strict: Strict = False,
 ) -> None:
     """Validate app.json, synthesise every environment, write the GitHub Actions workflows."""
+    version = infra_version or __version__
+    if local_infra is not None:
+        _use_local_infra(local_infra)
     from webkit.synth import SynthError
     from webkit.update import update
 
     manifest = _load(project_dir, strict)
     console.ok("Validated app.json")
-    if local_infra is not None:
-        _use_local_infra(local_infra)
     try:
-        result = update(project_dir, manifest, infra_version or __version__, check=check)
+        result = update(project_dir, manifest, version, check=check, use_cache=local_infra is None)
     except SynthError as err:
         console.fail(str(err))
         raise typer.Exit(1) from None

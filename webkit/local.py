@@ -10,9 +10,8 @@ import json
 import os
 from pathlib import Path
 
+from webkit.cache import WEBKIT_DIR
 from webkit.spec import ProjectSpec
-
-WEBKIT_DIR = ".webkit"
 
 
 class LocalError(Exception):

@@ -2,6 +2,8 @@
 
 Everything is rendered before anything is written; an invalid manifest or a failed synthesis
 writes nothing. Unchanged files are not rewritten (their generation time included).
+
+When nothing changed since the last update, `webkit.cache` answers without synthesising.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from webkit import cache
 from webkit.files import write_atomic
 from webkit.manifest import MANIFEST_FILE, Manifest
 from webkit.spec import ProjectSpec, to_spec
@@ -54,7 +57,9 @@ def render(project_dir: Path, spec: ProjectSpec, stacks: dict[str, str], root: P
     return files, required_secrets(generation)
 
 
-def update(project_dir: Path, manifest: Manifest, version: str, check: bool = False) -> UpdateResult:
+def update(project_dir: Path, manifest: Manifest, version: str, check: bool = False, use_cache: bool = True) -> UpdateResult:
+    if use_cache and (hit := cache.cached(project_dir, version)):
+        return UpdateResult(unchanged=hit["files"], secrets=hit["secrets"])
     spec = to_spec(manifest, version)
     files, secrets = render(project_dir, spec, synthesize(spec))
     result = UpdateResult(secrets=secrets)
@@ -68,4 +73,6 @@ def update(project_dir: Path, manifest: Manifest, version: str, check: bool = Fa
         else:
             write_atomic(path, text)
             result.written.append(relative)
+    if use_cache and not result.stale:
+        cache.remember(project_dir, version, {str(p.relative_to(project_dir)): t for p, t in files.items()}, secrets)
     return result

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from constructs_lib.compat import Construct, Fn
 
+from constructs_lib.outputs import output_of
+
 from .bindings import B2AccountInfo, B2ApplicationKey, B2Bucket
+
+_OUTPUT_NAMES = ("bucket_name", "bucket_id", "bucket_url", "endpoint", "region", "access_key_id", "secret_access_key")
 
 # What an app needs to read and write its own bucket, and nothing else.
 KEY_CAPABILITIES = ["deleteFiles", "listAllBucketNames", "listBuckets", "listFiles", "readFiles", "writeFiles"]
@@ -25,14 +29,19 @@ class Bucket(Construct):
         )
         self.account = B2AccountInfo(self, "account")
 
+    bucket_name = property(lambda self: self.bucket.bucket_name)
+    bucket_id = property(lambda self: self.bucket.bucket_id)
+    endpoint = property(lambda self: self.account.s3_api_url)  # https://s3.<region>.backblazeb2.com
+    access_key_id = property(lambda self: self.key.application_key_id)
+    secret_access_key = property(lambda self: self.key.application_key)
+
+    @property
+    def bucket_url(self) -> str:
+        return f"{self.account.download_url}/file/{self.bucket.bucket_name}"
+
+    @property
+    def region(self) -> str:
+        return Fn.element(Fn.split(".", self.endpoint), 1)
+
     def output(self, name: str) -> str:
-        s3_url = self.account.s3_api_url  # https://s3.<region>.backblazeb2.com
-        return {
-            "bucket_name": self.bucket.bucket_name,
-            "bucket_id": self.bucket.bucket_id,
-            "bucket_url": f"{self.account.download_url}/file/{self.bucket.bucket_name}",
-            "endpoint": s3_url,
-            "region": Fn.element(Fn.split(".", s3_url), 1),
-            "access_key_id": self.key.application_key_id,
-            "secret_access_key": self.key.application_key,
-        }[name]
+        return output_of(self, name, {n: n for n in _OUTPUT_NAMES})

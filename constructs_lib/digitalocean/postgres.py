@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from constructs_lib.compat import Construct, Token, digitalocean
+from constructs_lib.outputs import output_of
 
 _cluster = digitalocean("database_cluster")
 _db = digitalocean("database_db")
@@ -91,13 +92,9 @@ class Postgres(Construct):
     def password(self) -> str:
         return self.user.password
 
+    _OUTPUTS = {"connection_url": "connection_url", "host": "host", "port": "port", "database": "database_name",
+                "user": "user_name", "password": "password"}
+
     def output(self, name: str) -> str:
-        """The value of output `name` of the outputs table."""
-        return {
-            "connection_url": self.connection_url,
-            "host": self.host,
-            "port": self.port,
-            "database": self.database_name,
-            "user": self.user_name,
-            "password": self.password,
-        }[name]
+        """The value of output `name` of the outputs table (each attribute is read once: jsii calls cost)."""
+        return output_of(self, name, self._OUTPUTS)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from constructs_lib.compat import Construct, digitalocean
+from constructs_lib.outputs import output_of
 
 _bucket = digitalocean("spaces_bucket")
 _cors = digitalocean("spaces_bucket_cors_configuration")
 _key = digitalocean("spaces_key")
+_OUTPUT_NAMES = ("bucket_name", "bucket_url", "endpoint", "region", "access_key_id", "secret_access_key")
 
 
 class SpacesBucket(Construct):
@@ -40,12 +42,18 @@ class SpacesBucket(Construct):
     def urn(self) -> str:
         return self.bucket.urn
 
+    @property
+    def bucket_url(self) -> str:
+        return f"https://{self.bucket.bucket_domain_name}"
+
+    @property
+    def endpoint(self) -> str:
+        return f"https://{self.bucket.endpoint}"
+
+    bucket_name = property(lambda self: self.bucket.name)
+    region = property(lambda self: self.bucket.region)
+    access_key_id = property(lambda self: self.key.access_key)
+    secret_access_key = property(lambda self: self.key.secret_key)
+
     def output(self, name: str) -> str:
-        return {
-            "bucket_name": self.bucket.name,
-            "bucket_url": f"https://{self.bucket.bucket_domain_name}",
-            "endpoint": f"https://{self.bucket.endpoint}",
-            "region": self.bucket.region,
-            "access_key_id": self.key.access_key,
-            "secret_access_key": self.key.secret_key,
-        }[name]
+        return output_of(self, name, {n: n for n in _OUTPUT_NAMES})

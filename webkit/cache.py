@@ -1,0 +1,63 @@
+"""What the last `webkit update` wrote, so an unchanged project is answered without synthesis.
+
+`.webkit/update-cache.json` records a key (app.json's bytes, the stamped version, webkit's own
+code and the installed plugins) and the digest of every file written. It is used only when the
+key and every file still match; a stale, corrupt or missing cache is ignored, never trusted.
+Light on purpose: no pydantic, no cdktf, so a cache hit costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib.metadata import entry_points
+from importlib.util import find_spec
+from pathlib import Path
+
+CACHE_FILE = "update-cache.json"
+WEBKIT_DIR = ".webkit"
+MANIFEST_FILE = "app.json"
+
+
+def _code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for package in ("webkit", "constructs_lib", "stacks", "workflows"):
+        spec = find_spec(package)
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            for path in sorted(Path(folder).rglob("*.py")):
+                stat = path.stat()
+                digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    for entry in sorted(entry_points(group="webkit.constructs"), key=lambda e: e.name):
+        digest.update(f"{entry.name}={entry.value}\n".encode())
+    return digest.hexdigest()
+
+
+def _key(project_dir: Path, version: str) -> str:
+    manifest = (project_dir / MANIFEST_FILE).read_bytes()
+    return hashlib.sha256(manifest + f"\0{version}\0{_code_fingerprint()}".encode()).hexdigest()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def cached(project_dir: Path, version: str) -> dict | None:
+    """{"files": [...], "secrets": [...]} of the last update when nothing it depends on changed."""
+    try:
+        cache = json.loads((project_dir / WEBKIT_DIR / CACHE_FILE).read_text())
+        if cache["key"] != _key(project_dir, version):
+            return None
+        for relative, digest in cache["files"].items():
+            if _digest((project_dir / relative).read_text()) != digest:
+                return None
+        return {"files": list(cache["files"]), "secrets": list(cache["secrets"])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def remember(project_dir: Path, version: str, files: dict[str, str], secrets: list[str]) -> None:
+    from webkit.files import write_atomic
+    from webkit.local import workspace
+
+    cache = {"key": _key(project_dir, version), "files": {p: _digest(t) for p, t in files.items()}, "secrets": secrets}
+    write_atomic(workspace(project_dir, CACHE_FILE), json.dumps(cache, indent=2) + "\n")
