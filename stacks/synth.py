@@ -26,15 +26,3 @@ def synthesize(spec: ProjectSpec, environments: list[str] | None = None) -> dict
     with tempfile.TemporaryDirectory(prefix="webkit-synth-") as tmp:
         synth_app(spec, Path(tmp), environments)
         return {env: (Path(tmp) / "stacks" / env / STACK_FILE).read_text() for env in environments or spec.environments}
-
-
-def write_stacks(stacks: dict[str, str], outdir: Path) -> list[Path]:
-    """`<outdir>/stacks/<environment>/cdk.tf.json`, the layout `cdktf synth` writes."""
-    from webkit.files import write_atomic
-
-    paths = []
-    for env, text in stacks.items():
-        path = Path(outdir) / "stacks" / env / STACK_FILE
-        write_atomic(path, text)
-        paths.append(path)
-    return paths

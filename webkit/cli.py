@@ -244,16 +244,11 @@ def _terraform(project_dir: Path, environment: str, action: str, sandbox: bool, 
 
 
 def _dry_run(project_dir: Path, out: Path, strict: bool) -> None:
-    from webkit.dry_run import TFVARS_FILE
+    from webkit.dry_run import dry_run_files
     from webkit.files import write_atomic
-    from webkit.update import render
 
     spec = _spec(project_dir, strict)
-    stacks = _synthesize(spec, None)
-    folder = _under(project_dir, out)
-    files = {folder / TFVARS_FILE: spec.to_json()}
-    files |= {folder / "stacks" / env / "cdk.tf.json": text for env, text in stacks.items()}
-    files |= render(project_dir, spec, stacks, root=folder)[0]
+    files = dry_run_files(project_dir, spec, _synthesize(spec, None), _under(project_dir, out))
     for path, text in files.items():
         write_atomic(path, text)
         console.ok(f"Wrote {path}")

@@ -35,40 +35,37 @@ class B2Provider(TerraformProvider):
         return {}
 
 
-class B2Bucket(TerraformResource):
-    def __init__(self, scope: Construct, id: str, *, bucket_name: str, bucket_type: str, lifecycle_rules: list[dict] | None = None):
-        super().__init__(scope, id, terraform_resource_type="b2_bucket", terraform_generator_metadata=_METADATA)
-        self._attributes = _without_none(
-            {"bucket_name": bucket_name, "bucket_type": bucket_type, "lifecycle_rules": lifecycle_rules}
-        )
+def _attribute(name: str) -> property:
+    return property(lambda self: self.get_string_attribute(name), doc=f"The `{name}` attribute (a token).")
+
+
+class _B2Resource(TerraformResource):
+    """A b2 resource: its arguments synthesised as given (None dropped)."""
+
+    TYPE = ""
+
+    def __init__(self, scope: Construct, id: str, **arguments: Any):
+        super().__init__(scope, id, terraform_resource_type=self.TYPE, terraform_generator_metadata=_METADATA)
+        self._attributes = _without_none(arguments)
 
     def _synthesize_attributes(self) -> dict[str, Any]:
         return self._attributes
 
-    @property
-    def bucket_id(self) -> str:
-        return self.get_string_attribute("bucket_id")
 
-    @property
-    def bucket_name(self) -> str:
-        return self.get_string_attribute("bucket_name")
+class B2Bucket(_B2Resource):
+    """`b2_bucket(bucket_name, bucket_type, lifecycle_rules=None)`."""
+
+    TYPE = "b2_bucket"
+    bucket_id = _attribute("bucket_id")
+    bucket_name = _attribute("bucket_name")
 
 
-class B2ApplicationKey(TerraformResource):
-    def __init__(self, scope: Construct, id: str, *, key_name: str, capabilities: list[str], bucket_id: str | None = None):
-        super().__init__(scope, id, terraform_resource_type="b2_application_key", terraform_generator_metadata=_METADATA)
-        self._attributes = _without_none({"key_name": key_name, "capabilities": capabilities, "bucket_id": bucket_id})
+class B2ApplicationKey(_B2Resource):
+    """`b2_application_key(key_name, capabilities, bucket_id=None)`."""
 
-    def _synthesize_attributes(self) -> dict[str, Any]:
-        return self._attributes
-
-    @property
-    def application_key_id(self) -> str:
-        return self.get_string_attribute("application_key_id")
-
-    @property
-    def application_key(self) -> str:
-        return self.get_string_attribute("application_key")
+    TYPE = "b2_application_key"
+    application_key_id = _attribute("application_key_id")
+    application_key = _attribute("application_key")
 
 
 class B2AccountInfo(TerraformDataSource):
@@ -78,10 +75,5 @@ class B2AccountInfo(TerraformDataSource):
     def _synthesize_attributes(self) -> dict[str, Any]:
         return {}
 
-    @property
-    def s3_api_url(self) -> str:
-        return self.get_string_attribute("s3_api_url")
-
-    @property
-    def download_url(self) -> str:
-        return self.get_string_attribute("download_url")
+    s3_api_url = _attribute("s3_api_url")
+    download_url = _attribute("download_url")

@@ -132,7 +132,6 @@ class Kind:
     factory: str
     outputs: tuple[Output, ...] = ()
     default_outputs: tuple[str, ...] = ()
-    title: str = ""
 
     def output(self, name: str) -> Output | None:
         return next((o for o in self.outputs if o.name == name), None)
@@ -161,31 +160,26 @@ _ALL = (
             Output("password", secret=True),
         ),
         default_outputs=("connection_url", "host", "port"),
-        title="DigitalOcean managed PostgreSQL",
     ),
     Kind(
         "digitalocean", "s3", "resource", SpacesConfig,
         NameRule(3, 63, _LOWER_DASH, "Spaces bucket"), "stacks.factories:spaces_bucket",
         outputs=_BUCKET_OUTPUTS,
         default_outputs=("bucket_name", "bucket_url", "endpoint", "region"),
-        title="DigitalOcean Spaces bucket",
     ),
     Kind(
         "backblaze", "s3", "resource", B2BucketConfig,
         NameRule(6, 50, r"(?!b2-)[a-z0-9][a-z0-9-]*", "B2 bucket"), "stacks.factories:b2_bucket",
         outputs=_BUCKET_OUTPUTS + (Output("bucket_id"),),
         default_outputs=("bucket_name", "bucket_url", "endpoint", "region", "bucket_id"),
-        title="Backblaze B2 bucket",
     ),
     Kind(
         "digitalocean", "vm", "app", DropletConfig,
         NameRule(1, 63, r"[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?", "droplet"), "stacks.factories:droplet",
-        title="DigitalOcean Droplet",
     ),
     Kind(
         "digitalocean", "app", "app", AppPlatformConfig,
         NameRule(2, 32, r"[a-z][a-z0-9-]*[a-z0-9]", "App Platform app"), "stacks.factories:app_platform",
-        title="DigitalOcean App Platform service",
     ),
 )
 

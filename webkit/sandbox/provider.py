@@ -201,58 +201,9 @@ def _json_safe(state: dict) -> dict:
 # --------------------------------------------------------------------------- resources
 
 
-class SimResource(Resource):
-    TYPE = ""
+class _Simulated:
+    """A resource or data source type of a simulated provider; TYPE is its Terraform name."""
 
-    def __init__(self, provider):
-        self.provider = provider
-
-    @classmethod
-    def get_name(cls) -> str:
-        return cls.TYPE.split("_", 1)[1]
-
-    @classmethod
-    def get_schema(cls) -> tfs.Schema:
-        return tf_schema(cls.TYPE)
-
-    def create(self, ctx, planned):
-        with _cloud().open() as data:
-            state = _fill(self.TYPE, planned, data)
-            data["resources"].setdefault(self.TYPE, {})[state["id"]] = _json_safe(state)
-        return state
-
-    def read(self, ctx, current):
-        with _cloud().open() as data:
-            stored = data["resources"].get(self.TYPE, {}).get(str(current.get("id")))
-        return None if stored is None else {**current, **stored}
-
-    def update(self, ctx, current, planned):
-        with _cloud().open() as data:
-            state = _fill(self.TYPE, planned, data)
-            data["resources"].setdefault(self.TYPE, {})[state["id"]] = _json_safe(state)
-        return state
-
-    def delete(self, ctx, current):
-        with _cloud().open() as data:
-            data["resources"].get(self.TYPE, {}).pop(str(current.get("id")), None)
-        return None
-
-    def plan(self, ctx, current, planned):
-        if self.TYPE == "digitalocean_droplet" and current and _shrinks(current.get("size"), planned.get("size")):
-            # A droplet's disk cannot shrink: DigitalOcean rebuilds it.
-            ctx.diagnostics.add_warning("droplet size-down", "the simulated cloud rebuilds droplets that shrink")
-        return planned
-
-
-def _shrinks(old: str | None, new: str | None) -> bool:
-    sizes = [_SIZE.search(str(s or "")) for s in (old, new)]
-    if not all(sizes):
-        return False
-    memory = [int(m.group(2)) * (1024 if m.group(3) == "gb" else 1) for m in sizes]
-    return memory[1] < memory[0]
-
-
-class SimDataSource(DataSource):
     TYPE = ""
 
     def __init__(self, provider):
@@ -266,6 +217,32 @@ class SimDataSource(DataSource):
     def get_schema(cls) -> tfs.Schema:
         return tf_schema(cls.TYPE)
 
+
+class SimResource(_Simulated, Resource):
+    def _store(self, planned: dict) -> dict:
+        with _cloud().open() as data:
+            state = _fill(self.TYPE, planned, data)
+            data["resources"].setdefault(self.TYPE, {})[state["id"]] = _json_safe(state)
+        return state
+
+    def create(self, ctx, planned):
+        return self._store(planned)
+
+    def read(self, ctx, current):
+        with _cloud().open() as data:
+            stored = data["resources"].get(self.TYPE, {}).get(str(current.get("id")))
+        return None if stored is None else {**current, **stored}
+
+    def update(self, ctx, current, planned):
+        return self._store(planned)
+
+    def delete(self, ctx, current):
+        with _cloud().open() as data:
+            data["resources"].get(self.TYPE, {}).pop(str(current.get("id")), None)
+        return None
+
+
+class SimDataSource(_Simulated, DataSource):
     def read(self, ctx, config):
         bare = self.TYPE.removeprefix("data.")
         state = {a: config.get(a) for a in schemas.schema_for(self.TYPE).block.attrs}

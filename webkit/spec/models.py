@@ -90,9 +90,6 @@ class ProjectSpec(SpecModel):
         """The project.auto.tfvars.json text: same spec, same bytes."""
         return self.model_dump_json(indent=2) + "\n"
 
-    def resource(self, name: str) -> ResourceSpec:
-        return next(r for r in self.resources if r.name == name)
-
     def secrets_for(self, environment: str, source: str | None = None) -> list[SecretSpec]:
         """The secrets the apps' env vars of `environment` use (optionally of one source)."""
         used = {v.secret.variable for app in self.apps for v in app.environment_variables.get(environment, []) if v.secret}

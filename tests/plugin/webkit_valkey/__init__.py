@@ -24,5 +24,4 @@ KIND = Kind(
     factory="webkit_valkey.construct:build",
     outputs=(Output("connection_url", secret=True), Output("host")),
     default_outputs=("host",),
-    title="DigitalOcean managed Valkey",
 )
