@@ -235,9 +235,6 @@ def _terraform(project_dir: Path, environment: str, action: str, sandbox: bool, 
     except (local.LocalError, SandboxError, TerraformMissing) as err:
         console.fail(str(err))
         raise typer.Exit(1) from None
-    except ImportError as err:
-        console.fail(f"{err.name} is missing: pip install 'webkit[sandbox]'")
-        raise typer.Exit(1) from None
     print(terminal_summary(summary), end="")
     done = {"plan": "Planned", "apply": "Applied", "destroy": "Destroyed"}[action]
     console.ok(f"{done} {environment}" + (" in the sandbox (.webkit/sandbox)" if sandbox else ""))

@@ -41,9 +41,13 @@ def required_credentials(spec: ProjectSpec, stack: dict) -> list[str]:
 
 def sandbox(project_dir: Path, environment: str, stack_json: str, action: str) -> dict:
     """Plan (and apply, for `apply` and `destroy`) in the sandbox; returns the plan's summary."""
+    from importlib.util import find_spec
+
     from webkit.sandbox.session import Sandbox, sandbox_secrets
     from workflows.plan_comment import summarize
 
+    if find_spec("tf") is None:
+        raise LocalError("the sandbox needs the simulated providers' framework: pip install 'webkit[sandbox]'")
     box = Sandbox(workspace(project_dir, "sandbox"), environment)
     box.write(stack_json)
     secrets = sandbox_secrets(json.loads(stack_json))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE, REPO
-from webkit.manifest import Manifest, load
+from webkit.manifest import Manifest
 from webkit.sandbox.session import Sandbox, sandbox_secrets
 from webkit.spec import to_spec
 from webkit.synth import synthesize

@@ -1,4 +1,3 @@
-import json
 
 from tests.conftest import plan_example
 from tests.stacks.conftest import synth

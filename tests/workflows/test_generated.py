@@ -77,7 +77,7 @@ def test_security_shape(projects):
                 assert "timeout-minutes" in job, (path, job_name)
                 assert job["permissions"].get("contents") == "read"
                 assert set(job["permissions"]) <= {"contents", "pull-requests", "issues"}
-            for job_name, step in steps(doc):
+            for _, step in steps(doc):
                 uses = step.get("uses", "")
                 if uses and not uses.startswith("./"):
                     assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", uses), uses

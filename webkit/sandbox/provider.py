@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,8 +30,8 @@ from tf.types import Unknown
 from tf.utils import Diagnostics
 
 from . import schemas
+from .schemas import FULL_NAMES
 
-FULL_NAMES = {"digitalocean": "registry.terraform.io/digitalocean/digitalocean", "b2": "registry.terraform.io/backblaze/b2"}
 
 
 # --------------------------------------------------------------------------- schema → tf

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 
+FULL_NAMES = {"digitalocean": "registry.terraform.io/digitalocean/digitalocean", "b2": "registry.terraform.io/backblaze/b2"}
 DO_VERSION = "2.71.0"
 B2_VERSION = "0.10.0"
 
@@ -198,7 +199,7 @@ def _attrs(*items: Attr) -> dict[str, Attr]:
 
 
 def b2_schema(type_name: str) -> TypeSchema:
-    s, n, b = "string", "number", "bool"
+    s, n = "string", "number"
     if type_name == "b2_bucket":
         lifecycle = Block(_attrs(
             Attr("file_name_prefix", s, required=True),

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import schemas, terraform
-from .provider import FULL_NAMES
+from .schemas import FULL_NAMES
 
 STACK_FILE = "cdk.tf.json"
 MIRROR_VERSIONS = {"digitalocean": schemas.DO_VERSION, "b2": schemas.B2_VERSION}
