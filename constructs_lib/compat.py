@@ -6,6 +6,7 @@ imports this module. Moving to the community fork `cdktn` is a change of the imp
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -56,14 +57,69 @@ from cdktf import (  # noqa: E402,F401
     TerraformVariable,
     Token,
 )
-from constructs import Construct  # noqa: E402,F401
+import constructs  # noqa: E402
 
 CDKTF_VERSION = "0.21.0"
 
 
+# --------------------------------------------------------------------------- readable addresses
+
+
+def readable_id(segments) -> str:
+    """The Terraform name of an element at `segments` below its stack: the path joined by `_`,
+    a segment repeating its parent dropped (`project/project` → `project`). Manifest names hold
+    no `_`, so these cannot collide. Terraform addresses are an API: changing this function
+    moves every resource of every user (the address snapshots in the tests guard it)."""
+    segments = list(segments)
+    return "_".join(s for i, s in enumerate(segments) if i == 0 or s != segments[i - 1])
+
+
+class Construct(constructs.Construct):
+    """A construct that remembers its path below the stack, so the elements created in it can be
+    named from Python: asking Node for each element's path costs three jsii messages each."""
+
+    def __init__(self, scope: constructs.Construct, id: str):
+        super().__init__(scope, id)
+        parent = getattr(scope, "_webkit_path", None)
+        self._webkit_path = None if parent is None else (*parent, id)
+
+
+def _name(element, scope, id: str) -> None:
+    parent = getattr(scope, "_webkit_path", None)
+    if parent is not None:  # elsewhere the stack's allocateLogicalId callback names it
+        element.override_logical_id(readable_id((*parent, id)))
+
+
+@functools.lru_cache(maxsize=None)
+def named(cls: type) -> type:
+    """`cls`, naming each instance by its construct path as soon as it is created."""
+
+    def __init__(self, scope, id, *args, **kwargs):
+        cls.__init__(self, scope, id, *args, **kwargs)
+        _name(self, scope, id)
+
+    return type(cls.__name__, (cls,), {"__init__": __init__, "__module__": cls.__module__, "__doc__": cls.__doc__})
+
+
+class _Bindings:
+    """A module of the prebuilt bindings whose resources and data sources name themselves."""
+
+    def __init__(self, module):
+        self._module = module
+
+    def __getattr__(self, name: str):
+        value = getattr(self._module, name)
+        if isinstance(value, type) and issubclass(value, (TerraformResource, TerraformDataSource)):
+            return named(value)
+        return value
+
+
 def digitalocean(module: str):
     """A submodule of the prebuilt DigitalOcean bindings, e.g. `digitalocean("droplet").Droplet`."""
-    return importlib.import_module(f"cdktf_cdktf_provider_digitalocean.{module}")
+    return _Bindings(importlib.import_module(f"cdktf_cdktf_provider_digitalocean.{module}"))
 
 
-__all__ = ["cdktf", "digitalocean"]
+NamedOutput = named(TerraformOutput)
+NamedVariable = named(TerraformVariable)
+
+__all__ = ["Construct", "NamedOutput", "NamedVariable", "cdktf", "digitalocean", "named", "readable_id"]

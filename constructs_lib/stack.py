@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from constructs_lib.compat import TerraformStack
+from constructs_lib.compat import TerraformStack, readable_id
 
 
 class ReadableStack(TerraformStack):
-    def _allocate_logical_id(self, element) -> str:
-        """`digitalocean_database_cluster.db_cluster`, not cdktf's `db_cluster_1A2B3C4D`.
+    """`digitalocean_database_cluster.db_cluster`, not cdktf's `db_cluster_1A2B3C4D`.
 
-        The path below the stack, joined by `_`; a segment repeating its parent is dropped
-        (`project/project` → `project`). Manifest names hold no `_`, so addresses cannot collide.
-        These are Terraform addresses: changing this function moves every resource of every user.
-        """
-        segments = element.node.path.split("/")[1:]
-        return "_".join(s for i, s in enumerate(segments) if i == 0 or s != segments[i - 1])
+    Elements created through `constructs_lib.compat` are named when they are created; the
+    callback below names the rest (a plugin's own resources, providers) the same way.
+    """
+
+    def __init__(self, scope, id: str):
+        super().__init__(scope, id)
+        self._webkit_path = ()
+
+    def _allocate_logical_id(self, element) -> str:
+        return readable_id(element.node.path.split("/")[1:])

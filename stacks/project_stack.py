@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from constructs_lib.backblaze import B2Provider
-from constructs_lib.compat import Construct, S3Backend, TerraformOutput, TerraformResource, TerraformVariable, digitalocean
+from constructs_lib.compat import Construct, NamedOutput, NamedVariable, S3Backend, TerraformResource, digitalocean
 from constructs_lib.stack import ReadableStack
 from constructs_lib.digitalocean import Project
 from constructs_lib.env import EnvValue
@@ -48,7 +48,7 @@ class ProjectStack(ReadableStack):
         if any(r.provider == "backblaze" for r in spec.resources):
             B2Provider(self, "b2")  # B2_APPLICATION_KEY_ID / B2_APPLICATION_KEY from the environment
         self.variables = {
-            s.variable: TerraformVariable(
+            s.variable: NamedVariable(
                 self, s.variable, type="string", sensitive=True,
                 description=f"GitHub secret {s.key}" if s.source == "github" else f"sops secret {s.file}:/{s.key}",
             )
@@ -119,14 +119,14 @@ class ProjectStack(ReadableStack):
         for resource in self.spec.resources:
             kind = kind_for(resource.provider, resource.type)
             for name in resource.outputs:
-                TerraformOutput(
+                NamedOutput(
                     self, f"{resource.name}_{name}", value=self.resources[resource.name].output(name),
                     sensitive=kind.output(name).secret,
                 )
         for app_name, construct in self.apps.items():
             for name, (value, sensitive) in construct.outputs().items():
-                TerraformOutput(self, f"{app_name}_{name}", value=value, sensitive=sensitive)
-        TerraformOutput(
+                NamedOutput(self, f"{app_name}_{name}", value=value, sensitive=sensitive)
+        NamedOutput(
             self, "deployment_summary",
             value={
                 "project": self.spec.project_name,

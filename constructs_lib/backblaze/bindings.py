@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from constructs_lib.compat import Construct, TerraformDataSource, TerraformProvider, TerraformResource
+from constructs_lib.compat import Construct, TerraformDataSource, TerraformProvider, TerraformResource, named
 from cdktf import TerraformProviderGeneratorMetadata
 
 PROVIDER_SOURCE = "Backblaze/b2"
@@ -39,7 +39,7 @@ def _attribute(name: str) -> property:
     return property(lambda self: self.get_string_attribute(name), doc=f"The `{name}` attribute (a token).")
 
 
-class _B2Resource(TerraformResource):
+class _B2Resource(named(TerraformResource)):
     """A b2 resource: its arguments synthesised as given (None dropped)."""
 
     TYPE = ""
@@ -68,7 +68,7 @@ class B2ApplicationKey(_B2Resource):
     application_key = _attribute("application_key")
 
 
-class B2AccountInfo(TerraformDataSource):
+class B2AccountInfo(named(TerraformDataSource)):
     def __init__(self, scope: Construct, id: str):
         super().__init__(scope, id, terraform_resource_type="b2_account_info", terraform_generator_metadata=_METADATA)
 
