@@ -29,6 +29,7 @@ ACTIONS = {
     "download-artifact": ("actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"),
 }
 BRANCHES = {"production": "main", "staging": "staging"}
+RUN_URL = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
 DRIFT_TITLE = "Infrastructure drift detected"
 SETUP_ACTION = ".github/actions/webkit-terraform"
 COMMENT_ACTION = ".github/actions/terraform-comment"
@@ -169,7 +170,7 @@ def _per_environment(g: Generation, tail: str) -> str:
     return 'case "$WEBKIT_ENVIRONMENT" in\n' + "\n".join(cases) + "\nesac\n" + tail
 
 
-def _comment_step(error_log: bool = True) -> dict:
+def _comment_step() -> dict:
     return {
         "name": "Comment the plan on the pull request",
         "if": "${{ always() && steps.plan.outcome == 'success' }}",
@@ -183,7 +184,7 @@ def _comment_step(error_log: bool = True) -> dict:
     }
 
 
-def _job_env(g: Generation, environment_expr: str) -> dict:
+def _job_env(environment_expr: str) -> dict:
     return {
         "WEBKIT_ENVIRONMENT": environment_expr,
         "TF_IN_AUTOMATION": "1",
@@ -217,7 +218,7 @@ def plan_workflow(g: Generation) -> dict:
                 "runs-on": RUNNER,
                 "timeout-minutes": 30,
                 "permissions": {"contents": "read", "pull-requests": "write"},
-                "env": _job_env(g, env_expr),
+                "env": _job_env(env_expr),
                 "steps": [
                     _checkout(),
                     _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
@@ -237,7 +238,6 @@ def plan_workflow(g: Generation) -> dict:
 
 def apply_workflow(g: Generation) -> dict:
     env_expr = _env_expr(g, "github.ref_name")
-    run_url = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
     artifact = "tfplan-${{ env.WEBKIT_ENVIRONMENT }}-${{ github.run_id }}"
     single = g.environments[0] if len(g.environments) == 1 else None
     return {
@@ -252,7 +252,7 @@ def apply_workflow(g: Generation) -> dict:
                 "runs-on": RUNNER,
                 "timeout-minutes": 30,
                 "permissions": {"contents": "read"},
-                "env": _job_env(g, env_expr),
+                "env": _job_env(env_expr),
                 "outputs": {"exitcode": "${{ steps.plan.outputs.exitcode }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}"},
                 "steps": [
                     _checkout(),
@@ -294,7 +294,7 @@ def apply_workflow(g: Generation) -> dict:
                 "timeout-minutes": 60,
                 "environment": {"name": "${{ needs.plan.outputs.environment }}"},
                 "permissions": {"contents": "read"},
-                "env": _job_env(g, "${{ needs.plan.outputs.environment }}") | {"RUN_URL": run_url},
+                "env": _job_env("${{ needs.plan.outputs.environment }}") | {"RUN_URL": RUN_URL},
                 "steps": [
                     _checkout(),
                     _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
@@ -337,7 +337,6 @@ def apply_workflow(g: Generation) -> dict:
 
 
 def drift_workflow(g: Generation) -> dict:
-    run_url = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
     return {
         "name": "Terraform Drift Check",
         "on": {"schedule": [{"cron": "17 6 * * *"}], "workflow_dispatch": {}},
@@ -350,7 +349,7 @@ def drift_workflow(g: Generation) -> dict:
                 "strategy": {"fail-fast": False, "matrix": {"environment": g.environments}},
                 "concurrency": {"group": f"{g.state_group}-" + "${{ matrix.environment }}", "cancel-in-progress": False},
                 "permissions": {"contents": "read", "issues": "write"},
-                "env": _job_env(g, "${{ matrix.environment }}") | {"RUN_URL": run_url},
+                "env": _job_env("${{ matrix.environment }}") | {"RUN_URL": RUN_URL},
                 "steps": [
                     _checkout(),
                     _setup("${{ matrix.environment }}"),
