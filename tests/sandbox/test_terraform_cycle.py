@@ -64,7 +64,18 @@ def test_edits_update_or_replace_as_the_provider_would(tmp_path):
         }
         cycle.apply()
 
+        cms["infra"]["config"]["size"] = "s-1vcpu-1gb"
+        cycle.load(manifest)
+        shrunk = actions(cycle.plan())
+        assert shrunk.pop("digitalocean_droplet.cms_droplet") == ["delete", "create"], "a disk cannot shrink"
+        assert set(shrunk) == {"digitalocean_firewall.cms_firewall", "digitalocean_database_firewall.db_firewall",
+                               "digitalocean_project.project"}, "what names the droplet follows its new id"
+        cms["infra"]["config"]["size"] = "s-4vcpu-8gb"
+        cycle.load(manifest)
+        assert actions(cycle.plan()) == {"digitalocean_droplet.cms_droplet": ["update"]}, "growing resizes in place"
+
         manifest["resources"][0]["config"]["region"] = "ams3"
+        cms["infra"]["config"]["size"] = "s-2vcpu-4gb"
         cms["infra"]["config"]["image"] = "debian-12-x64"
         cycle.load(manifest)
         plan = cycle.plan()

@@ -24,10 +24,11 @@ from tf import schema as tfs
 from tf import types as tft
 from tf.gen import tfplugin_pb2 as pb
 from tf.iface import DataSource, Provider, Resource
+from tf import provider as tf_provider
 from tf.provider import _decode_state, _encode_state_d
 from tf.runner import run_provider
 from tf.types import Unknown
-from tf.utils import Diagnostics
+from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value
 
 from . import schemas
 from .schemas import FULL_NAMES
@@ -289,12 +290,39 @@ class SimProvider(Provider):
         return [type(t, (SimDataSource,), {"TYPE": t}) for t in self.types if t.startswith("data.")]
 
 
+_MEMORY = re.compile(r"(\d+)(gb|mb)\b")
+
+
+def _memory_mb(size: str | None) -> int | None:
+    match = _MEMORY.search(str(size or ""))
+    return int(match.group(1)) * (1024 if match.group(2) == "gb" else 1) if match else None
+
+
+def shrinks(old: str | None, new: str | None) -> bool:
+    """A droplet resize to less memory (and disk): DigitalOcean cannot shrink a disk in place."""
+    before, after = _memory_mb(old), _memory_mb(new)
+    return before is not None and after is not None and after < before
+
+
+class Servicer(tf_provider.ProviderServicer):
+    """tf's servicer, plus replacements that depend on the values, not only on the attribute."""
+
+    def PlanResourceChange(self, request, context):
+        response = super().PlanResourceChange(request, context)
+        if request.type_name == "digitalocean_droplet":
+            prior, proposed = read_dynamic_value(request.prior_state), read_dynamic_value(request.proposed_new_state)
+            if prior and proposed and shrinks(prior.get("size"), proposed.get("size")):
+                response.requires_replace.append(_to_attribute_path(["size"]))
+        return response
+
+
 def provider(short: str) -> SimProvider:
     return SimProvider(short, schemas.DO_TYPES if short == "digitalocean" else schemas.B2_TYPES)
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
+    tf_provider.ProviderServicer = Servicer  # run_provider looks it up when it starts
     run_provider(provider(argv[1]), argv)
 
 

@@ -36,7 +36,8 @@ SENSITIVE = {
     "b2_application_key": {"application_key"},
     "b2_account_info": {"account_auth_token"},
 }
-# Attributes whose change the provider cannot apply in place (ForceNew).
+# Attributes whose change the provider cannot apply in place (ForceNew). A droplet resized to a
+# smaller size is replaced too; that depends on the values, so the provider decides it at plan.
 REPLACE_ON = {
     "digitalocean_droplet": {"image", "region", "ipv6_address", "vpc_uuid"},
     "digitalocean_database_cluster": {"engine", "region", "private_network_uuid", "project_id"},
