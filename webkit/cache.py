@@ -60,4 +60,7 @@ def remember(project_dir: Path, version: str, files: dict[str, str], secrets: li
     from webkit.local import workspace
 
     cache = {"key": _key(project_dir, version), "files": {p: _digest(t) for p, t in files.items()}, "secrets": secrets}
-    write_atomic(workspace(project_dir, CACHE_FILE), json.dumps(cache, indent=2) + "\n")
+    try:
+        write_atomic(workspace(project_dir, CACHE_FILE), json.dumps(cache, indent=2) + "\n")
+    except OSError:
+        pass  # the cache only saves time; a project folder we cannot write .webkit/ into works without it
