@@ -165,3 +165,15 @@ def test_dry_run_writes_the_synthesised_stacks(tmp_path):
     assert (tmp_path / ".github" / "workflows" / "terraform-plan.yml").is_file()
     after = {p: p.read_bytes() for p in EXAMPLE.rglob("*") if p.is_file()}
     assert after == before, "the dry run writes only into its output folder"
+
+
+def test_a_synthesising_command_exits_cleanly_and_quickly(tmp_path):
+    """After synthesis the CLI skips interpreter teardown: output is complete, Node leaves no files."""
+    import glob
+    import tempfile
+
+    before = set(glob.glob(f"{tempfile.gettempdir()}/jsii-kernel-*"))
+    result = webkit("infra", "synth", "-C", str(EXAMPLE), "--out", str(tmp_path))
+    assert result.returncode == 0
+    assert result.stdout.strip().endswith(f"✓ Synthesised production: {tmp_path}/stacks/production/cdk.tf.json")
+    assert set(glob.glob(f"{tempfile.gettempdir()}/jsii-kernel-*")) == before
