@@ -177,3 +177,16 @@ def test_a_synthesising_command_exits_cleanly_and_quickly(tmp_path):
     assert result.returncode == 0
     assert result.stdout.strip().endswith(f"✓ Synthesised production: {tmp_path}/stacks/production/cdk.tf.json")
     assert set(glob.glob(f"{tempfile.gettempdir()}/jsii-kernel-*")) == before
+
+
+def test_the_schema_accepts_our_manifests_and_flags_typos_for_editors():
+    import jsonschema
+
+    schema = json.loads((REPO / "schema" / "app.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in [EXAMPLE / "app.json", *sorted((REPO / "tests" / "manifests").glob("*.json"))]:
+        assert list(validator.iter_errors(json.loads(path.read_text()))) == [], path
+    typo = plan_example()
+    typo["resources"][0]["config"]["regoin"] = "nyc3"
+    assert any("regoin" in error.message for error in validator.iter_errors(typo)), "config is typed per kind"
