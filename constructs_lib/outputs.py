@@ -7,9 +7,9 @@ for env vars, firewalls and stack outputs; at hundreds of resources that dominat
 from __future__ import annotations
 
 
-def output_of(construct, name: str, attributes: dict[str, str]) -> str:
-    """`construct.<attributes[name]>`, memoised on the construct."""
+def output_of(construct, name: str, renames: dict[str, str] | None = None) -> str:
+    """The construct's attribute for output `name` (same name unless renamed), memoised on it."""
     memo = construct.__dict__.setdefault("_webkit_outputs", {})
     if name not in memo:
-        memo[name] = getattr(construct, attributes[name])
+        memo[name] = getattr(construct, (renames or {}).get(name, name))
     return memo[name]

@@ -8,6 +8,7 @@ Light on purpose: no pydantic, no cdktf, so a cache hit costs milliseconds.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from importlib.metadata import entry_points
@@ -19,7 +20,9 @@ WEBKIT_DIR = ".webkit"
 MANIFEST_FILE = "app.json"
 
 
+@functools.lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
+    """webkit's own code (paths, sizes, mtimes) and the installed plugins; read once per process."""
     digest = hashlib.sha256()
     for package in ("webkit", "constructs_lib", "stacks", "workflows"):
         spec = find_spec(package)

@@ -8,7 +8,6 @@ from constructs_lib.outputs import output_of
 
 from .bindings import B2AccountInfo, B2ApplicationKey, B2Bucket
 
-_OUTPUT_NAMES = ("bucket_name", "bucket_id", "bucket_url", "endpoint", "region", "access_key_id", "secret_access_key")
 
 # What an app needs to read and write its own bucket, and nothing else.
 KEY_CAPABILITIES = ["deleteFiles", "listAllBucketNames", "listBuckets", "listFiles", "readFiles", "writeFiles"]
@@ -44,4 +43,4 @@ class Bucket(Construct):
         return Fn.element(Fn.split(".", self.endpoint), 1)
 
     def output(self, name: str) -> str:
-        return output_of(self, name, {n: n for n in _OUTPUT_NAMES})
+        return output_of(self, name)

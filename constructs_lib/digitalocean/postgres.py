@@ -59,7 +59,7 @@ class Postgres(Construct):
         return [self.cluster, self.database, self.user, self.pool]
 
     def allow_from(self, app) -> None:
-        """Admit a Droplet or an App Platform service (anything with `firewall_rule()`)."""
+        """Admit a Droplet or an App Platform service (anything with `database_firewall_rule()`)."""
         rule = app.database_firewall_rule()
         self._rules.append(_firewall.DatabaseFirewallRule(**rule))
         if self._firewall is None:
@@ -68,33 +68,13 @@ class Postgres(Construct):
             self._firewall.put_rule(self._rules)
 
     # The outputs table (webkit.manifest.catalog) names these attributes.
-    @property
-    def connection_url(self) -> str:
-        return self.pool.uri
-
-    @property
-    def host(self) -> str:
-        return self.pool.host
-
-    @property
-    def port(self) -> str:
-        return Token.as_string(self.pool.port)
-
-    @property
-    def database_name(self) -> str:
-        return self.database.name
-
-    @property
-    def user_name(self) -> str:
-        return self.user.name
-
-    @property
-    def password(self) -> str:
-        return self.user.password
-
-    _OUTPUTS = {"connection_url": "connection_url", "host": "host", "port": "port", "database": "database_name",
-                "user": "user_name", "password": "password"}
+    connection_url = property(lambda self: self.pool.uri, doc="Through the transaction pool.")
+    host = property(lambda self: self.pool.host)
+    port = property(lambda self: Token.as_string(self.pool.port))
+    database_name = property(lambda self: self.database.name)
+    user_name = property(lambda self: self.user.name)
+    password = property(lambda self: self.user.password)
 
     def output(self, name: str) -> str:
         """The value of output `name` of the outputs table (each attribute is read once: jsii calls cost)."""
-        return output_of(self, name, self._OUTPUTS)
+        return output_of(self, name, renames={"database": "database_name", "user": "user_name"})

@@ -8,7 +8,6 @@ from constructs_lib.outputs import output_of
 _bucket = digitalocean("spaces_bucket")
 _cors = digitalocean("spaces_bucket_cors_configuration")
 _key = digitalocean("spaces_key")
-_OUTPUT_NAMES = ("bucket_name", "bucket_url", "endpoint", "region", "access_key_id", "secret_access_key")
 
 
 class SpacesBucket(Construct):
@@ -56,4 +55,4 @@ class SpacesBucket(Construct):
     secret_access_key = property(lambda self: self.key.secret_key)
 
     def output(self, name: str) -> str:
-        return output_of(self, name, {n: n for n in _OUTPUT_NAMES})
+        return output_of(self, name)
