@@ -13,6 +13,8 @@ import os
 import shutil
 import sys
 
+from constructs_lib import kernel
+
 
 class NodeMissingError(RuntimeError):
     """cdktf runs its core in Node.js through jsii; without node nothing can be synthesised."""
@@ -28,10 +30,8 @@ def _require_node() -> None:
 
 
 _require_node()
-# jsii prints a banner on every start for Node versions it calls end-of-life; our users cannot act on it.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")  # majors, comma-separated
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+kernel.quiet_node()
+kernel.prestart()  # Node boots and loads the assemblies while Python imports the bindings below
 
 def _lazy_provider_package(name: str = "cdktf_cdktf_provider_digitalocean") -> None:
     """Register the provider package without running its __init__, which imports all 138

@@ -80,6 +80,21 @@ def test_a_broken_manifest_leaves_github_byte_identical(tmp_path):
         assert snapshot(project / ".github") == before
 
 
+def test_a_broken_manifest_stops_the_node_started_for_it(tmp_path):
+    """On a cache miss Node starts while app.json is validated; a broken manifest still ends
+    with the error alone, and Node (stopped without waiting) leaves no files behind."""
+    import glob
+    import tempfile
+
+    before = set(glob.glob(f"{tempfile.gettempdir()}/jsii-kernel-*"))
+    project = write_project(tmp_path, json.dumps({"project": {"name": "BAD NAME"}}))
+    result = webkit("update", "-C", str(project))
+    assert result.returncode == 1
+    assert result.stderr.startswith("✗ String should match pattern") and "Traceback" not in result.stderr
+    assert not (project / ".github").exists()
+    assert set(glob.glob(f"{tempfile.gettempdir()}/jsii-kernel-*")) == before
+
+
 def test_a_synthesis_failure_writes_nothing(tmp_path):
     project = write_project(tmp_path, plan_example())
     env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"} | {"PATH": str(tmp_path / "empty")}

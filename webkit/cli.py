@@ -77,10 +77,13 @@ def update_cmd(
     from webkit.synth import SynthError
     from webkit.update import update
 
-    manifest = _load(project_dir, strict)
-    console.ok("Validated app.json")
+    def load():
+        manifest = _load(project_dir, strict)
+        console.ok("Validated app.json")
+        return manifest
+
     try:
-        result = update(project_dir, manifest, version, check=check, use_cache=local_infra is None)
+        result = update(project_dir, load, version, check=check, use_cache=local_infra is None)
     except SynthError as err:
         console.fail(str(err))
         raise typer.Exit(1) from None
@@ -145,8 +148,11 @@ Environment = Annotated[
 
 
 def _spec(project_dir: Path, strict: bool):
+    """The checked manifest as a spec, for a synthesis (every caller synthesises next)."""
     from webkit.spec import to_spec
+    from webkit.synth import prestart
 
+    prestart()
     return to_spec(_load(project_dir, strict), __version__)
 
 
@@ -278,15 +284,15 @@ def run() -> None:
     try:
         app()
     except SystemExit as done:
-        if "jsii" not in sys.modules:
+        from constructs_lib.kernel import stop
+
+        try:
+            stopped = stop()
+        except Exception:
+            stopped = False  # an unexpected jsii: the ordinary, slower exit
+        if not stopped:
             raise
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-        try:
-            import jsii
-
-            jsii.kernel.provider._process.stop()  # Node removes its temp files on a clean exit
-        except Exception:
-            raise done from None  # an unexpected jsii: the ordinary, slower exit
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

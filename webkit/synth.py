@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from webkit.spec import ProjectSpec
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from webkit.spec import ProjectSpec
 
 
 class SynthError(Exception):
     """Synthesis could not run or failed; the message says what to do."""
+
+
+def prestart() -> None:
+    """Start Node and load cdktf into it in the background; call it as soon as a synthesis is
+    certain, so that Node boots while app.json is validated."""
+    from constructs_lib.kernel import prestart as start
+
+    start()
 
 
 def synthesize(spec: ProjectSpec, environments: list[str] | None = None) -> dict[str, str]:

@@ -13,12 +13,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from webkit import cache
+from webkit.cache import MANIFEST_FILE
 from webkit.files import write_atomic
-from webkit.manifest import MANIFEST_FILE, Manifest
-from webkit.spec import ProjectSpec, to_spec
-from webkit.synth import synthesize
+from webkit.synth import prestart, synthesize
+
+if TYPE_CHECKING:  # imported when used: until a synthesis is certain this module stays light
+    from webkit.manifest import Manifest
+    from webkit.spec import ProjectSpec
 
 
 @dataclass
@@ -57,9 +61,19 @@ def render(project_dir: Path, spec: ProjectSpec, stacks: dict[str, str], root: P
     return files, required_secrets(generation)
 
 
-def update(project_dir: Path, manifest: Manifest, version: str, check: bool = False, use_cache: bool = True) -> UpdateResult:
-    if use_cache and (hit := cache.cached(project_dir, version)):
+def update(
+    project_dir: Path, load: Callable[[], Manifest], version: str, check: bool = False, use_cache: bool = True
+) -> UpdateResult:
+    """`load` checks app.json; it runs on every update (warnings, --strict), after the cache is
+    consulted, so that on a miss Node already boots for the synthesis while it runs."""
+    hit = cache.cached(project_dir, version) if use_cache else None
+    if hit is None:
+        prestart()
+    manifest = load()
+    if hit is not None:
         return UpdateResult(unchanged=hit["files"], secrets=hit["secrets"])
+    from webkit.spec import to_spec
+
     spec = to_spec(manifest, version)
     files, secrets = render(project_dir, spec, synthesize(spec))
     result = UpdateResult(secrets=secrets)

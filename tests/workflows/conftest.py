@@ -24,7 +24,7 @@ PROJECTS = {
 
 def generate(folder: Path, manifest: Path) -> Path:
     write_project(folder, manifest.read_text())
-    update(folder, load(folder)[0], __version__)
+    update(folder, lambda: load(folder)[0], __version__)
     return folder
 
 

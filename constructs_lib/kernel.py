@@ -1,0 +1,123 @@
+"""Start jsii's Node kernel, and load cdktf's assemblies into it, while Python imports cdktf.
+
+The stock import waits for each step in turn: Node boots (~0.17 s here), then each assembly
+loads (~0.2 s for the three), and only then does Python go on with the bindings' own imports
+(~0.2 s). `prestart()` spawns the kernel and queues the three loads without waiting; when jsii's
+`_jsii` modules later ask for the same assemblies they are answered at once, and the first real
+request (creating the App) reads the queued answers, by which time Node has long finished.
+
+Best effort and light: it imports no cdktf module, and anything unexpected (no Node, another
+jsii layout) leaves jsii to start as it always does, so errors surface there, worded as ever.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+from importlib.util import find_spec
+from pathlib import Path
+
+# Loaded in dependency order, as the bindings' own imports would.
+PACKAGES = ("constructs", "cdktf", "cdktf_cdktf_provider_digitalocean")
+_LOAD = re.compile(r'JSIIAssembly\.load\(\s*"([^"]+)",\s*"([^"]+)",\s*__name__\[0:-6\],\s*"([^"]+)"')
+
+
+def quiet_node() -> None:
+    """jsii prints a banner on every start for Node versions it calls end-of-life or untested;
+    our users cannot act on it (set before the kernel starts: Node reads it once)."""
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")  # majors, comma-separated
+    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+    os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+
+
+def assembly(package: str) -> tuple[str, str, str]:
+    """(name, version, tarball) that `package`'s `_jsii` module loads, read without importing it."""
+    spec = find_spec(package)  # a top-level package: found, not run
+    folder = Path(spec.origin).parent / "_jsii"
+    name, version, tarball = _LOAD.search((folder / "__init__.py").read_text()).groups()
+    return name, version, str(folder / tarball)
+
+
+_prestarted = False
+
+
+def _kernel_started() -> bool:
+    # jsii starts Node on the first request, and the first request is always a `_jsii` module's load.
+    return _prestarted or any(name.endswith("._jsii") for name in sys.modules)
+
+
+def stop() -> bool:
+    """Stop the kernel cleanly (Node removes its temp files) if one was started; True if so."""
+    if not _kernel_started():
+        return False  # asking jsii for its process would start one
+    from jsii._kernel import Kernel
+
+    Kernel().provider._process.stop()
+    return True
+
+
+def prestart() -> None:
+    """Spawn the kernel and queue the loads of cdktf's assemblies; return without waiting."""
+    if _kernel_started() or shutil.which(os.environ.get("JSII_NODE") or "node") is None:
+        return
+    try:
+        loads = [assembly(package) for package in PACKAGES]
+        quiet_node()
+        import jsii._runtime  # noqa: F401  (makes the kernel singleton)
+        from jsii._kernel import Kernel
+        from jsii._kernel.providers.process import ProcessProvider
+
+        process = _early_process_class()(loads)
+        process.start()
+    except Exception:  # no Node, or a jsii we do not know: the ordinary start will tell
+        return
+    Kernel().provider = type("EarlyProvider", (ProcessProvider,), {"_process": process})()
+    global _prestarted
+    _prestarted = True
+
+
+def _early_process_class():
+    from jsii._kernel.providers.process import _NodeProcess, jdefault
+    from jsii._kernel.types import LoadRequest, LoadResponse
+
+    class EarlyProcess(_NodeProcess):
+        """jsii's Node process, whose start does not wait for Node and which answers the loads
+        it queued itself; the answers Node gives to those are read before the next request."""
+
+        def __init__(self, loads):
+            super().__init__()
+            self._queued = {(name, version) for name, version, _ in loads}
+            self._loads = [LoadRequest(name=n, version=v, tarball=t) for n, v, t in loads]
+            self._unread = None  # answers Node owes us: the hello, then one per queued load
+
+        def handshake(self) -> None:  # the end of start(): queue instead of waiting
+            for request in self._loads:
+                data = json.dumps(self._serializer.unstructure(request), default=jdefault).encode()
+                self._process.stdin.write(data + b"\n")
+            self._process.stdin.flush()
+            self._unread = len(self._loads)
+
+        def stop(self) -> None:
+            if not hasattr(self, "_process"):  # Node could not be started: nothing to stop
+                return
+            if self._unread is not None:  # never used (say, the manifest was invalid): do not wait for Node
+                self._process.kill()
+                self._process.stdin.close()
+            super().stop()
+
+        def send(self, request, response_type):
+            if isinstance(request, LoadRequest) and (request.name, request.version) in self._queued:
+                return LoadResponse(assembly=request.name, types=0)
+            if self._unread is not None:
+                unread, self._unread = self._unread, None
+                super().handshake()
+                for _ in range(unread):
+                    answer = self._next_message()
+                    if "error" in answer:
+                        raise RuntimeError(f"jsii could not load an assembly: {answer['error']}")
+            return super().send(request, response_type)
+
+    return EarlyProcess
