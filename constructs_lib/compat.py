@@ -87,7 +87,29 @@ class Construct(constructs.Construct):
 def _name(element, scope, id: str) -> None:
     parent = getattr(scope, "_webkit_path", None)
     if parent is not None:  # elsewhere the stack's allocateLogicalId callback names it
-        element.override_logical_id(readable_id((*parent, id)))
+        element._webkit_id = readable_id((*parent, id))
+        element.override_logical_id(element._webkit_id)
+
+
+@functools.cache
+def _terraform_type(cls: type) -> str:
+    return cls.TF_RESOURCE_TYPE
+
+
+def ref(element, attribute: str | None = None) -> str:
+    """A Terraform reference to `element`'s `attribute` (to a variable's value without one).
+
+    For elements named from Python it is written here, `${digitalocean_droplet.web_droplet.id}`:
+    the same text cdktf resolves its token to, without the jsii round trip that reading the
+    attribute costs (at hundreds of resources those reads were a third of the synthesis).
+    Other elements give cdktf's token."""
+    logical_id = getattr(element, "_webkit_id", None)
+    if logical_id is None:
+        return element.string_value if attribute is None else Token.as_string(getattr(element, attribute))
+    if attribute is None:
+        return f"${{var.{logical_id}}}"
+    data = "data." if isinstance(element, TerraformDataSource) else ""
+    return f"${{{data}{_terraform_type(type(element))}.{logical_id}.{attribute}}}"
 
 
 @functools.lru_cache(maxsize=None)
@@ -122,4 +144,4 @@ def digitalocean(module: str):
 NamedOutput = named(TerraformOutput)
 NamedVariable = named(TerraformVariable)
 
-__all__ = ["Construct", "NamedOutput", "NamedVariable", "cdktf", "digitalocean", "named", "readable_id"]
+__all__ = ["Construct", "NamedOutput", "NamedVariable", "cdktf", "digitalocean", "named", "readable_id", "ref"]

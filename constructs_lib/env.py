@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from constructs_lib.compat import Fn
 
 TOKEN_MARK = "${TfToken["  # how cdktf encodes a string token; checked in Python to spare a jsii call
+_REFERENCE = re.compile(r"\$\{[^{}]*\}")  # one Terraform expression, as `compat.ref` writes it
 
 
 @dataclass(frozen=True)
 class EnvValue:
-    """One env var. `value` may be a Terraform token (a reference or a variable)."""
+    """One env var. `value` is a reference (`${…}`, or a cdktf token) or plain text."""
 
     key: str
     value: str
@@ -20,9 +22,14 @@ class EnvValue:
 
 
 def dotenv(env: list[EnvValue]) -> str:
-    """`KEY="value"` lines; values are JSON-quoted (by Terraform for tokens) so any text is safe."""
+    """`KEY="value"` lines; values are JSON-quoted (by Terraform for references) so any text is safe."""
     lines = []
     for item in env:
-        quoted = Fn.jsonencode(item.value) if TOKEN_MARK in item.value else json.dumps(item.value, ensure_ascii=False)
+        if TOKEN_MARK in item.value:
+            quoted = Fn.jsonencode(item.value)
+        elif _REFERENCE.fullmatch(item.value):
+            quoted = f"${{jsonencode({item.value[2:-1]})}}"
+        else:
+            quoted = json.dumps(item.value, ensure_ascii=False)
         lines.append(f"{item.key}={quoted}")
     return "".join(line + "\n" for line in lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 from constructs_lib.backblaze import B2Provider
-from constructs_lib.compat import Construct, NamedOutput, NamedVariable, S3Backend, TerraformResource, digitalocean
+from constructs_lib.compat import Construct, NamedOutput, NamedVariable, S3Backend, TerraformResource, digitalocean, ref
 from constructs_lib.stack import ReadableStack
 from constructs_lib.digitalocean import Project
 from constructs_lib.env import EnvValue
@@ -91,7 +91,7 @@ class ProjectStack(ReadableStack):
             if var.reference:
                 value = self.resources[var.reference.resource].output(var.reference.output)
             elif var.secret:
-                value = self.variables[var.secret.variable].string_value
+                value = ref(self.variables[var.secret.variable])
             else:
                 value = var.value
             env.append(EnvValue(var.key, value, secret=var.value_type != "static"))

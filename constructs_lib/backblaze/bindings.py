@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from constructs_lib.compat import Construct, TerraformDataSource, TerraformProvider, TerraformResource, named
+from constructs_lib.compat import Construct, TerraformDataSource, TerraformProvider, TerraformResource, named, ref
 from cdktf import TerraformProviderGeneratorMetadata
 
 PROVIDER_SOURCE = "Backblaze/b2"
@@ -36,16 +36,16 @@ class B2Provider(TerraformProvider):
 
 
 def _attribute(name: str) -> property:
-    return property(lambda self: self.get_string_attribute(name), doc=f"The `{name}` attribute (a token).")
+    return property(lambda self: ref(self, name), doc=f"A reference to the `{name}` attribute.")
 
 
 class _B2Resource(named(TerraformResource)):
     """A b2 resource: its arguments synthesised as given (None dropped)."""
 
-    TYPE = ""
+    TF_RESOURCE_TYPE = ""
 
     def __init__(self, scope: Construct, id: str, **arguments: Any):
-        super().__init__(scope, id, terraform_resource_type=self.TYPE, terraform_generator_metadata=_METADATA)
+        super().__init__(scope, id, terraform_resource_type=self.TF_RESOURCE_TYPE, terraform_generator_metadata=_METADATA)
         self._attributes = _without_none(arguments)
 
     def _synthesize_attributes(self) -> dict[str, Any]:
@@ -55,7 +55,7 @@ class _B2Resource(named(TerraformResource)):
 class B2Bucket(_B2Resource):
     """`b2_bucket(bucket_name, bucket_type, lifecycle_rules=None)`."""
 
-    TYPE = "b2_bucket"
+    TF_RESOURCE_TYPE = "b2_bucket"
     bucket_id = _attribute("bucket_id")
     bucket_name = _attribute("bucket_name")
 
@@ -63,14 +63,16 @@ class B2Bucket(_B2Resource):
 class B2ApplicationKey(_B2Resource):
     """`b2_application_key(key_name, capabilities, bucket_id=None)`."""
 
-    TYPE = "b2_application_key"
+    TF_RESOURCE_TYPE = "b2_application_key"
     application_key_id = _attribute("application_key_id")
     application_key = _attribute("application_key")
 
 
 class B2AccountInfo(named(TerraformDataSource)):
+    TF_RESOURCE_TYPE = "b2_account_info"
+
     def __init__(self, scope: Construct, id: str):
-        super().__init__(scope, id, terraform_resource_type="b2_account_info", terraform_generator_metadata=_METADATA)
+        super().__init__(scope, id, terraform_resource_type=self.TF_RESOURCE_TYPE, terraform_generator_metadata=_METADATA)
 
     def _synthesize_attributes(self) -> dict[str, Any]:
         return {}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from constructs_lib.compat import Construct, Fn
 
-from constructs_lib.outputs import output_of
-
 from .bindings import B2AccountInfo, B2ApplicationKey, B2Bucket
 
 
@@ -40,7 +38,8 @@ class Bucket(Construct):
 
     @property
     def region(self) -> str:
-        return Fn.element(Fn.split(".", self.endpoint), 1)
+        # Fn takes cdktf's token: a reference given as text would be quoted as a string
+        return Fn.element(Fn.split(".", self.account.get_string_attribute("s3_api_url")), 1)
 
     def output(self, name: str) -> str:
-        return output_of(self, name)
+        return getattr(self, name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from constructs_lib.compat import Construct, digitalocean
+from constructs_lib.compat import Construct, digitalocean, ref
 from constructs_lib.env import EnvValue
 
 _app = digitalocean("app")
@@ -65,14 +65,14 @@ class AppPlatformService(Construct):
 
     @property
     def urn(self) -> str:
-        return self.app.urn
+        return ref(self.app, "urn")
 
     @property
     def live_url(self) -> str:
-        return self.app.live_url
+        return ref(self.app, "live_url")
 
     def database_firewall_rule(self) -> dict:
-        return {"type": "app", "value": self.app.id}
+        return {"type": "app", "value": ref(self.app, "id")}
 
     def outputs(self) -> dict[str, tuple[str, bool]]:
         """Stack outputs: name → (value, sensitive)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from constructs_lib.compat import Construct, TerraformResourceLifecycle, Token, digitalocean
+from constructs_lib.compat import Construct, TerraformResourceLifecycle, Token, digitalocean, ref
 from constructs_lib.env import EnvValue, dotenv
 
 _droplet = digitalocean("droplet")
@@ -58,7 +58,7 @@ class Droplet(Construct):
             # user_data and ssh_keys only matter at first boot; the provider would replace the droplet.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["user_data", "ssh_keys"]),
         )
-        droplet_ids = [Token.as_number(self.droplet.id)]
+        droplet_ids = [Token.as_number(ref(self.droplet, "id"))]
         self.firewall = _firewall.Firewall(
             self, "firewall", name=name, droplet_ids=droplet_ids,
             inbound_rule=[
@@ -81,15 +81,15 @@ class Droplet(Construct):
         if _FINGERPRINT.fullmatch(key) or key.isdigit():
             return key
         lookup = _ssh_key.DataDigitaloceanSshKey(self, f"ssh_key_{re.sub(r'[^A-Za-z0-9_-]', '_', key)}", name=key)
-        return Token.as_string(lookup.id)
+        return ref(lookup, "id")
 
     @property
     def urn(self) -> str:
-        return self.droplet.urn
+        return ref(self.droplet, "urn")
 
     @property
     def ipv4_address(self) -> str:
-        return self.reserved_ip.ip_address if self.reserved_ip else self.droplet.ipv4_address
+        return ref(self.reserved_ip, "ip_address") if self.reserved_ip else ref(self.droplet, "ipv4_address")
 
     @property
     def env_file(self) -> str:
@@ -97,7 +97,7 @@ class Droplet(Construct):
         return dotenv(self.env)
 
     def database_firewall_rule(self) -> dict:
-        return {"type": "droplet", "value": self.droplet.id}
+        return {"type": "droplet", "value": ref(self.droplet, "id")}
 
     def outputs(self) -> dict[str, tuple[str, bool]]:
         """Stack outputs: name → (value, sensitive)."""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from constructs_lib.compat import Construct, Token, digitalocean
-from constructs_lib.outputs import output_of
+from constructs_lib.compat import Construct, digitalocean, ref
 
 _cluster = digitalocean("database_cluster")
 _db = digitalocean("database_db")
@@ -40,18 +39,19 @@ class Postgres(Construct):
             self, "cluster", name=name, engine="pg", version=engine_version, size=size, region=region,
             node_count=node_count, tags=tags,
         )
-        self.database = _db.DatabaseDb(self, "database", cluster_id=self.cluster.id, name=database)
-        self.user = _user.DatabaseUser(self, "user", cluster_id=self.cluster.id, name=user)
+        cluster_id = ref(self.cluster, "id")
+        self.database = _db.DatabaseDb(self, "database", cluster_id=cluster_id, name=database)
+        self.user = _user.DatabaseUser(self, "user", cluster_id=cluster_id, name=user)
         self.pool = _pool.DatabaseConnectionPool(
-            self, "pool", cluster_id=self.cluster.id, name=database, db_name=self.database.name,
-            user=self.user.name, mode="transaction", size=pool_size,
+            self, "pool", cluster_id=cluster_id, name=database, db_name=ref(self.database, "name"),
+            user=ref(self.user, "name"), mode="transaction", size=pool_size,
         )
         self._rules: list = []
         self._firewall = None
 
     @property
     def urn(self) -> str:
-        return self.cluster.urn
+        return ref(self.cluster, "urn")
 
     @property
     def dependables(self) -> list:
@@ -63,18 +63,18 @@ class Postgres(Construct):
         rule = app.database_firewall_rule()
         self._rules.append(_firewall.DatabaseFirewallRule(**rule))
         if self._firewall is None:
-            self._firewall = _firewall.DatabaseFirewall(self, "firewall", cluster_id=self.cluster.id, rule=self._rules)
+            self._firewall = _firewall.DatabaseFirewall(self, "firewall", cluster_id=ref(self.cluster, "id"), rule=self._rules)
         else:
             self._firewall.put_rule(self._rules)
 
     # The outputs table (webkit.manifest.catalog) names these attributes.
-    connection_url = property(lambda self: self.pool.uri, doc="Through the transaction pool.")
-    host = property(lambda self: self.pool.host)
-    port = property(lambda self: Token.as_string(self.pool.port))
-    database_name = property(lambda self: self.database.name)
-    user_name = property(lambda self: self.user.name)
-    password = property(lambda self: self.user.password)
+    connection_url = property(lambda self: ref(self.pool, "uri"), doc="Through the transaction pool.")
+    host = property(lambda self: ref(self.pool, "host"))
+    port = property(lambda self: ref(self.pool, "port"))
+    database_name = property(lambda self: ref(self.database, "name"))
+    user_name = property(lambda self: ref(self.user, "name"))
+    password = property(lambda self: ref(self.user, "password"))
 
     def output(self, name: str) -> str:
-        """The value of output `name` of the outputs table (each attribute is read once: jsii calls cost)."""
-        return output_of(self, name, renames={"database": "database_name", "user": "user_name"})
+        """The value of output `name` of the outputs table."""
+        return getattr(self, {"database": "database_name", "user": "user_name"}.get(name, name))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from constructs_lib.compat import Construct, digitalocean
-from constructs_lib.outputs import output_of
+from constructs_lib.compat import Construct, digitalocean, ref
 
 _bucket = digitalocean("spaces_bucket")
 _cors = digitalocean("spaces_bucket_cors_configuration")
@@ -29,30 +28,30 @@ class SpacesBucket(Construct):
         )
         if cors:
             _cors.SpacesBucketCorsConfiguration(
-                self, "cors", bucket=self.bucket.name, region=region,
+                self, "cors", bucket=ref(self.bucket, "name"), region=region,
                 cors_rule=[_cors.SpacesBucketCorsConfigurationCorsRule(**rule) for rule in cors],
             )
         self.key = _key.SpacesKey(
             self, "key", name=name,
-            grant=[_key.SpacesKeyGrant(bucket=self.bucket.name, permission="readwrite")],
+            grant=[_key.SpacesKeyGrant(bucket=ref(self.bucket, "name"), permission="readwrite")],
         )
 
     @property
     def urn(self) -> str:
-        return self.bucket.urn
+        return ref(self.bucket, "urn")
 
     @property
     def bucket_url(self) -> str:
-        return f"https://{self.bucket.bucket_domain_name}"
+        return f"https://{ref(self.bucket, 'bucket_domain_name')}"
 
     @property
     def endpoint(self) -> str:
-        return f"https://{self.bucket.endpoint}"
+        return f"https://{ref(self.bucket, 'endpoint')}"
 
-    bucket_name = property(lambda self: self.bucket.name)
-    region = property(lambda self: self.bucket.region)
-    access_key_id = property(lambda self: self.key.access_key)
-    secret_access_key = property(lambda self: self.key.secret_key)
+    bucket_name = property(lambda self: ref(self.bucket, "name"))
+    region = property(lambda self: ref(self.bucket, "region"))
+    access_key_id = property(lambda self: ref(self.key, "access_key"))
+    secret_access_key = property(lambda self: ref(self.key, "secret_key"))
 
     def output(self, name: str) -> str:
-        return output_of(self, name)
+        return getattr(self, name)
