@@ -14,11 +14,16 @@ _REFERENCE = re.compile(r"\$\{[^{}]*\}")  # one Terraform expression, as `compat
 
 @dataclass(frozen=True)
 class EnvValue:
-    """One env var. `value` is a reference (`${…}`, or a cdktf token) or plain text."""
+    """One env var. `value` is a reference (`${…}`, or a cdktf token) or text made `literal`."""
 
     key: str
     value: str
     secret: bool
+
+
+def literal(text: str) -> str:
+    """`text` for a Terraform string, which is a template: `${` and `%{` are escaped to stay text."""
+    return text.replace("${", "$${").replace("%{", "%%{")
 
 
 def dotenv(env: list[EnvValue]) -> str:

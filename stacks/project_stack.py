@@ -8,7 +8,7 @@ from constructs_lib.backblaze import B2Provider
 from constructs_lib.compat import Construct, NamedOutput, NamedVariable, S3Backend, TerraformResource, digitalocean, ref
 from constructs_lib.stack import ReadableStack
 from constructs_lib.digitalocean import Project
-from constructs_lib.env import EnvValue
+from constructs_lib.env import EnvValue, literal
 from webkit.manifest.catalog import kind_for
 from webkit.spec import AppSpec, ProjectSpec
 
@@ -62,8 +62,8 @@ class ProjectStack(ReadableStack):
             self._wire(app, construct)
         self._depends_on()
         Project(
-            self, "project", name=self._project_name(), environment=environment,
-            description=spec.description,
+            self, "project", name=literal(self._project_name()), environment=environment,
+            description=literal(spec.description) if spec.description else None,
             resources=[c.urn for c in (*self.resources.values(), *self.apps.values()) if hasattr(c, "urn")],
         )
         self._outputs()
@@ -93,7 +93,7 @@ class ProjectStack(ReadableStack):
             elif var.secret:
                 value = ref(self.variables[var.secret.variable])
             else:
-                value = var.value
+                value = literal(var.value)
             env.append(EnvValue(var.key, value, secret=var.value_type != "static"))
         return env
 

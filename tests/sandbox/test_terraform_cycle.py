@@ -133,3 +133,18 @@ def test_a_secret_in_a_non_sensitive_output_fails(tmp_path):
         stack["output"]["db_connection_url"]["sensitive"] = False
 
     assert "Output refers to sensitive values" in str(planted(tmp_path, leak))
+
+
+def test_env_text_reaches_the_machine_as_written(tmp_path):
+    """Terraform reads every JSON string as a template; the user's text must come out unevaluated."""
+    manifest = copy.deepcopy(SOURCES["example"])
+    text = "costs ${5} %{if} ${{ secrets.DIGITALOCEAN_TOKEN }}"
+    manifest["apps"][0]["env"]["production"].append({"key": "GREETING", "type": "value", "value": text})
+    cycle = Cycle(tmp_path, "production")
+    cycle.load(manifest)
+    with cycle.box.providers():
+        cycle.box.init()
+        cycle.plan()
+        cycle.apply()
+    env = cycle.box.state()["outputs"]["cms_env"]["value"]
+    assert f"GREETING={json.dumps(text)}\n" in env

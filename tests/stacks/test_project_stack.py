@@ -113,3 +113,13 @@ def test_credentials_never_in_the_json(two_envs):
         assert stack["provider"]["digitalocean"] == [{}]
         backend = stack["terraform"]["backend"]["s3"]
         assert not {"access_key", "secret_key", "token"} & set(backend)
+
+
+def test_env_text_that_looks_like_terraform_stays_text():
+    """Terraform reads JSON strings as templates: a value's `${` or `%{` would be evaluated."""
+    manifest = plan_example()
+    manifest["apps"][0]["env"]["production"].append({"key": "GREETING", "type": "value", "value": "costs ${5} %{if}"})
+    manifest["project"]["description"] = "Our ${site}"
+    stack = synth(manifest)["production"]
+    assert stack["output"]["cms_env"]["value"].endswith('GREETING="costs $${5} %%{if}"\n')
+    assert resource(stack, "digitalocean_project", "project")["description"] == "Our $${site}"

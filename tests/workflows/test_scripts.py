@@ -106,7 +106,8 @@ def test_expressions_in_user_values_stay_literal(projects, tmp_path):
     script = step(setup_action(project), "Write the Terraform configuration")["run"]
     assert "${{ '${{' }} secrets.DIGITALOCEAN_TOKEN }}" in script
     run_step(script, project, {"WEBKIT_ENVIRONMENT": "production", "WEBKIT_DIR": str(tmp_path / "tf")}, tmp_path)
-    assert "SNEAKY=\\\"${{ secrets.DIGITALOCEAN_TOKEN }}\\\"" in (tmp_path / "tf" / "cdk.tf.json").read_text()
+    # ...and Terraform's own template syntax is escaped too, so Terraform reads it back as text.
+    assert "SNEAKY=\\\"$${{ secrets.DIGITALOCEAN_TOKEN }}\\\"" in (tmp_path / "tf" / "cdk.tf.json").read_text()
 
 
 def test_stamp_check_passes_then_fails_when_app_json_changes(example, tmp_path):
