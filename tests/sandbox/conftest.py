@@ -53,6 +53,13 @@ class Cycle:
     def apply(self) -> None:
         self.box.apply(secrets=self.secrets)
 
+    def deploy(self, manifest: dict) -> None:
+        """Load, init, plan and apply `manifest` (inside `box.providers()`)."""
+        self.load(manifest)
+        self.box.init()
+        self.plan()
+        self.apply()
+
 
 def actions(plan: dict) -> dict[str, list[str]]:
     """Address → actions, for every resource that changes."""

@@ -41,11 +41,8 @@ def test_full_cycle(tmp_path, name, environment):
 def test_edits_update_or_replace_as_the_provider_would(tmp_path):
     manifest = copy.deepcopy(SOURCES["example"])
     cycle = Cycle(tmp_path, "production")
-    cycle.load(manifest)
     with cycle.box.providers():
-        cycle.box.init()
-        cycle.plan()
-        cycle.apply()
+        cycle.deploy(manifest)
 
         cms = manifest["apps"][0]
         cms["env"]["production"][0]["value"] = "https://api.example.org"
@@ -141,10 +138,7 @@ def test_env_text_reaches_the_machine_as_written(tmp_path):
     text = "costs ${5} %{if} ${{ secrets.DIGITALOCEAN_TOKEN }}"
     manifest["apps"][0]["env"]["production"].append({"key": "GREETING", "type": "value", "value": text})
     cycle = Cycle(tmp_path, "production")
-    cycle.load(manifest)
     with cycle.box.providers():
-        cycle.box.init()
-        cycle.plan()
-        cycle.apply()
+        cycle.deploy(manifest)
     env = cycle.box.state()["outputs"]["cms_env"]["value"]
     assert f"GREETING={json.dumps(text)}\n" in env
