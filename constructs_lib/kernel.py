@@ -89,8 +89,8 @@ def _early_process_class():
 
         def __init__(self, loads):
             super().__init__()
-            self._queued = {(name, version) for name, version, _ in loads}
             self._loads = [LoadRequest(name=n, version=v, tarball=t) for n, v, t in loads]
+            self._queued = set()  # (name, version) of the loads sent; answered here from then on
             self._unread = None  # answers Node owes us: the hello, then one per queued load
 
         def handshake(self) -> None:  # the end of start(): queue instead of waiting
@@ -98,6 +98,7 @@ def _early_process_class():
                 data = json.dumps(self._serializer.unstructure(request), default=jdefault).encode()
                 self._process.stdin.write(data + b"\n")
             self._process.stdin.flush()
+            self._queued = {(request.name, request.version) for request in self._loads}
             self._unread = len(self._loads)
 
         def stop(self) -> None:
