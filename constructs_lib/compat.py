@@ -96,6 +96,14 @@ def _terraform_type(cls: type) -> str:
     return cls.TF_RESOURCE_TYPE
 
 
+def address(element) -> str:
+    """`type.name` of a resource or data source (without `data.`), as `depends_on` takes it."""
+    logical_id = getattr(element, "_webkit_id", None)
+    if logical_id is None:
+        return f"{element.terraform_resource_type}.{element.friendly_unique_id}"
+    return f"{_terraform_type(type(element))}.{logical_id}"
+
+
 def ref(element, attribute: str | None = None) -> str:
     """A Terraform reference to `element`'s `attribute` (to a variable's value without one).
 
@@ -109,7 +117,7 @@ def ref(element, attribute: str | None = None) -> str:
     if attribute is None:
         return f"${{var.{logical_id}}}"
     data = "data." if isinstance(element, TerraformDataSource) else ""
-    return f"${{{data}{_terraform_type(type(element))}.{logical_id}.{attribute}}}"
+    return f"${{{data}{address(element)}.{attribute}}}"
 
 
 @functools.lru_cache(maxsize=None)
@@ -144,4 +152,4 @@ def digitalocean(module: str):
 NamedOutput = named(TerraformOutput)
 NamedVariable = named(TerraformVariable)
 
-__all__ = ["Construct", "NamedOutput", "NamedVariable", "cdktf", "digitalocean", "named", "readable_id", "ref"]
+__all__ = ["Construct", "NamedOutput", "NamedVariable", "cdktf", "digitalocean", "named", "readable_id", "ref", "address"]

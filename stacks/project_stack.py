@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 
 from constructs_lib.backblaze import B2Provider
-from constructs_lib.compat import Construct, NamedOutput, NamedVariable, S3Backend, TerraformResource, digitalocean, ref
+from constructs_lib.compat import (
+    Construct, NamedOutput, NamedVariable, S3Backend, TerraformResource, address, digitalocean, ref,
+)
 from constructs_lib.stack import ReadableStack
 from constructs_lib.digitalocean import Project
 from constructs_lib.env import EnvValue, literal
@@ -45,7 +47,7 @@ class ProjectStack(ReadableStack):
         self.ctx = StackContext(spec.project_name, environment, spec.repo)
         self._backend()
         digitalocean("provider").DigitaloceanProvider(self, "digitalocean")  # DIGITALOCEAN_TOKEN, SPACES_* from the environment
-        if any(r.provider == "backblaze" for r in spec.resources):
+        if spec.uses_b2:
             B2Provider(self, "b2")  # B2_APPLICATION_KEY_ID / B2_APPLICATION_KEY from the environment
         self.variables = {
             s.variable: NamedVariable(
@@ -110,8 +112,7 @@ class ProjectStack(ReadableStack):
         built = {**self.resources, **self.apps}
         for app in self.spec.apps:
             # Plain `type.name` addresses: Terraform rejects interpolations in depends_on.
-            after = [f"{r.terraform_resource_type}.{self.get_logical_id(r)}"
-                     for name in app.depends_on for r in _dependables(built[name])]
+            after = [address(r) for name in app.depends_on for r in _dependables(built[name])]
             for resource in _terraform_resources(self.apps[app.name]) if after else []:
                 resource.depends_on = [*(resource.depends_on or []), *after]
 

@@ -29,14 +29,10 @@ def workspace(project_dir: Path, name: str) -> Path:
 
 
 def required_credentials(spec: ProjectSpec, stack: dict) -> list[str]:
-    """Environment variables a real plan needs, as CI maps them from repository secrets."""
-    names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DIGITALOCEAN_TOKEN"]
-    if any(r.provider == "digitalocean" and r.type == "s3" for r in spec.resources):
-        names += ["SPACES_ACCESS_KEY_ID", "SPACES_SECRET_ACCESS_KEY"]
-    if any(r.provider == "backblaze" for r in spec.resources):
-        names += ["B2_APPLICATION_KEY_ID", "B2_APPLICATION_KEY"]
-    names += [f"TF_VAR_{name}" for name in stack.get("variable", {})]
-    return names
+    """Environment variables a real plan needs: those CI maps from repository secrets."""
+    from workflows.generate import backend_env, provider_env
+
+    return [*backend_env(), *provider_env(spec), *(f"TF_VAR_{name}" for name in stack.get("variable", {}))]
 
 
 def sandbox(project_dir: Path, environment: str, stack_json: str, action: str) -> dict:
@@ -75,9 +71,9 @@ def real_plan(project_dir: Path, spec: ProjectSpec, environment: str, stack_json
     (folder / "cdk.tf.json").write_text(stack_json)
     env = dict(os.environ, TF_IN_AUTOMATION="1", AWS_REQUEST_CHECKSUM_CALCULATION="when_required",
                AWS_RESPONSE_CHECKSUM_VALIDATION="when_required")
-    for args in (["init", "-input=false", "-no-color"], ["plan", "-input=false", "-no-color", "-out=tfplan"]):
+    for args in (["init", "-input=false", "-no-color"], ["plan", "-input=false", "-no-color", "-out=tfplan"],
+                 ["show", "-json", "tfplan"]):
         result = terraform.run(args, folder, env)
         if result.returncode != 0:
             raise LocalError(f"terraform {args[0]} failed:\n{result.stderr.strip() or result.stdout.strip()}")
-    shown = terraform.run(["show", "-json", "tfplan"], folder, env)
-    return summarize(json.loads(shown.stdout), environment)
+    return summarize(json.loads(result.stdout), environment)

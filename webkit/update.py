@@ -79,14 +79,12 @@ def update(
     result = UpdateResult(secrets=secrets)
     for path, text in files.items():
         relative = str(path.relative_to(project_dir))
-        current = path.read_text() if path.is_file() else None
-        if current == text:
+        if not check:
+            (result.written if write_atomic(path, text) else result.unchanged).append(relative)
+        elif path.is_file() and path.read_text() == text:
             result.unchanged.append(relative)
-        elif check:
-            result.stale.append(relative)
         else:
-            write_atomic(path, text)
-            result.written.append(relative)
+            result.stale.append(relative)
     if use_cache and not result.stale:
         cache.remember(project_dir, version, {str(p.relative_to(project_dir)): t for p, t in files.items()}, secrets)
     return result

@@ -56,18 +56,6 @@ class Generation:
     def secrets_of(self, environment: str, source: str) -> list:
         return self.spec.secrets_for(environment, source)
 
-    @property
-    def uses_spaces(self) -> bool:
-        return any(r.provider == "digitalocean" and r.type == "s3" for r in self.spec.resources)
-
-    @property
-    def uses_b2(self) -> bool:
-        return any(r.provider == "backblaze" for r in self.spec.resources)
-
-    @property
-    def uses_sops(self) -> bool:
-        return any(s.source == "sops" for s in self.spec.secrets)
-
 
 # --------------------------------------------------------------------------- expressions
 
@@ -83,15 +71,17 @@ def _secret(name: str) -> str:
     return "${{ secrets." + name + " }}"
 
 
-def _backend_env() -> dict:
+def backend_env() -> dict:
+    """The state backend's credentials: environment variable → the repository secret CI maps to it."""
     return {"AWS_ACCESS_KEY_ID": _secret("B2_ACCESS_KEY"), "AWS_SECRET_ACCESS_KEY": _secret("B2_SECRET_KEY")}
 
 
-def _provider_env(g: Generation) -> dict:
+def provider_env(spec: ProjectSpec) -> dict:
+    """The providers' credentials: environment variable → the repository secret CI maps to it."""
     env = {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN")}
-    if g.uses_spaces:
+    if spec.uses_spaces:
         env |= {"SPACES_ACCESS_KEY_ID": _secret("DO_SPACES_ACCESS_KEY"), "SPACES_SECRET_ACCESS_KEY": _secret("DO_SPACES_SECRET_KEY")}
-    if g.uses_b2:
+    if spec.uses_b2:
         env |= {"B2_APPLICATION_KEY_ID": _secret("B2_ACCESS_KEY"), "B2_APPLICATION_KEY": _secret("B2_SECRET_KEY")}
     return env
 
@@ -115,9 +105,9 @@ def _secret_env(g: Generation, environment: str | None) -> dict:
 def required_secrets(g: Generation) -> list[str]:
     """Repository secrets the generated workflows read."""
     names = ["DIGITALOCEAN_TOKEN", "B2_ACCESS_KEY", "B2_SECRET_KEY"]
-    if g.uses_spaces:
+    if g.spec.uses_spaces:
         names += ["DO_SPACES_ACCESS_KEY", "DO_SPACES_SECRET_KEY"]
-    if g.uses_sops:
+    if g.spec.uses_sops:
         names.append("SOPS_AGE_KEY")
     names += sorted({s.key for s in g.spec.secrets if s.source == "github"})
     return names
@@ -143,7 +133,7 @@ def _init() -> dict:
     return {
         "name": "Terraform init",
         "working-directory": "${{ steps.setup.outputs.directory }}",
-        "env": _backend_env(),
+        "env": backend_env(),
         "run": scripts.init(),
     }
 
@@ -155,7 +145,7 @@ def _plan(g: Generation, environment: str | None) -> dict:
         "name": "Terraform plan",
         "id": "plan",
         "working-directory": "${{ steps.setup.outputs.directory }}",
-        "env": _backend_env() | _provider_env(g) | _secret_env(g, environment),
+        "env": backend_env() | provider_env(g.spec) | _secret_env(g, environment),
         "run": script,
     }
 
@@ -314,14 +304,14 @@ def apply_workflow(g: Generation) -> dict:
                         "name": "Terraform apply (exactly the reviewed plan)",
                         "id": "apply",
                         "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": _backend_env() | _provider_env(g) | _secret_env(g, single),
+                        "env": backend_env() | provider_env(g.spec) | _secret_env(g, single),
                         "run": scripts.apply(g.secrets_of(single, "sops")) if single else _per_environment(g, scripts.apply([])),
                     },
                     {
                         "name": "Deployment summary",
                         "if": "${{ steps.apply.outcome == 'success' }}",
                         "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": _backend_env(),
+                        "env": backend_env(),
                         "run": scripts.apply_summary(),
                     },
                     {
@@ -391,12 +381,12 @@ def setup_action(g: Generation) -> dict:
             "with": {"terraform_version": TERRAFORM_VERSION, "terraform_wrapper": False},
         },
     ]
-    if g.uses_sops:
+    if g.spec.uses_sops:
         steps.append({"name": "Install sops (checksum verified)", "shell": "bash", "run": scripts.install_sops(SOPS_VERSION, SOPS_SHA256)})
     return {
         "name": "webkit Terraform setup",
         "description": "Checks app.json against these workflows, writes the embedded Terraform JSON, installs Terraform"
-        + (" and sops." if g.uses_sops else "."),
+        + (" and sops." if g.spec.uses_sops else "."),
         "inputs": {"environment": {"description": "production or staging", "required": True}},
         "outputs": {"directory": {"description": "The Terraform working directory", "value": "${{ steps.write.outputs.directory }}"}},
         "runs": {"using": "composite", "steps": steps},

@@ -2,7 +2,7 @@
 
 import constructs
 
-from constructs_lib.compat import NamedVariable, Token, digitalocean, ref
+from constructs_lib.compat import NamedVariable, Token, address, digitalocean, ref
 from constructs_lib.digitalocean import Droplet, Postgres
 from constructs_lib.env import TOKEN_MARK
 
@@ -35,3 +35,14 @@ def test_elements_not_named_from_python_give_cdktf_tokens(harness):
     reference = ref(cluster, "urn")
     assert TOKEN_MARK in reference
     assert harness.resolve(reference) == harness.resolve(cluster.urn)
+
+
+def test_addresses_are_the_ones_cdktf_allocates(harness):
+    db = Postgres(harness.stack, "db", name="site-db", region="nyc3", size="db-s-1vcpu-1gb")
+    plain = constructs.Construct(harness.stack, "plain")
+    cluster = digitalocean("database_cluster").DatabaseCluster(
+        plain, "cluster", name="x", engine="pg", version="17", size="s", region="nyc3", node_count=1
+    )
+    assert address(db.pool) == "digitalocean_database_connection_pool.db_pool"
+    for element in (db.pool, cluster):
+        assert address(element) == f"{element.terraform_resource_type}.{harness.stack.get_logical_id(element)}"

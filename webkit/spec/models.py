@@ -90,6 +90,18 @@ class ProjectSpec(SpecModel):
         """The project.auto.tfvars.json text: same spec, same bytes."""
         return self.model_dump_json(indent=2) + "\n"
 
+    @property
+    def uses_spaces(self) -> bool:
+        return any(r.provider == "digitalocean" and r.type == "s3" for r in self.resources)
+
+    @property
+    def uses_b2(self) -> bool:
+        return any(r.provider == "backblaze" for r in self.resources)
+
+    @property
+    def uses_sops(self) -> bool:
+        return any(s.source == "sops" for s in self.secrets)
+
     def secrets_for(self, environment: str, source: str | None = None) -> list[SecretSpec]:
         """The secrets the apps' env vars of `environment` use (optionally of one source)."""
         used = {v.secret.variable for app in self.apps for v in app.environment_variables.get(environment, []) if v.secret}
