@@ -50,6 +50,11 @@ class Generation:
         return list(self.spec.environments)
 
     @property
+    def only_environment(self) -> str | None:
+        """The environment when there is one; None when a job picks it at run time."""
+        return self.environments[0] if len(self.environments) == 1 else None
+
+    @property
     def state_group(self) -> str:
         return f"webkit-state-{self.spec.project_name}"
 
@@ -62,8 +67,8 @@ class Generation:
 
 def _env_expr(g: Generation, ref: str) -> str:
     """`${{ … }}` naming the environment of a branch (`ref`: github.base_ref or github.ref_name)."""
-    if len(g.environments) == 1:
-        return g.environments[0]
+    if g.only_environment:
+        return g.only_environment
     return "${{ " + f"{ref} == 'main' && 'production' || 'staging'" + " }}"
 
 
@@ -138,26 +143,26 @@ def _init() -> dict:
     }
 
 
-def _plan(g: Generation, environment: str | None) -> dict:
-    sops = g.secrets_of(environment, "sops") if environment else []
-    script = scripts.plan(sops) if environment else _per_environment(g, scripts.plan([]))
+def _plan(g: Generation) -> dict:
     return {
         "name": "Terraform plan",
         "id": "plan",
         "working-directory": "${{ steps.setup.outputs.directory }}",
-        "env": backend_env() | provider_env(g.spec) | _secret_env(g, environment),
-        "run": script,
+        "env": backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment),
+        "run": _with_sops(g, scripts.plan),
     }
 
 
-def _per_environment(g: Generation, tail: str) -> str:
-    """For a job whose environment is chosen at run time: decrypt only that environment's sops
-    secrets, then run `tail`."""
+def _with_sops(g: Generation, script) -> str:
+    """`script(sops secrets)` of the one environment; for a job whose environment is chosen at
+    run time, first a case that decrypts only that environment's sops secrets."""
+    if g.only_environment:
+        return script(g.secrets_of(g.only_environment, "sops"))
     cases = []
     for env in g.environments:
         loader = scripts.load_sops_secrets(g.secrets_of(env, "sops"))
         cases.append(f"  {env})\n" + "".join(f"    {line}\n" for line in loader.splitlines()) + "    ;;")
-    return 'case "$WEBKIT_ENVIRONMENT" in\n' + "\n".join(cases) + "\nesac\n" + tail
+    return 'case "$WEBKIT_ENVIRONMENT" in\n' + "\n".join(cases) + "\nesac\n" + script([])
 
 
 def _comment_step() -> dict:
@@ -171,6 +176,14 @@ def _comment_step() -> dict:
             "environment": "${{ env.WEBKIT_ENVIRONMENT }}",
             "github-token": "${{ github.token }}",
         },
+    }
+
+
+def _fail_on_plan_error(name: str) -> dict:
+    return {
+        "name": name,
+        "if": "${{ steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2' }}",
+        "run": scripts.fail_on_plan_error(),
     }
 
 
@@ -213,13 +226,9 @@ def plan_workflow(g: Generation) -> dict:
                     _checkout(),
                     _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
                     _init(),
-                    _plan(g, None if len(g.environments) > 1 else g.environments[0]),
+                    _plan(g),
                     _comment_step(),
-                    {
-                        "name": "Fail the check when the plan failed",
-                        "if": "${{ steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2' }}",
-                        "run": scripts.fail_on_plan_error(),
-                    },
+                    _fail_on_plan_error("Fail the check when the plan failed"),
                 ],
             }
         },
@@ -229,7 +238,6 @@ def plan_workflow(g: Generation) -> dict:
 def apply_workflow(g: Generation) -> dict:
     env_expr = _env_expr(g, "github.ref_name")
     artifact = "tfplan-${{ env.WEBKIT_ENVIRONMENT }}-${{ github.run_id }}"
-    single = g.environments[0] if len(g.environments) == 1 else None
     return {
         "name": "Terraform Apply",
         "on": {"push": {"branches": [BRANCHES[e] for e in g.environments], "paths": _paths()}, "workflow_dispatch": {}},
@@ -248,12 +256,8 @@ def apply_workflow(g: Generation) -> dict:
                     _checkout(),
                     _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
                     _init(),
-                    _plan(g, single),
-                    {
-                        "name": "Stop when the plan failed",
-                        "if": "${{ steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2' }}",
-                        "run": scripts.fail_on_plan_error(),
-                    },
+                    _plan(g),
+                    _fail_on_plan_error("Stop when the plan failed"),
                     {
                         "name": "Summarise the plan",
                         "working-directory": "${{ steps.setup.outputs.directory }}",
@@ -304,8 +308,8 @@ def apply_workflow(g: Generation) -> dict:
                         "name": "Terraform apply (exactly the reviewed plan)",
                         "id": "apply",
                         "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": backend_env() | provider_env(g.spec) | _secret_env(g, single),
-                        "run": scripts.apply(g.secrets_of(single, "sops")) if single else _per_environment(g, scripts.apply([])),
+                        "env": backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment),
+                        "run": _with_sops(g, scripts.apply),
                     },
                     {
                         "name": "Deployment summary",
@@ -344,7 +348,7 @@ def drift_workflow(g: Generation) -> dict:
                     _checkout(),
                     _setup("${{ matrix.environment }}"),
                     _init(),
-                    _plan(g, g.environments[0] if len(g.environments) == 1 else None),
+                    _plan(g),
                     {
                         "name": "Report drift",
                         "working-directory": "${{ steps.setup.outputs.directory }}",
