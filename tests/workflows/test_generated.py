@@ -73,9 +73,10 @@ def test_security_shape(projects):
         for path in workflows(projects[name]):
             doc = load_yaml(path)
             assert doc["permissions"] == {}, path
+            assert doc["defaults"] == {"run": {"shell": "bash"}}, "every run: step gets pipefail"
             for job_name, job in doc["jobs"].items():
                 assert "timeout-minutes" in job, (path, job_name)
-                assert job["permissions"].get("contents") == "read"
+                assert job["permissions"].get("contents") == "read" or (job_name == "fork" and job["permissions"] == {})
                 assert set(job["permissions"]) <= {"contents", "pull-requests", "issues"}
             for _, step in steps(doc):
                 uses = step.get("uses", "")
@@ -94,7 +95,7 @@ def test_security_shape(projects):
 def test_plan_workflow(projects):
     doc = load_yaml(projects["staging-and-production"] / ".github/workflows/terraform-plan.yml")
     assert doc["on"]["pull_request"]["branches"] == ["main", "staging"]
-    assert set(doc["on"]["pull_request"]["paths"]) >= {"app.json", "secrets/**"}
+    assert set(doc["on"]["pull_request"]["paths"]) >= {"app.json", "secrets/api.yaml"}
     job = doc["jobs"]["plan"]
     assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
@@ -116,20 +117,24 @@ def test_apply_workflow(projects):
     plan, apply = doc["jobs"]["plan"], doc["jobs"]["apply"]
     assert apply["needs"] == "plan" and apply["environment"] == {"name": "${{ needs.plan.outputs.environment }}"}
     upload = next(s for s in plan["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
-    assert upload["with"]["path"].endswith("tfplan.enc") and upload["with"]["retention-days"] == 1
+    assert upload["with"]["path"] == "${{ runner.temp }}/plan-out" and upload["with"]["retention-days"] == 7
     encrypt = next(s for s in plan["steps"] if s["name"] == "Encrypt the plan")
     assert "openssl enc -aes-256-cbc" in encrypt["run"] and "rm -f tfplan" in encrypt["run"]
+    assert "-mac HMAC" in encrypt["run"], "encrypt-then-MAC: the apply refuses a changed plan"
     run = next(s for s in apply["steps"] if s.get("id") == "apply")["run"]
     assert "terraform apply -input=false -lock-timeout=5m -no-color tfplan" in run
     assert "SLACK_WEBHOOK_URL" in next(s for s in apply["steps"] if s["name"] == "Notify Slack")["env"]
 
 
-def test_drift_workflow_shares_the_state_concurrency_group(projects):
+def test_drift_check_never_shares_the_apply_concurrency_group(projects):
     doc = load_yaml(projects["staging-and-production"] / ".github/workflows/terraform-drift-check.yml")
     assert "schedule" in doc["on"] and "workflow_dispatch" in doc["on"]
     job = doc["jobs"]["drift"]
     assert job["strategy"]["matrix"]["environment"] == ["production", "staging"]
-    assert job["concurrency"] == {"group": "webkit-state-shop-${{ matrix.environment }}", "cancel-in-progress": False}
+    # GitHub keeps one pending run per group: a shared group would let a drift check replace a pending apply.
+    assert job["concurrency"] == {"group": "webkit-drift-shop-${{ matrix.environment }}", "cancel-in-progress": False}
+    apply = load_yaml(projects["staging-and-production"] / ".github/workflows/terraform-apply.yml")
+    assert apply["concurrency"]["group"] != job["concurrency"]["group"]
     assert job["permissions"] == {"contents": "read", "issues": "write"}
 
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.workflows.fake_github import FakeGitHub
+from tests.ghactions.services import FakeGitHub
 from workflows import plan_comment as pc
 
 SCRIPT = pc.__file__

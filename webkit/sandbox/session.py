@@ -53,27 +53,8 @@ class Sandbox:
     def _write_cli_config(self) -> None:
         mirror = self.root / "mirror"
         if self.mirror:
-            self._install_mirror(mirror)
-        config = (
-            "provider_installation {\n"
-            f'  filesystem_mirror {{\n    path = "{mirror}"\n'
-            '    include = ["registry.terraform.io/digitalocean/digitalocean", "registry.terraform.io/backblaze/b2"]\n  }\n'
-            '  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n'
-        )
-        (self.root / "terraformrc").write_text(config)
-
-    def _install_mirror(self, mirror: Path) -> None:
-        """Unpacked mirror layout: <host>/<namespace>/<type>/<version>/<os_arch>/terraform-provider-<type>_v<version>."""
-        for short, full in FULL_NAMES.items():
-            host, namespace, name = full.split("/")
-            version = MIRROR_VERSIONS[short]
-            folder = mirror / host / namespace / name / version / "linux_amd64"
-            folder.mkdir(parents=True, exist_ok=True)
-            executable = folder / f"terraform-provider-{name}_v{version}"
-            executable.write_text(
-                f"#!/bin/sh\nexec {sys.executable} -m webkit.sandbox.provider {short} \"$@\"\n"
-            )
-            executable.chmod(0o755)
+            install_mirror(mirror)
+        (self.root / "terraformrc").write_text(cli_config(mirror))
 
     # ------------------------------------------------------------------ running
 
@@ -147,3 +128,26 @@ class Sandbox:
 def sandbox_secrets(stack: dict) -> dict[str, str]:
     """A value for every variable of the stack (only secrets are variables): recognisable, not real."""
     return {name: f"sandbox-{name.lower()}" for name in stack.get("variable", {})}
+
+
+def cli_config(mirror: Path) -> str:
+    """A Terraform CLI configuration that takes our providers from `mirror` and nothing from the network."""
+    return (
+        "provider_installation {\n"
+        f'  filesystem_mirror {{\n    path = "{mirror}"\n'
+        '    include = ["registry.terraform.io/digitalocean/digitalocean", "registry.terraform.io/backblaze/b2"]\n  }\n'
+        '  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n'
+    )
+
+
+def install_mirror(mirror: Path) -> None:
+    """The simulated providers as an unpacked filesystem mirror:
+    <host>/<namespace>/<type>/<version>/<os_arch>/terraform-provider-<type>_v<version>."""
+    for short, full in FULL_NAMES.items():
+        host, namespace, name = full.split("/")
+        version = MIRROR_VERSIONS[short]
+        folder = mirror / host / namespace / name / version / "linux_amd64"
+        folder.mkdir(parents=True, exist_ok=True)
+        executable = folder / f"terraform-provider-{name}_v{version}"
+        executable.write_text(f"#!/bin/sh\nexec {sys.executable} -m webkit.sandbox.provider {short} \"$@\"\n")
+        executable.chmod(0o755)

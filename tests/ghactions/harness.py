@@ -1,0 +1,137 @@
+"""A project repository whose generated workflows run under `Runner`, with every service they need.
+
+    with Project.started(tmp_path, manifest, sops_files) as project:
+        run = project.runner.run(PLAN, pull_request(project.repo, 7, "feature"))
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from . import emulated
+from .runner import Repo, Runner, machine_env
+from .services import FakeGitHub, S3Server, SlackSink
+
+PLAN = ".github/workflows/terraform-plan.yml"
+APPLY = ".github/workflows/terraform-apply.yml"
+DRIFT = ".github/workflows/terraform-drift-check.yml"
+STATE_BUCKET = "webkit-test-state"
+STATE_REGION = "us-east-1"
+
+
+def age_identity() -> tuple[str, str]:
+    """(private key, public recipient) of a fresh age identity."""
+    from pyrage import x25519
+
+    identity = x25519.Identity.generate()
+    return str(identity), str(identity.to_public())
+
+
+def sops_encrypt(values: dict[str, str], recipient: str, folder: Path) -> str:
+    """YAML encrypted by the real sops for `recipient`."""
+    import yaml
+
+    plain = folder / "plain.yaml"
+    plain.write_text(yaml.safe_dump(values))
+    result = subprocess.run([str(emulated.sops_path()), "--encrypt", "--age", recipient, "--input-type", "yaml",
+                             "--output-type", "yaml", str(plain)], capture_output=True, text=True, check=True)
+    plain.unlink()
+    return result.stdout
+
+
+def generate(folder: Path) -> None:
+    """`webkit update` in `folder`, with the sops release the harness can serve (see the package doc)."""
+    import pytest
+
+    from webkit import __version__
+    from webkit.manifest import load
+    from webkit.update import update
+    from workflows import generate as gen
+
+    version, sha256 = emulated.sops_release()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(gen, "SOPS_VERSION", version)
+        mp.setattr(gen, "SOPS_SHA256", sha256)
+        update(folder, lambda: load(folder)[0], __version__, use_cache=False)
+
+
+class Project:
+    """A repository with app.json, real sops files and the generated .github/, plus its runner."""
+
+    def __init__(self, root: Path, manifest: dict, sops_files: dict[str, dict[str, str]], github: FakeGitHub,
+                 slack: SlackSink, s3: S3Server, secrets: dict[str, str]):
+        self.root, self.github, self.slack, self.s3 = root, github, slack, s3
+        self.manifest = copy.deepcopy(manifest)
+        self.manifest["state"] = {"bucket": STATE_BUCKET, "region": STATE_REGION, "endpoint": s3.endpoint}
+        self.age_key, self.recipient = age_identity()
+        self.sops_values = sops_files
+        self.repo = Repo(root / "repo", full_name=f"acme/{self.manifest['project']['name']}")
+        files = {"app.json": json.dumps(self.manifest, indent=2) + "\n", ".gitignore": ".webkit/\n"}
+        for path, values in sops_files.items():
+            files[path] = sops_encrypt(values, self.recipient, root)
+        for path, text in files.items():
+            (self.repo.path / path).parent.mkdir(parents=True, exist_ok=True)
+            (self.repo.path / path).write_text(text)
+        generate(self.repo.path)
+        self.repo.commit({}, "webkit update")
+        self.secrets = secrets | {"SOPS_AGE_KEY": self.age_key, "SLACK_WEBHOOK_URL": slack.webhook}
+        self.cloud = root / "cloud.json"
+        self.runner = self._runner()
+
+    def _runner(self) -> Runner:
+        from webkit.sandbox.session import cli_config, install_mirror
+
+        shims = self.root / "shims"
+        shims.mkdir()
+        (shims / "curl").write_text(emulated.CURL_SHIM)
+        (shims / "curl").chmod(0o755)
+        mirror = self.root / "mirror"
+        install_mirror(mirror)
+        machine = machine_env([shims], {
+            "SSL_CERT_FILE": str(self.s3.ca),
+            "WEBKIT_SANDBOX_CLOUD": str(self.cloud),
+            "WEBKIT_HARNESS_RELEASES": json.dumps({url: str(path) for url, path in emulated.releases().items()}),
+            "CHECKPOINT_DISABLE": "1",
+        })
+        self.s3.client().create_bucket(Bucket=STATE_BUCKET)
+        self.github.heads = self._head
+        return Runner(self.repo, self.root / "runs", machine, github=self.github, secrets=self.secrets,
+                      home_files={".terraformrc": cli_config(mirror)})
+
+    def _head(self, branch: str) -> str | None:
+        try:
+            return self.repo.head(branch)
+        except subprocess.CalledProcessError:
+            return None
+
+    def change(self, edit, branch: str, message: str = "change app.json") -> str:
+        """Edit the manifest on `branch`, run `webkit update` there and commit both."""
+        self.repo.commit({}, "branch", branch=branch) if branch != "main" else None
+        edit(self.manifest)
+        (self.repo.path / "app.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
+        generate(self.repo.path)
+        return self.repo.commit({}, message, branch=branch)
+
+    def state(self, environment: str) -> dict | None:
+        key = f"projects/{self.manifest['project']['name']}/{environment}/terraform.tfstate"
+        try:
+            body = self.s3.client().get_object(Bucket=STATE_BUCKET, Key=key)["Body"].read()
+        except self.s3.client().exceptions.NoSuchKey:
+            return None
+        return json.loads(body)
+
+    def cloud_resources(self) -> dict:
+        return json.loads(self.cloud.read_text())["resources"] if self.cloud.exists() else {}
+
+    @classmethod
+    @contextmanager
+    def started(cls, root: Path, manifest: dict, sops_files: dict, secrets: dict):
+        with ExitStack() as stack:
+            github = stack.enter_context(FakeGitHub())
+            slack = stack.enter_context(SlackSink())
+            s3 = stack.enter_context(S3Server(root / "s3"))
+            yield cls(root, manifest, sops_files, github, slack, s3, secrets)
