@@ -305,9 +305,10 @@ def apply_workflow(g: Generation) -> dict:
                     _plan(g),
                     {
                         "name": "Stop when the plan failed",
-                        "if": "${{ steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2' }}",
-                        "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "RUN_URL": RUN_URL},
+                        # failure(): an earlier step (init, a missing secret) failed before any plan
+                        "if": "${{ failure() || (steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2') }}",
+                        "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "RUN_URL": RUN_URL,
+                                "PLAN_DIR": "${{ steps.setup.outputs.directory }}"},
                         "run": scripts.report_plan_failure(),
                     },
                     {

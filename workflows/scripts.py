@@ -157,7 +157,7 @@ def report_plan_failure() -> str:
   echo "## Plan failed for $WEBKIT_ENVIRONMENT"
   echo
   echo '```'
-  cat plan-error.log
+  cat "${PLAN_DIR:-.}/plan-error.log" 2>/dev/null || echo "No plan ran: an earlier step failed (see the log)."
   echo '```'
 } >> "$GITHUB_STEP_SUMMARY"
 notify "❌ $GITHUB_REPOSITORY: the $WEBKIT_ENVIRONMENT plan failed, nothing was applied: $RUN_URL"

@@ -244,6 +244,7 @@ class Runner:
         self.environment_secrets = environment_secrets or {}
         self.home_files = home_files or {}
         self.runs: list[WorkflowRun] = []
+        self.after_job = None  # called as after_job(run, job_result): a test's chance to interfere
 
     def run(self, workflow: str, event: Event) -> WorkflowRun:
         folder = self.root / f"run-{event.run_id}-{event.run_attempt}-{len(self.runs)}"
@@ -267,6 +268,8 @@ class Runner:
                 spec = pending.pop(job_id)
                 for result in self._run_job(run, doc, job_id, spec, github, done):
                     run.jobs[result.name] = result
+                    if self.after_job:
+                        self.after_job(run, result)
                     done.setdefault(job_id, result)
                     if result.conclusion == "failure":
                         done[job_id] = result

@@ -1,0 +1,329 @@
+"""The generated workflows, run end to end as GitHub runs them (see tests/ghactions/__init__.py):
+real Terraform against the simulated providers, real sops, S3 state on moto over HTTPS, a fake
+GitHub API and a Slack sink. Each test is one thing a user would notice on a real repository."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE, REPO
+from tests.ghactions.harness import APPLY, DRIFT, PLAN, Project
+from tests.ghactions.runner import dispatch, pull_request, push, schedule
+
+pytestmark = pytest.mark.e2e
+
+SOPS = {
+    "secrets/cms.yaml": {"PAYLOAD_SECRET": "payload-s3cret-from-sops"},
+    "secrets/shared.yaml": {"SENTRY_DSN": "https://sentry-s3cret@example.invalid/1"},
+    "secrets/api.yaml": {"JWT_SECRET": "jwt-s3cret-from-sops"},
+}
+SECRETS = {
+    "DIGITALOCEAN_TOKEN": "dop_v1_planted-do-token",
+    "B2_ACCESS_KEY": "planted-b2-key-id",
+    "B2_SECRET_KEY": "planted-b2-application-key",
+    "DO_SPACES_ACCESS_KEY": "planted-spaces-key",
+    "DO_SPACES_SECRET_KEY": "planted-spaces-secret",
+    "STRIPE_SECRET_KEY": "sk_live_planted_stripe",
+    "STRIPE_KEY": "sk_live_planted_shop_stripe",
+    "STRIPE_TEST_KEY": "sk_test_planted_shop_stripe",
+}
+
+
+def manifest(name: str) -> dict:
+    path = EXAMPLE / "app.json" if name == "example" else REPO / "tests" / "manifests" / f"{name}.json"
+    data = json.loads(path.read_text())
+    data.pop("$schema", None)
+    return data
+
+
+def sops_files(data: dict) -> dict:
+    used = json.dumps(data)
+    return {path: values for path, values in SOPS.items() if path in used}
+
+
+@pytest.fixture
+def example(tmp_path):
+    with Project.started(tmp_path, manifest("example"), sops_files(manifest("example")), SECRETS) as project:
+        yield project
+
+
+@pytest.fixture
+def shop(tmp_path):
+    data = manifest("staging-and-production")
+    with Project.started(tmp_path, data, sops_files(data), SECRETS) as project:
+        yield project
+
+
+def rename_site(value: str):
+    def edit(m: dict) -> None:
+        web = next(a for a in m["apps"] if a["name"] == "web")
+        next(e for e in web["env"]["production"] if e["key"] == "PUBLIC_SITE_NAME")["value"] = value
+    return edit
+
+
+def planted(project: Project) -> list[str]:
+    """Every secret value the workflows could see: repository secrets, sops values, job tokens."""
+    values = [v for v in project.secrets.values() if v and v != project.slack.webhook]
+    values += [v for values in project.sops_values.values() for v in values.values()]
+    return values + list(project.github.tokens)
+
+
+def assert_nothing_leaked(project: Project) -> None:
+    """No secret in a visible log, a comment, an issue, a step summary, an artifact or Slack."""
+    places = {"comments": json.dumps(project.github.comments), "issues": json.dumps(project.github.issues),
+              "slack": json.dumps(project.slack.messages)}
+    for run in project.runner.runs:
+        for job in run.jobs.values():
+            places[f"log of {job.name}"] = job.log
+            places[f"summary of {job.name}"] = job.summary
+            # Beyond GitHub's masking: a secret only ever appears on the line that masks it.
+            places[f"raw log of {job.name}"] = "".join(
+                line for line in job.raw_log.splitlines(keepends=True) if not line.startswith("::add-mask::"))
+        for path in run.artifacts.rglob("*"):
+            if path.is_file():
+                places[f"artifact {path.name}"] = path.read_bytes().decode("latin-1")
+    for value in planted(project):
+        for place, text in places.items():
+            assert value not in text, f"a secret value reached {place}"
+
+
+def comments(project: Project, pr: int = 7) -> list[dict]:
+    return project.github.comments.get(pr, [])
+
+
+# --------------------------------------------------------------------------- pull requests
+
+
+def test_pull_request_plan_comments_once_and_keeps_the_comment_current(example):
+    example.change(rename_site("My Site"), "feature")
+    first = example.runner.run(PLAN, pull_request(example.repo, 7, "feature"))
+    assert first.conclusion == "success", first.jobs["Plan (production)"].log[-3000:]
+    (comment,) = comments(example)
+    assert "11 to add" in comment["body"] and comment["user"]["login"] == "github-actions[bot]"
+    job = first.jobs["Plan (production)"]
+    assert job.permissions == {"contents": "read", "pull-requests": "write"}
+    assert job.step("Terraform plan").outputs["exitcode"] == "2"
+
+    example.change(rename_site("My Other Site"), "feature")
+    second = example.runner.run(PLAN, pull_request(example.repo, 7, "feature"))
+    assert second.conclusion == "success"
+    (comment,) = comments(example)
+    assert '"My Other Site"' in comment["body"], "the same comment, updated in place"
+
+    stale = example.runner.run(PLAN, first.event.rerun())
+    assert stale.conclusion == "success"
+    assert "a newer run already commented" in stale.jobs["Plan (production)"].log
+    (comment,) = comments(example)
+    assert '"My Other Site"' in comment["body"], "a re-run of the older run does not overwrite it"
+    assert_nothing_leaked(example)
+
+
+def test_a_pull_request_that_does_not_touch_the_infrastructure_runs_nothing(example):
+    example.repo.commit({"README.md": "docs only\n"}, "docs", branch="docs")
+    run = example.runner.run(PLAN, pull_request(example.repo, 8, "docs"))
+    assert not run.triggered
+
+
+def test_a_changed_sops_file_triggers_a_plan(example):
+    from tests.ghactions.harness import sops_encrypt
+
+    text = sops_encrypt({"PAYLOAD_SECRET": "rotated-payload-s3cret"}, example.recipient, example.root)
+    example.repo.commit({"secrets/cms.yaml": text}, "rotate", branch="rotate")
+    run = example.runner.run(PLAN, pull_request(example.repo, 9, "rotate"))
+    assert run.triggered and run.conclusion == "success"
+
+
+def test_an_unset_github_secret_fails_before_terraform_and_names_it(tmp_path):
+    secrets = {k: v for k, v in SECRETS.items() if k != "STRIPE_SECRET_KEY"}
+    with Project.started(tmp_path, manifest("example"), sops_files(manifest("example")), secrets) as project:
+        project.change(rename_site("My Site"), "feature")
+        run = project.runner.run(PLAN, pull_request(project.repo, 7, "feature"))
+    job = run.jobs["Plan (production)"]
+    assert job.conclusion == "failure"
+    check = job.step("Check the secrets are set")
+    assert check.outcome == "failure" and "not set: STRIPE_SECRET_KEY" in check.output
+    assert job.step("Terraform init").outcome == "skipped" and job.step("Terraform plan").outcome == "skipped"
+    assert comments(project) == []
+
+
+def test_app_json_with_windows_line_endings_passes_the_stamp_check(example):
+    text = json.dumps(example.manifest, indent=2).replace("\n", "\r\n")
+    (example.repo.path / "app.json").write_bytes(text.encode())  # the user's CRLF working copy
+    from tests.ghactions.harness import generate
+
+    example.repo.commit({}, "prepare", branch="crlf")
+    (example.repo.path / "app.json").write_bytes(text.replace("Payload CMS", "Payload  CMS").encode())
+    generate(example.repo.path)
+    example.repo.commit({}, "edit on Windows", branch="crlf")  # core.autocrlf=input: LF in the repository
+    assert b"\r" not in example.repo.git("show", "crlf:app.json").encode()
+    run = example.runner.run(PLAN, pull_request(example.repo, 7, "crlf"))
+    job = run.jobs["Plan (production)"]
+    assert job.step("Set up Terraform and the stack").outcome == "success", job.log[-2000:]
+    assert run.conclusion == "success"
+
+
+def test_a_fork_pull_request_says_plainly_that_no_plan_ran(example):
+    example.change(rename_site("From a fork"), "fork-branch")
+    run = example.runner.run(PLAN, pull_request(example.repo, 11, "fork-branch", fork=True))
+    assert run.jobs["Plan (production)"].conclusion == "skipped"
+    notice = run.jobs["No plan for a fork"]
+    assert notice.conclusion == "failure", "never reads as a plan that passed"
+    assert "No Terraform plan ran" in notice.summary and "pull requests from forks no secrets" in notice.summary
+    assert run.conclusion == "failure" and comments(example, 11) == []
+
+
+# --------------------------------------------------------------------------- merge and apply
+
+
+def merge(project: Project, edit, branch: str = "main"):
+    before = project.repo.head(branch)
+    project.change(edit, branch)
+    return project.runner.run(APPLY, push(project.repo, branch, before))
+
+
+def test_merge_applies_exactly_the_reviewed_plan_and_keeps_state_in_the_bucket(example):
+    run = merge(example, rename_site("Merged"))
+    plan, apply = run.jobs["Plan (production)"], run.jobs["Apply (production)"]
+    assert plan.conclusion == "success", plan.log[-3000:]
+    assert apply.conclusion == "success", apply.log[-3000:]
+    assert apply.environment == "production" and run.concurrency == {"group": "webkit-state-my-website-production",
+                                                                      "cancel-in-progress": False}
+    assert run.retention == {f"tfplan-production-{run.event.run_id}": 7}
+    state = example.state("production")
+    assert state and any(r["type"] == "digitalocean_droplet" for r in state["resources"])
+    assert "Deployed production" in apply.summary
+    assert any("infrastructure applied" in m["text"] for m in example.slack.messages)
+    assert len(example.cloud_resources()["digitalocean_droplet"]) == 1, "the apply reached the (simulated) cloud"
+
+    again = merge(example, rename_site("Merged again"))
+    assert again.jobs["Apply (production)"].conclusion == "success"
+    assert_nothing_leaked(example)
+
+
+def test_a_changed_byte_in_the_saved_plan_fails_the_apply(example):
+    def tamper(run, job):
+        if job.id == "plan":
+            (encrypted,) = run.artifacts.rglob("tfplan.enc")
+            data = bytearray(encrypted.read_bytes())
+            data[len(data) // 2] ^= 1
+            encrypted.write_bytes(bytes(data))
+
+    example.runner.after_job = tamper
+    run = merge(example, rename_site("Tampered"))
+    apply = run.jobs["Apply (production)"]
+    assert apply.conclusion == "failure"
+    assert "refusing to apply it" in apply.step("Decrypt the plan").output
+    assert apply.step("Terraform apply (exactly the reviewed plan)").outcome == "skipped"
+    assert example.state("production") is None
+
+
+def test_a_manual_run_on_another_branch_never_applies(example):
+    example.change(rename_site("Not reviewed"), "feature")
+    run = example.runner.run(APPLY, dispatch(example.repo, "feature"))
+    plan = run.jobs["Plan ()"]
+    assert plan.conclusion == "failure" and "Applies run only from main (production)" in plan.log
+    assert run.jobs["Apply ()"].conclusion == "skipped" and example.state("production") is None
+
+
+def test_a_manual_run_on_the_environment_branch_applies(example):
+    run = example.runner.run(APPLY, dispatch(example.repo, "main"))
+    assert run.jobs["Apply (production)"].conclusion == "success", run.jobs["Plan (production)"].log[-2000:]
+
+
+def test_re_running_an_old_apply_refuses_instead_of_applying_old_config(example):
+    old = merge(example, rename_site("Old"))
+    assert old.jobs["Apply (production)"].conclusion == "success"
+    new = merge(example, rename_site("New"))
+    assert new.jobs["Apply (production)"].conclusion == "success"
+    serial = example.state("production")["serial"]
+    rerun = example.runner.run(APPLY, old.event.rerun())
+    plan = rerun.jobs["Plan (production)"]
+    assert plan.conclusion == "failure" and "an older run never applies older configuration" in plan.log
+    assert example.state("production")["serial"] == serial
+
+
+def test_a_failed_post_merge_plan_notifies_slack_and_writes_the_summary(example):
+    example.s3.client().delete_bucket(Bucket="webkit-test-state")  # the state bucket is gone
+    run = merge(example, rename_site("Nowhere"))
+    plan = run.jobs["Plan (production)"]
+    assert plan.conclusion == "failure" and run.jobs["Apply (production)"].conclusion == "skipped"
+    assert "Plan failed for production" in plan.summary
+    assert any("plan failed, nothing was applied" in m["text"] for m in example.slack.messages)
+
+
+# --------------------------------------------------------------------------- drift
+
+
+def resize_droplet_behind_terraforms_back(project: Project, size: str) -> None:
+    """What someone clicking in DigitalOcean's console does (the simulated cloud: type → id → attributes)."""
+    cloud = json.loads(project.cloud.read_text())
+    (droplet,) = cloud["resources"]["digitalocean_droplet"].values()
+    droplet["size"] = size
+    project.cloud.write_text(json.dumps(cloud))
+
+
+def test_drift_opens_one_issue_updates_it_and_closes_it_when_gone(example):
+    assert merge(example, rename_site("Live")).jobs["Apply (production)"].conclusion == "success"
+    lookalike = {"number": 1, "title": "Infrastructure drift detected (production)", "body": "a user's issue",
+                 "state": "open", "user": {"login": "someone", "type": "User"}}
+    example.github.issues.append(lookalike)
+    clean = example.runner.run(DRIFT, schedule(example.repo))
+    assert clean.conclusion == "success", clean.jobs["Drift (production)"].log[-2000:]
+
+    resize_droplet_behind_terraforms_back(example, "s-8vcpu-16gb")
+    for _ in range(2):
+        drift = example.runner.run(DRIFT, schedule(example.repo))
+        job = drift.jobs["Drift (production)"]
+        assert job.conclusion == "failure", job.log[-2000:]
+        assert job.concurrency == {"group": "webkit-drift-my-website-production", "cancel-in-progress": False}
+    ours = [i for i in example.github.issues if i["user"]["login"] == "github-actions[bot]"]
+    assert len(ours) == 1 and ours[0]["state"] == "open" and "digitalocean_droplet.cms_droplet" in ours[0]["body"]
+    assert lookalike["body"] == "a user's issue" and lookalike["state"] == "open", "only the workflow's own issue counts"
+    assert any("Drift detected in production" in m["text"] for m in example.slack.messages)
+
+    resize_droplet_behind_terraforms_back(example, "s-2vcpu-4gb")
+    gone = example.runner.run(DRIFT, schedule(example.repo))
+    assert gone.conclusion == "success"
+    assert ours[0]["state"] == "closed" and lookalike["state"] == "open"
+    assert_nothing_leaked(example)
+
+
+# --------------------------------------------------------------------------- every kind, two environments
+
+
+def test_staging_and_production_plan_and_apply_each_from_their_own_branch(shop):
+    shop.repo.commit({}, "staging branch", branch="staging")
+    edit = lambda m: m["apps"][0]["env"]["staging"][1].__setitem__("value", "info")  # noqa: E731
+    run = merge(shop, edit, branch="staging")
+    apply = run.jobs["Apply (staging)"]
+    assert apply.conclusion == "success", (run.jobs["Plan (staging)"].log + apply.log)[-3000:]
+    assert apply.environment == "staging" and shop.state("staging") and shop.state("production") is None
+
+    def prod(m):
+        m["apps"][1]["env"]["production"][2]["value"] = "Acme Shop!"
+
+    shop.change(prod, "feature")
+    pr = shop.runner.run(PLAN, pull_request(shop.repo, 5, "feature", base="main"))
+    assert pr.conclusion == "success", pr.jobs["Plan (production)"].log[-3000:]
+    assert "production" in comments(shop, 5)[0]["body"]
+    assert_nothing_leaked(shop)
+
+
+def test_the_harness_refuses_what_it_cannot_emulate(example):
+    from tests.ghactions.emulated import NotEmulated
+
+    workflow = (example.repo.path / PLAN).read_text().replace("actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1",
+                                                             "actions/checkout@v7")
+    example.repo.commit({PLAN: workflow, "app.json": json.dumps(example.manifest) + "\n"}, "unpinned", branch="unpinned")
+    with pytest.raises(NotEmulated, match="full commit SHA"):
+        example.runner.run(PLAN, pull_request(example.repo, 3, "unpinned"))
+
+
+def test_generated_files_have_ordinary_modes(example):
+    for path in (example.repo.path / ".github").rglob("*"):
+        if path.is_file():
+            assert path.stat().st_mode & 0o777 == 0o644, path
+    assert Path(example.repo.path / "app.json").exists()
