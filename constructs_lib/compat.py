@@ -46,6 +46,7 @@ _lazy_provider_package()
 import cdktf  # noqa: E402
 from cdktf import (  # noqa: E402,F401
     App,
+    DataResource,
     Fn,
     S3Backend,
     TerraformDataSource,
@@ -151,5 +152,6 @@ def digitalocean(module: str):
 
 NamedOutput = named(TerraformOutput)
 NamedVariable = named(TerraformVariable)
+TerraformData = named(DataResource)  # `terraform_data`, built into Terraform: no provider
 
-__all__ = ["Construct", "NamedOutput", "NamedVariable", "cdktf", "digitalocean", "named", "readable_id", "ref", "address"]
+__all__ = ["Construct", "NamedOutput", "NamedVariable", "TerraformData", "cdktf", "digitalocean", "named", "readable_id", "ref", "address"]

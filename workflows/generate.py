@@ -37,6 +37,7 @@ DRIFT_TITLE = "Infrastructure drift detected"
 SETUP_ACTION = ".github/actions/webkit-terraform"
 COMMENT_ACTION = ".github/actions/terraform-comment"
 COMMENT_SCRIPT = Path(__file__).with_name("plan_comment.py")
+COMMENT_SCRIPT_PATH = "${{ github.workspace }}/" + COMMENT_ACTION + "/plan_comment.py"  # where the runner has it
 TIMESTAMP_PLACEHOLDER = "@@WEBKIT_GENERATED_AT@@"
 FORK_SUMMARY = (
     "### No Terraform plan ran\n\nGitHub gives pull requests from forks no secrets, so this pull request "
@@ -181,7 +182,7 @@ def _plan(g: Generation) -> dict:
         "name": "Terraform plan",
         "id": "plan",
         "working-directory": "${{ steps.setup.outputs.directory }}",
-        "env": backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment),
+        "env": backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment) | {"COMMENT_SCRIPT": COMMENT_SCRIPT_PATH},
         "run": _with_sops(g, scripts.plan),
     }
 
@@ -295,7 +296,7 @@ def apply_workflow(g: Generation) -> dict:
                 "timeout-minutes": 30,
                 "permissions": {"contents": "read"},
                 "env": _job_env(env_expr),
-                "outputs": {"exitcode": "${{ steps.plan.outputs.exitcode }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}"},
+                "outputs": {"changes": "${{ steps.plan.outputs.changes }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}"},
                 "steps": [
                     _guard(g),
                     _checkout(),
@@ -314,19 +315,19 @@ def apply_workflow(g: Generation) -> dict:
                     {
                         "name": "Summarise the plan",
                         "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": {"COMMENT_SCRIPT": "${{ github.workspace }}/" + COMMENT_ACTION + "/plan_comment.py"},
+                        "env": {"COMMENT_SCRIPT": COMMENT_SCRIPT_PATH},
                         "run": 'python3 "$COMMENT_SCRIPT" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" >> "$GITHUB_STEP_SUMMARY"\n',
                     },
                     {
                         "name": "Encrypt the plan",
-                        "if": "${{ steps.plan.outputs.exitcode == '2' }}",
+                        "if": "${{ steps.plan.outputs.changes == 'true' }}",
                         "working-directory": "${{ steps.setup.outputs.directory }}",
                         "env": {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN")},
                         "run": scripts.encrypt_plan(),
                     },
                     {
                         "name": "Upload the encrypted plan",
-                        "if": "${{ steps.plan.outputs.exitcode == '2' }}",
+                        "if": "${{ steps.plan.outputs.changes == 'true' }}",
                         "uses": ACTIONS["upload-artifact"][0],
                         "with": {"name": artifact, "path": "${{ runner.temp }}/plan-out", "retention-days": PLAN_RETENTION_DAYS,
                                  "if-no-files-found": "error"},
@@ -336,7 +337,8 @@ def apply_workflow(g: Generation) -> dict:
             "apply": {
                 "name": f"Apply ({env_expr})",
                 "needs": "plan",
-                "if": "${{ needs.plan.outputs.exitcode == '2' }}",
+                # Provider noise alone (App Platform's encrypted secrets) never redeploys anything.
+                "if": "${{ needs.plan.outputs.changes == 'true' }}",
                 "runs-on": RUNNER,
                 "timeout-minutes": 60,
                 "environment": {"name": "${{ needs.plan.outputs.environment }}"},
@@ -413,7 +415,8 @@ def drift_workflow(g: Generation) -> dict:
                         "working-directory": "${{ steps.setup.outputs.directory }}",
                         "env": {
                             "PLAN_EXITCODE": "${{ steps.plan.outputs.exitcode }}",
-                            "COMMENT_SCRIPT": "${{ github.workspace }}/" + COMMENT_ACTION + "/plan_comment.py",
+                            "PLAN_CHANGES": "${{ steps.plan.outputs.changes }}",
+                            "COMMENT_SCRIPT": COMMENT_SCRIPT_PATH,
                             "GITHUB_TOKEN": "${{ github.token }}",
                             "SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"),
                         },

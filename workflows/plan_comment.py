@@ -9,6 +9,7 @@ Stand-alone on purpose: standard library only, so `webkit update` copies this fi
     plan_comment.py post --body-file FILE --repo OWNER/NAME --pr N --environment E [--run-id ID]
     plan_comment.py issue --body-file FILE --repo OWNER/NAME --title TITLE
     plan_comment.py resolve --repo OWNER/NAME --title TITLE --note TEXT
+    plan_comment.py changes --plan-json FILE      (prints true or false: anything but provider noise?)
 
 `post`, `issue` and `resolve` read the token from GITHUB_TOKEN and the API from GITHUB_API_URL;
 issues count as the workflow's own only when GitHub Actions wrote them (WEBKIT_BOT_LOGIN, default
@@ -216,11 +217,28 @@ def classify(rc: dict) -> list[str]:
 _SECRET_ENV = re.compile(r"^spec\.0\.((service|worker|job|static_site|function)\.\d+\.)?env\.\d+\.value$")
 
 
-def is_noise(rc: dict) -> bool:
+def secret_changes(plan: dict) -> set[str]:
+    """Addresses of the apps whose secret values change in this plan: webkit gives each App Platform
+    app with secrets a `terraform_data` whose input names the app and fingerprints its secrets."""
+    apps = set()
+    for rc in plan.get("resource_changes") or []:
+        change = rc.get("change") or {}
+        if rc.get("type") == "terraform_data" and (change.get("actions") or ["no-op"]) != ["no-op"]:
+            for side in ("after", "before"):
+                app = ((change.get(side) or {}).get("input") or {}).get("app") if isinstance(change.get(side), dict) else None
+                if isinstance(app, str):
+                    apps.add(app)
+    return apps
+
+
+def is_noise(rc: dict, secrets_changed: frozenset | set = frozenset()) -> bool:
     """An App Platform update whose only differences are SECRET env values that DigitalOcean
-    returns encrypted (EV[…]): every plan shows them, nothing will really change."""
+    returns encrypted (EV[…]): every plan shows them, nothing will really change. Never noise
+    when the same plan changes that app's secret fingerprint: then a secret really changed."""
     change = rc.get("change") or {}
     if rc.get("type") != "digitalocean_app" or change.get("actions") != ["update"]:
+        return False
+    if rc.get("address") in secrets_changed:
         return False
     before, after = flatten(change.get("before")), flatten(change.get("after"))
     differing = [p for p in set(before) | set(after) if before.get(p) != after.get(p)]
@@ -266,6 +284,7 @@ def risk(items: list[dict], counts: dict[str, int]) -> dict:
 def summarize(plan: dict, environment: str | None = None) -> dict:
     counts = dict.fromkeys(KINDS, 0)
     items = []
+    secrets_changed = secret_changes(plan)
     for rc in plan.get("resource_changes") or []:
         kinds = classify(rc)
         if not kinds:
@@ -286,7 +305,7 @@ def summarize(plan: dict, environment: str | None = None) -> dict:
             "previous_address": rc.get("previous_address"),
             "importing": change.get("importing"),
             "deposed": rc.get("deposed"),
-            "noise": is_noise(rc),
+            "noise": is_noise(rc, secrets_changed),
             "change": change,
         })
     outputs = []
@@ -309,6 +328,13 @@ def summarize(plan: dict, environment: str | None = None) -> dict:
         "drift": drift,
         "configuration": plan.get("configuration") or {},
     }
+
+
+def has_changes(summary: dict) -> bool:
+    """Whether applying would change anything real: provider noise alone does not count."""
+    real = any({"add", "change", "destroy", "replace", "import", "move", "forget"} & set(i["kinds"]) and not i["noise"]
+               for i in summary["resources"])
+    return real or bool(summary["outputs"])
 
 
 def summary_json(summary: dict) -> str:
@@ -388,6 +414,9 @@ def _resource_block(item: dict, detail: int) -> str:
     notes = []
     if item["noise"]:
         notes.append("provider noise: " + NOISE_NOTE)
+    app = (((item["change"].get("after") or {}) if isinstance(item["change"].get("after"), dict) else {}).get("input") or {})
+    if item["type"] == "terraform_data" and isinstance(app, dict) and isinstance(app.get("app"), str):
+        notes.append(f"a secret value of {app['app']} changes")
     if item["action_reason"]:
         notes.append(REASONS.get(item["action_reason"], item["action_reason"]))
     if item["replace_paths"]:
@@ -687,6 +716,8 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--body-file", required=True)
     i.add_argument("--repo", required=True)
     i.add_argument("--title", required=True)
+    h = sub.add_parser("changes", help="Print true when the plan changes anything but known provider noise.")
+    h.add_argument("--plan-json", required=True)
     c = sub.add_parser("resolve", help="Close the open issue with this title, with a note.")
     c.add_argument("--repo", required=True)
     c.add_argument("--title", required=True)
@@ -704,6 +735,8 @@ def main(argv: list[str] | None = None) -> int:
             body = _read(args.body_file).decode("utf-8")
             result = upsert_comment(_github_from_env(args.repo), args.pr, args.environment, body, (args.run_id, args.run_attempt))
             print(f"plan comment {result}" + (" (a newer run already commented)" if result == "skipped" else ""))
+        elif args.command == "changes":
+            print("true" if has_changes(summarize(load_plan(_read(args.plan_json)))) else "false")
         elif args.command == "issue":
             body = _read(args.body_file).decode("utf-8")
             print(f"issue {upsert_issue(_github_from_env(args.repo), args.title, body)}")

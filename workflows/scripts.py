@@ -137,7 +137,13 @@ set -e
 cat plan-error.log >&2
 echo "exitcode=$code" >> "$GITHUB_OUTPUT"
 case "$code" in
-  0|2) terraform show -json tfplan > plan.json ;;
+  0|2)
+    terraform show -json tfplan > plan.json
+    # Exit 2 includes App Platform's encrypted-secret noise; `changes` says whether anything real changes.
+    changes=false
+    if [ "$code" = 2 ]; then changes="$(python3 "$COMMENT_SCRIPT" changes --plan-json plan.json)"; fi
+    echo "changes=$changes" >> "$GITHUB_OUTPUT"
+    ;;
   *)
     printf '{{"format_version": "1.2", "errored": true}}\\n' > plan.json
     echo "::error::terraform plan failed (exit $code)"
@@ -259,6 +265,10 @@ fi
 
 def drift_report(title: str) -> str:
     return NOTIFY + f"""\
+if [ "$PLAN_EXITCODE" = 2 ] && [ "$PLAN_CHANGES" = false ]; then
+  echo "Only known provider noise in $WEBKIT_ENVIRONMENT (App Platform's encrypted secret values): no drift"
+  PLAN_EXITCODE=0
+fi
 case "$PLAN_EXITCODE" in
   0)
     echo "No drift in $WEBKIT_ENVIRONMENT"

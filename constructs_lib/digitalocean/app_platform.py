@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from constructs_lib.compat import Construct, digitalocean, ref
+from constructs_lib.compat import Construct, TerraformData, address, digitalocean, ref
 from constructs_lib.env import EnvValue
 
 _app = digitalocean("app")
@@ -13,6 +14,13 @@ _app = digitalocean("app")
 def app_platform_region(region: str | None) -> str | None:
     """App Platform takes region slugs without the datacenter number: nyc3 → nyc."""
     return re.sub(r"\d+$", "", region) if region else None
+
+
+def fingerprint(values: list[str]) -> str:
+    """`sha256` of the values, as one Terraform expression. The values are Terraform string
+    templates (references and text); JSON quoting is also HCL's, so each stays a template inside
+    the expression. (cdktf's Fn would escape their `${` and hash the references' text.)"""
+    return "${sha256(join(\"\\n\", [" + ", ".join(json.dumps(v) for v in values) + "]))}"
 
 
 class AppPlatformService(Construct):
@@ -62,6 +70,12 @@ class AppPlatformService(Construct):
             self, "app",
             spec=_app.AppSpec(name=name, region=app_platform_region(region), service=[service], domain=domain_blocks or None),
         )
+        secrets = [e.value for e in env or [] if e.secret]
+        if secrets:
+            # DigitalOcean reads SECRET env values back encrypted (EV[…]), so every plan shows this
+            # app changed, secret or not. The fingerprint changes only when a secret value does:
+            # the plan comment and the workflows tell a real secret change from that noise by it.
+            TerraformData(self, "secrets", input={"app": address(self.app), "fingerprint": fingerprint(secrets)})
 
     @property
     def urn(self) -> str:

@@ -33,3 +33,22 @@ def test_image_source(harness):
 def test_needs_a_source(harness):
     with pytest.raises(ValueError, match="needs an image or a GitHub repo"):
         AppPlatformService(harness.stack, "api", name="site-api")
+
+
+def test_secret_values_are_fingerprinted_as_live_references(harness):
+    AppPlatformService(
+        harness.stack, "web", name="site-web", repo="acme/site",
+        env=[EnvValue("PUBLIC_URL", "https://site.com", False), EnvValue("DATABASE_URL", "${x.uri}", True),
+             EnvValue("MEDIA", 'https://${y.domain}/"a\\b"', True)],
+    )
+    (fingerprint,) = harness.resources("terraform_data")
+    assert fingerprint["input"]["app"] == "digitalocean_app.web_app"
+    # references stay live (cdktf's Fn would have escaped them to `$${…}` and hashed their text);
+    # the public value is not part of it
+    assert fingerprint["input"]["fingerprint"] == (
+        '${sha256(join("\\n", ["${x.uri}", "https://${y.domain}/\\"a\\\\b\\""]))}')
+
+
+def test_no_fingerprint_without_secrets(harness):
+    AppPlatformService(harness.stack, "web", name="site-web", repo="acme/site", env=[EnvValue("A", "b", False)])
+    assert harness.resources("terraform_data") == []

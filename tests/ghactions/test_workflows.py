@@ -102,7 +102,7 @@ def test_pull_request_plan_comments_once_and_keeps_the_comment_current(example):
     first = example.runner.run(PLAN, pull_request(example.repo, 7, "feature"))
     assert first.conclusion == "success", first.jobs["Plan (production)"].log[-3000:]
     (comment,) = comments(example)
-    assert "11 to add" in comment["body"] and comment["user"]["login"] == "github-actions[bot]"
+    assert "12 to add" in comment["body"] and comment["user"]["login"] == "github-actions[bot]"
     job = first.jobs["Plan (production)"]
     assert job.permissions == {"contents": "read", "pull-requests": "write"}
     assert job.step("Terraform plan").outputs["exitcode"] == "2"
@@ -327,3 +327,25 @@ def test_generated_files_have_ordinary_modes(example):
         if path.is_file():
             assert path.stat().st_mode & 0o777 == 0o644, path
     assert Path(example.repo.path / "app.json").exists()
+
+
+def test_app_platform_secret_noise_never_alarms_or_redeploys_but_a_rotated_secret_does(example):
+    assert merge(example, rename_site("Live")).jobs["Apply (production)"].conclusion == "success"
+    # Every later plan shows digitalocean_app.web_app changed: DigitalOcean returns its SECRET env encrypted.
+    drift = example.runner.run(DRIFT, schedule(example.repo))
+    job = drift.jobs["Drift (production)"]
+    assert job.step("Terraform plan").outputs == {"exitcode": "2", "changes": "false"}
+    assert job.conclusion == "success" and "Only known provider noise" in job.log
+    assert example.github.issues == [] and not any("Drift" in m["text"] for m in example.slack.messages)
+    again = example.runner.run(APPLY, dispatch(example.repo, "main"))
+    assert again.jobs["Plan (production)"].conclusion == "success"
+    assert again.jobs["Apply (production)"].conclusion == "skipped", "noise alone never redeploys the app"
+
+    example.runner.secrets["STRIPE_SECRET_KEY"] = "sk_live_rotated_stripe"
+    rotated = example.runner.run(DRIFT, schedule(example.repo))
+    assert rotated.jobs["Drift (production)"].conclusion == "failure", "a changed secret is a change, not noise"
+    (issue,) = example.github.issues
+    assert "a secret value of digitalocean_app.web_app changes" in issue["body"]
+    applied = example.runner.run(APPLY, dispatch(example.repo, "main"))
+    assert applied.jobs["Apply (production)"].conclusion == "success"
+    assert_nothing_leaked(example)

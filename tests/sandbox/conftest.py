@@ -62,6 +62,17 @@ class Cycle:
 
 
 def actions(plan: dict) -> dict[str, list[str]]:
-    """Address → actions, for every resource that changes."""
+    """Address → actions, for every resource that really changes: not App Platform's encrypted-secret
+    noise, which the simulated provider reproduces (see `noise`)."""
+    from workflows.plan_comment import is_noise, secret_changes
+
+    changed = secret_changes(plan)
     return {rc["address"]: rc["change"]["actions"] for rc in plan.get("resource_changes", [])
-            if rc["change"]["actions"] not in (["no-op"], ["read"])}
+            if rc["change"]["actions"] not in (["no-op"], ["read"]) and not is_noise(rc, changed)}
+
+
+def noise(plan: dict) -> set[str]:
+    from workflows.plan_comment import is_noise, secret_changes
+
+    changed = secret_changes(plan)
+    return {rc["address"] for rc in plan.get("resource_changes", []) if is_noise(rc, changed)}

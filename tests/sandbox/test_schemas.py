@@ -32,6 +32,8 @@ def unknown_attributes(type_name: str, config: dict) -> list[str]:
 def emitted(stack: dict):
     for mode, prefix in (("resource", ""), ("data", "data.")):
         for type_name, items in stack.get(mode, {}).items():
+            if type_name == "terraform_data":  # built into Terraform, no provider's schema
+                continue
             for config in items.values():
                 yield prefix + type_name, config
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.sandbox.conftest import SOURCES, Cycle, actions
+from tests.sandbox.conftest import SOURCES, Cycle, actions, noise
 from webkit.sandbox.session import SandboxError
 from workflows import plan_comment
 
@@ -30,12 +30,40 @@ def test_full_cycle(tmp_path, name, environment):
         cycle.apply()
         state = cycle.box.state()["resources"]
         assert sum(1 for r in state if r["mode"] == "managed") == managed
-        assert sum(len(items) for items in cycle.box.cloud_resources().values()) == managed
-        assert actions(cycle.plan()) == {}, "a second plan shows no changes"
+        builtin = len(stack["resource"].get("terraform_data", {}))  # Terraform's own, not in the cloud
+        assert sum(len(items) for items in cycle.box.cloud_resources().values()) == managed - builtin
+        second = cycle.plan()
+        assert actions(second) == {}, "a second plan shows no real changes"
+        # DigitalOcean reads App Platform SECRET env back encrypted (EV[…]): such apps show an
+        # update on every plan, and the comment and the workflows know it as noise.
+        assert noise(second) == {a for a in actions(first) if a.startswith("digitalocean_app.") and stack_has_secret_env(stack, a)}
+        assert not plan_comment.has_changes(plan_comment.summarize(second))
         destroy = cycle.box.plan(cycle.secrets, destroy=True)
         assert set(map(tuple, actions(destroy).values())) == {("delete",)}
         cycle.apply()
         assert all(not items for items in cycle.box.cloud_resources().values())
+
+
+def stack_has_secret_env(stack: dict, address: str) -> bool:
+    kind, name = address.split(".")
+    return "SECRET" in json.dumps(stack["resource"][kind][name])
+
+
+def test_a_rotated_secret_is_a_change_not_noise(tmp_path):
+    manifest = copy.deepcopy(SOURCES["example"])
+    cycle = Cycle(tmp_path, "production")
+    with cycle.box.providers():
+        cycle.deploy(manifest)
+        noise = plan_comment.summarize(cycle.plan())
+        assert [i["address"] for i in noise["resources"] if i["noise"]] == ["digitalocean_app.web_app"]
+        cycle.secrets["github_STRIPE_SECRET_KEY"] = "a-rotated-stripe-key"
+        rotated = cycle.plan()
+        summary = plan_comment.summarize(rotated)
+        changed = {i["address"]: i["noise"] for i in summary["resources"]}
+        assert changed == {"digitalocean_app.web_app": False, "terraform_data.web_secrets": False}
+        assert plan_comment.has_changes(summary)
+        assert "a-rotated-stripe-key" not in plan_comment.render(summary)
+        assert "a secret value of digitalocean_app.web_app changes" in plan_comment.render(summary)
 
 
 def test_edits_update_or_replace_as_the_provider_would(tmp_path):

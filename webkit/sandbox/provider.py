@@ -194,6 +194,19 @@ def _zero(kind):
     return {"string": "", "number": 0, "bool": False}[kind]
 
 
+def encrypt_secret_env(value):
+    """App Platform as DigitalOcean runs it: a SECRET env value is read back encrypted (EV[…]), so
+    every refresh differs from the configuration (digitalocean provider issue 1603)."""
+    if isinstance(value, list):
+        return [encrypt_secret_env(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: encrypt_secret_env(v) for k, v in value.items()}
+    if out.get("type") == "SECRET" and isinstance(out.get("value"), str) and not out["value"].startswith("EV["):
+        out["value"] = "EV[1:" + hashlib.sha256(out["value"].encode()).hexdigest()[:32] + "]"
+    return out
+
+
 def _json_safe(state: dict) -> dict:
     return json.loads(json.dumps(state, default=lambda v: None))
 
@@ -231,7 +244,9 @@ class SimResource(_Simulated, Resource):
     def read(self, ctx, current):
         with _cloud().open() as data:
             stored = data["resources"].get(self.TYPE, {}).get(str(current.get("id")))
-        return None if stored is None else {**current, **stored}
+        if stored is None:
+            return None
+        return {**current, **(encrypt_secret_env(stored) if self.TYPE == "digitalocean_app" else stored)}
 
     def update(self, ctx, current, planned):
         return self._store(planned)
