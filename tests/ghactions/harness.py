@@ -60,25 +60,30 @@ def generate(folder: Path) -> None:
 
 
 class Project:
-    """A repository with app.json, real sops files and the generated .github/, plus its runner."""
+    """A repository with app.json, sops files and the generated .github/, plus its runner.
 
-    def __init__(self, root: Path, manifest: dict, sops_files: dict[str, dict[str, str]], github: FakeGitHub,
-                 slack: SlackSink, s3: S3Server, secrets: dict[str, str]):
-        self.root, self.github, self.slack, self.s3 = root, github, slack, s3
+    `sops_values` are encrypted here for a fresh age key; `files` go in as they are (a user's own
+    encrypted sops files, with `age_key` to read them)."""
+
+    def __init__(self, root: Path, manifest: dict, secrets: dict[str, str], services: tuple,
+                 sops_values: dict[str, dict[str, str]] | None = None, files: dict[str, str] | None = None,
+                 age_key: str | None = None):
+        self.root = root
+        self.github, self.slack, self.s3 = services
         self.manifest = copy.deepcopy(manifest)
-        self.manifest["state"] = {"bucket": STATE_BUCKET, "region": STATE_REGION, "endpoint": s3.endpoint}
-        self.age_key, self.recipient = age_identity()
-        self.sops_values = sops_files
+        self.manifest["state"] = {"bucket": STATE_BUCKET, "region": STATE_REGION, "endpoint": self.s3.endpoint}
+        self.age_key, self.recipient = (age_key, None) if age_key else age_identity()
+        self.sops_values = sops_values or {}
         self.repo = Repo(root / "repo", full_name=f"acme/{self.manifest['project']['name']}")
-        files = {"app.json": json.dumps(self.manifest, indent=2) + "\n", ".gitignore": ".webkit/\n"}
-        for path, values in sops_files.items():
+        files = {"app.json": json.dumps(self.manifest, indent=2) + "\n", ".gitignore": ".webkit/\n"} | (files or {})
+        for path, values in self.sops_values.items():
             files[path] = sops_encrypt(values, self.recipient, root)
         for path, text in files.items():
             (self.repo.path / path).parent.mkdir(parents=True, exist_ok=True)
             (self.repo.path / path).write_text(text)
         generate(self.repo.path)
         self.repo.commit({}, "webkit update")
-        self.secrets = secrets | {"SOPS_AGE_KEY": self.age_key, "SLACK_WEBHOOK_URL": slack.webhook}
+        self.secrets = secrets | {"SOPS_AGE_KEY": self.age_key, "SLACK_WEBHOOK_URL": self.slack.webhook}
         self.cloud = root / "cloud.json"
         self.runner = self._runner()
 
@@ -129,9 +134,9 @@ class Project:
 
     @classmethod
     @contextmanager
-    def started(cls, root: Path, manifest: dict, sops_files: dict, secrets: dict):
+    def started(cls, root: Path, manifest: dict, secrets: dict, **kwargs):
+        """The project with its services running; they stop with the block, failed or not."""
         with ExitStack() as stack:
-            github = stack.enter_context(FakeGitHub())
-            slack = stack.enter_context(SlackSink())
-            s3 = stack.enter_context(S3Server(root / "s3"))
-            yield cls(root, manifest, sops_files, github, slack, s3, secrets)
+            services = (stack.enter_context(FakeGitHub()), stack.enter_context(SlackSink()),
+                        stack.enter_context(S3Server(root / "s3")))
+            yield cls(root, manifest, secrets, services, **kwargs)

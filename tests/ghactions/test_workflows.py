@@ -46,14 +46,14 @@ def sops_files(data: dict) -> dict:
 
 @pytest.fixture
 def example(tmp_path):
-    with Project.started(tmp_path, manifest("example"), sops_files(manifest("example")), SECRETS) as project:
+    with Project.started(tmp_path, manifest("example"), SECRETS, sops_values=sops_files(manifest("example"))) as project:
         yield project
 
 
 @pytest.fixture
 def shop(tmp_path):
     data = manifest("staging-and-production")
-    with Project.started(tmp_path, data, sops_files(data), SECRETS) as project:
+    with Project.started(tmp_path, data, SECRETS, sops_values=sops_files(data)) as project:
         yield project
 
 
@@ -138,7 +138,7 @@ def test_a_changed_sops_file_triggers_a_plan(example):
 
 def test_an_unset_github_secret_fails_before_terraform_and_names_it(tmp_path):
     secrets = {k: v for k, v in SECRETS.items() if k != "STRIPE_SECRET_KEY"}
-    with Project.started(tmp_path, manifest("example"), sops_files(manifest("example")), secrets) as project:
+    with Project.started(tmp_path, manifest("example"), secrets, sops_values=sops_files(manifest("example"))) as project:
         project.change(rename_site("My Site"), "feature")
         run = project.runner.run(PLAN, pull_request(project.repo, 7, "feature"))
     job = run.jobs["Plan (production)"]
@@ -349,3 +349,20 @@ def test_app_platform_secret_noise_never_alarms_or_redeploys_but_a_rotated_secre
     applied = example.runner.run(APPLY, dispatch(example.repo, "main"))
     assert applied.jobs["Apply (production)"].conclusion == "success"
     assert_nothing_leaked(example)
+
+
+def test_a_user_can_run_the_harness_on_their_project(tmp_path, capsys, monkeypatch):
+    from tests.ghactions.__main__ import main
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "app.json").write_text((REPO / "tests" / "manifests" / "no-secrets.json").read_text())
+    assert main(["--project", str(tmp_path / "site"), "--keep", str(tmp_path / "work")]) == 0
+    out = capsys.readouterr().out
+    assert "=== pull request plan: success" in out and "=== apply after merge: success" in out
+    assert "=== drift check: success" in out and "webkit-plan-comment:production" in out
+
+    (tmp_path / "example").mkdir()
+    (tmp_path / "example" / "app.json").write_text((EXAMPLE / "app.json").read_text())
+    monkeypatch.delenv("SOPS_AGE_KEY", raising=False)
+    assert main(["--project", str(tmp_path / "example")]) == 1
+    assert "set SOPS_AGE_KEY" in capsys.readouterr().err
