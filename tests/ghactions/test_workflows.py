@@ -127,13 +127,18 @@ def test_a_pull_request_that_does_not_touch_the_infrastructure_runs_nothing(exam
     assert not run.triggered
 
 
-def test_a_changed_sops_file_triggers_a_plan(example):
+def test_a_changed_sops_file_triggers_a_plan_wherever_it_lives(tmp_path):
     from tests.ghactions.harness import sops_encrypt
 
-    text = sops_encrypt({"PAYLOAD_SECRET": "rotated-payload-s3cret"}, example.recipient, example.root)
-    example.repo.commit({"secrets/cms.yaml": text}, "rotate", branch="rotate")
-    run = example.runner.run(PLAN, pull_request(example.repo, 9, "rotate"))
-    assert run.triggered and run.conclusion == "success"
+    data = manifest("example")
+    cms = next(a for a in data["apps"] if a["name"] == "cms")
+    next(e for e in cms["env"]["production"] if e["key"] == "PAYLOAD_SECRET")["from"] = "sops:deploy/cms.enc.yaml:/PAYLOAD_SECRET"
+    sops = {"deploy/cms.enc.yaml": SOPS["secrets/cms.yaml"], "secrets/shared.yaml": SOPS["secrets/shared.yaml"]}
+    with Project.started(tmp_path, data, SECRETS, sops_values=sops) as project:
+        text = sops_encrypt({"PAYLOAD_SECRET": "rotated-payload-s3cret"}, project.recipient, project.root)
+        project.repo.commit({"deploy/cms.enc.yaml": text}, "rotate", branch="rotate")
+        run = project.runner.run(PLAN, pull_request(project.repo, 9, "rotate"))
+    assert run.triggered and run.conclusion == "success", run.jobs["Plan (production)"].log[-2000:]
 
 
 def test_an_unset_github_secret_fails_before_terraform_and_names_it(tmp_path):
