@@ -26,6 +26,17 @@ def literal(text: str) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
+def literal_all(value):
+    """`literal` on every string inside dicts and lists: a manifest's config as Terraform text."""
+    if isinstance(value, str):
+        return literal(value)
+    if isinstance(value, dict):
+        return {key: literal_all(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [literal_all(item) for item in value]
+    return value
+
+
 def dotenv(env: list[EnvValue]) -> str:
     """`KEY="value"` lines; values are JSON-quoted (by Terraform for references) so any text is safe."""
     lines = []

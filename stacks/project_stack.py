@@ -10,9 +10,9 @@ from constructs_lib.compat import (
 )
 from constructs_lib.stack import ReadableStack
 from constructs_lib.digitalocean import Project
-from constructs_lib.env import EnvValue, literal
+from constructs_lib.env import EnvValue, literal, literal_all
 from webkit.manifest.catalog import kind_for
-from webkit.spec import AppSpec, ProjectSpec
+from webkit.spec import AppSpec, ProjectSpec, ResourceSpec
 
 from .context import StackContext
 
@@ -29,6 +29,16 @@ def _dependables(construct: Construct) -> list[TerraformResource]:
     """What `depends_on` waits for: the construct's own `dependables`, else all its resources.
     (A database's firewall names the apps it admits, so waiting for it would be a cycle.)"""
     return getattr(construct, "dependables", None) or _terraform_resources(construct)
+
+
+def _as_terraform_text(item: ResourceSpec | AppSpec):
+    """The item with every string of its config (and its path) escaped for Terraform, which reads
+    each JSON string as a template: the one place a manifest's text becomes Terraform text, so no
+    factory (a plugin's neither) can pass `${…}` from app.json through as an expression."""
+    update = {"config": literal_all(item.config)}
+    if isinstance(item, AppSpec):
+        update["path"] = literal(item.path)
+    return item.model_copy(update=update)
 
 
 def _factory(provider: str, type_: str):
@@ -56,11 +66,11 @@ class ProjectStack(ReadableStack):
             )
             for s in spec.secrets_for(environment)
         }
-        self.resources = {r.name: _factory(r.provider, r.type)(self, r, self.ctx) for r in spec.resources}
+        self.resources = {r.name: _factory(r.provider, r.type)(self, _as_terraform_text(r), self.ctx) for r in spec.resources}
         self.apps = {}
         for app in spec.apps:
             self.ctx.env[app.name] = self._env(app)
-            self.apps[app.name] = construct = _factory(app.provider, app.infrastructure_type)(self, app, self.ctx)
+            self.apps[app.name] = construct = _factory(app.provider, app.infrastructure_type)(self, _as_terraform_text(app), self.ctx)
             self._wire(app, construct)
         self._depends_on()
         Project(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -190,3 +191,11 @@ def test_the_schema_accepts_our_manifests_and_flags_typos_for_editors():
     typo = plan_example()
     typo["resources"][0]["config"]["regoin"] = "nyc3"
     assert any("regoin" in error.message for error in validator.iter_errors(typo)), "config is typed per kind"
+
+
+def test_infra_version_is_a_version_never_yaml(tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".github", ".webkit"))
+    result = webkit("update", "-C", str(project), "--infra-version", "1.0\non: [push]\nfoo: bar")
+    assert result.returncode == 2 and "is not a version such as 1.2.3" in result.stderr
+    assert "Traceback" not in result.stderr and not (project / ".github").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -58,6 +59,9 @@ def _load(project_dir: Path, strict: bool):
     return manifest
 
 
+VERSION_SHAPE = r"v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]{1,40})?"
+
+
 @app.command("update")
 def update_cmd(
     project_dir: ProjectDir = Path("."),
@@ -71,6 +75,10 @@ def update_cmd(
     strict: Strict = False,
 ) -> None:
     """Validate app.json, synthesise every environment, write the GitHub Actions workflows."""
+    if infra_version is not None and not re.fullmatch(VERSION_SHAPE, infra_version):
+        # it is written into every generated file's header and env: text, never YAML or shell
+        console.fail(f"--infra-version {infra_version!r} is not a version such as 1.2.3 or v1.2.3-rc.1")
+        raise typer.Exit(2)
     version = infra_version or __version__
     if local_infra is not None:
         _use_local_infra(local_infra)

@@ -7,6 +7,8 @@ Terraform only as TF_VAR_* in the environment of the step that needs them.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shlex
 
 from webkit.spec import SecretSpec
@@ -37,17 +39,34 @@ fi
 """
 
 
+# Characters YAML 1.1 reads as line breaks and YAML 1.2 does not (NEL, LS, PS), the other C1 controls,
+# DEL and the BOM: different parsers would read a different workflow. JSON allows them only inside
+# strings, where \uXXXX means the same character.
+_YAML_AMBIGUOUS = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+def embeddable_json(text: str) -> str:
+    """Terraform JSON as the text of a `run:` script: the same JSON to every YAML parser, and no
+    `${{` for GitHub to evaluate (an expression there could read secrets into the state)."""
+    text = _YAML_AMBIGUOUS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text.replace("${{", "${{ '${{' }}")
+
+
+def heredoc_marker(body: str) -> str:
+    """A heredoc delimiter that no line of `body` can equal: derived from the body itself."""
+    marker = "WEBKIT_STACK_" + hashlib.sha256(body.encode()).hexdigest()[:16].upper()
+    while marker in body:
+        marker += "_"
+    return marker
+
+
 def write_stack(stacks: dict[str, str]) -> str:
     """Write the embedded Terraform JSON of $WEBKIT_ENVIRONMENT into $WEBKIT_DIR."""
     cases = []
     for env, text in stacks.items():
-        body = text if text.endswith("\n") else text + "\n"
-        if "WEBKIT_STACK_EOF" in body:
-            raise ValueError("the stack JSON contains the heredoc terminator")
-        # GitHub evaluates ${{ … }} inside run: before bash sees it; a value from app.json must
-        # stay a literal (an expression there could read secrets into the state).
-        body = body.replace("${{", "${{ '${{' }}")
-        cases.append(f"  {env})\n    cat > \"$WEBKIT_DIR/cdk.tf.json\" <<'WEBKIT_STACK_EOF'\n{body}WEBKIT_STACK_EOF\n    ;;")
+        body = embeddable_json(text if text.endswith("\n") else text + "\n")
+        marker = heredoc_marker(body)
+        cases.append(f"  {env})\n    cat > \"$WEBKIT_DIR/cdk.tf.json\" <<'{marker}'\n{body}{marker}\n    ;;")
     return (
         'mkdir -p "$WEBKIT_DIR"\n'
         'case "$WEBKIT_ENVIRONMENT" in\n'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from constructs_lib.compat import Construct, TerraformResourceLifecycle, Token, digitalocean, ref
@@ -26,6 +27,15 @@ runcmd:
   - systemctl enable --now docker
   - mkdir -p /opt/app
 """
+
+
+def _ssh_key_id(name: str) -> str:
+    """The lookup's construct id: the name when it is a plain word (`ssh_key_deploy`), else the
+    name made safe plus a hash of it, so `a b` and `a_b` never meet. (A data source's address
+    can change freely: nothing of it is in the state to destroy.)"""
+    if re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        return f"ssh_key_{name}"
+    return f"ssh_key_{re.sub(r'[^A-Za-z0-9_-]', '_', name)[:40]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 class Droplet(Construct):
@@ -53,7 +63,7 @@ class Droplet(Construct):
         self.env = list(env or [])
         self.droplet = _droplet.Droplet(
             self, "droplet", name=name, region=region, size=size, image=image, monitoring=monitoring,
-            backups=backups, ssh_keys=[self._ssh_key(k) for k in ssh_keys or []] or None, tags=tags,
+            backups=backups, ssh_keys=[self._ssh_key(k) for k in dict.fromkeys(ssh_keys or [])] or None, tags=tags,
             user_data=CLOUD_INIT if user_data is None else user_data,
             # user_data and ssh_keys only matter at first boot; the provider would replace the droplet.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["user_data", "ssh_keys"]),
@@ -80,7 +90,7 @@ class Droplet(Construct):
         """Fingerprints and numeric ids are used as they are; a name is looked up in the account."""
         if _FINGERPRINT.fullmatch(key) or key.isdigit():
             return key
-        lookup = _ssh_key.DataDigitaloceanSshKey(self, f"ssh_key_{re.sub(r'[^A-Za-z0-9_-]', '_', key)}", name=key)
+        lookup = _ssh_key.DataDigitaloceanSshKey(self, _ssh_key_id(key), name=key)
         return ref(lookup, "id")
 
     @property

@@ -30,8 +30,10 @@ def test_ssh_keys_by_fingerprint_id_or_name_and_reserved_ip(harness):
     synth = json.loads(harness.synth())
     (droplet,) = synth["resource"]["digitalocean_droplet"].values()
     assert droplet["ssh_keys"][:2] == [fingerprint, "12345"]
-    assert droplet["ssh_keys"][2] == "${data.digitalocean_ssh_key.cms_ssh_key_ops_laptop.id}"
-    assert synth["data"]["digitalocean_ssh_key"]["cms_ssh_key_ops_laptop"]["name"] == "ops laptop"
+    # a name that is not a plain word gets a hash in its lookup's address, so "ops laptop" and
+    # "ops_laptop" never share one (a data source: its address holds nothing to destroy)
+    assert droplet["ssh_keys"][2] == "${data.digitalocean_ssh_key.cms_ssh_key_ops_laptop_7278e0df.id}"
+    assert synth["data"]["digitalocean_ssh_key"]["cms_ssh_key_ops_laptop_7278e0df"]["name"] == "ops laptop"
     assert harness.has("digitalocean_reserved_ip", {"region": "nyc3"})
 
 
@@ -46,3 +48,15 @@ def test_env_file_is_dotenv_with_quoted_values_and_references(harness):
 
 def test_dotenv_of_nothing_is_empty():
     assert dotenv([]) == ""
+
+
+def test_ssh_key_names_never_share_a_lookup(harness):
+    from constructs_lib.digitalocean import Droplet
+
+    Droplet(harness.stack, "api", name="site-api", size="s-1vcpu-1gb", region="nyc3",
+            ssh_keys=["deploy", "a b", "a_b", "a b", "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99"])
+    import json
+
+    lookups = json.loads(harness.synth())["data"]["digitalocean_ssh_key"]
+    assert sorted(lookup["name"] for lookup in lookups.values()) == ["a b", "a_b", "deploy"]
+    assert "api_ssh_key_deploy" in lookups, "a plain name keeps its address"

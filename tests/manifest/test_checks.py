@@ -115,7 +115,28 @@ CASES = {
         "secrets", "cannot start with GITHUB_", "apps[0].env.production[1].from"),
     "sops file outside the repository": (
         lambda m: app_env(m).append({"key": "X", "type": "secret", "from": "sops:/etc/x.yaml:/KEY"}),
-        "secrets", "must be a path inside the repository", "apps[0].env.production[1].from"),
+        "secrets", "must be a relative path inside the repository", "apps[0].env.production[1].from"),
+    "sops path with a GitHub expression": (
+        lambda m: app_env(m).append({"key": "X", "type": "secret", "from": "sops:secrets/${{ github.event.pull_request.title }}.yaml:/K"}),
+        "secrets", "sops file 'secrets/${{ github.event.pull_request.title }}.yaml' must be", "apps[0].env.production[1].from"),
+    "sops path read as an option": (
+        lambda m: app_env(m).append({"key": "X", "type": "secret", "from": "sops:--output=/tmp/x:/K"}),
+        "secrets", "no leading '-'", "apps[0].env.production[1].from"),
+    "sops sources sharing a variable": (
+        lambda m: app_env(m).extend([{"key": "X", "type": "secret", "from": "sops:secrets/api-prod.yaml:/K"},
+                                     {"key": "Y", "type": "secret", "from": "sops:secrets/api_prod.yaml:/K"}]),
+        "secrets", "'sops:secrets/api-prod.yaml:/K' and 'sops:secrets/api_prod.yaml:/K' would share", "apps[0].env.production[2].from"),
+    "a template in a region": (
+        lambda m: m["resources"][0]["config"].update(region='nyc3${file("/proc/self/environ")}'),
+        "config", "'nyc3${file(\"/proc/self/environ\")}' is not a DigitalOcean region slug", "resources[0].config.region"),
+    "a template in a domain": (
+        lambda m: add_app_platform(m, domain=["www.example.com", '${file("/proc/self/environ")}']),
+        "config", "is not a domain name such as www.example.com", "apps[1].infra.config.domain[1]"),
+    "a state endpoint that is no URL": (
+        lambda m: m.update(state={"endpoint": "https://x.example.com/${var.x}"}),
+        "schema", "is not an https:// endpoint", "state.endpoint"),
+    "an app path outside the repository": (
+        lambda m: m["apps"][0].update(path="../elsewhere"), "schema", "is not a folder inside the repository", "apps[0].path"),
     "shared env is checked too": (
         lambda m: m.update(shared={"env": {"production": [{"key": "1X", "type": "value", "value": "v"}]}}),
         "env", "not a valid identifier", "shared.env.production[0].key"),

@@ -13,6 +13,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .shapes import (
+    Branch, Cidr, Domains, Header, ImageSlug, ImageTag, Origin, Region, RegistryName, Repository, SizeSlug, SSHKey, Tag,
+    UrlPath, Version,
+)
+
 
 class Config(BaseModel):
     """Base of every `config` block: unknown keys are kept so they can be warned about."""
@@ -21,9 +26,9 @@ class Config(BaseModel):
 
 
 class PostgresConfig(Config):
-    size: str = Field(description="Database node size slug, e.g. db-s-1vcpu-1gb.")
-    region: str = Field(description="DigitalOcean region slug, e.g. nyc3.")
-    engine_version: str = Field("17", description="PostgreSQL major version.")
+    size: SizeSlug = Field(description="Database node size slug, e.g. db-s-1vcpu-1gb.")
+    region: Region = Field(description="DigitalOcean region slug, e.g. nyc3.")
+    engine_version: Version = Field("17", description="PostgreSQL major version.")
     node_count: int = Field(1, ge=1, le=3, description="Nodes in the cluster (1 to 3).")
     database: str = Field("app", pattern=r"^[a-z_][a-z0-9_]*$", description="Database to create.")
     user: str = Field("app", pattern=r"^[a-z_][a-z0-9_]*$", description="Application user to create.")
@@ -37,14 +42,14 @@ class PostgresConfig(Config):
 
 class CorsRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    allowed_origins: list[str]
+    allowed_origins: list[Origin]
     allowed_methods: list[Literal["GET", "PUT", "POST", "DELETE", "HEAD"]] = ["GET"]
-    allowed_headers: list[str] = []
+    allowed_headers: list[Header] = []
     max_age_seconds: int = 3000
 
 
 class SpacesConfig(Config):
-    region: str = Field(description="Spaces region slug, e.g. ams3.")
+    region: Region = Field(description="Spaces region slug, e.g. ams3.")
     acl: Literal["private", "public-read"] = "private"
     versioning: bool = False
     cors: list[CorsRule] = []
@@ -56,41 +61,39 @@ class B2BucketConfig(Config):
 
 
 class DropletConfig(Config):
-    size: str = Field(description="Droplet size slug, e.g. s-2vcpu-4gb.")
-    region: str = Field(description="DigitalOcean region slug, e.g. nyc3.")
-    image: str = Field("ubuntu-24-04-x64", description="Image slug; changing it replaces the droplet.")
+    size: SizeSlug = Field(description="Droplet size slug, e.g. s-2vcpu-4gb.")
+    region: Region = Field(description="DigitalOcean region slug, e.g. nyc3.")
+    image: ImageSlug = Field("ubuntu-24-04-x64", description="Image slug; changing it replaces the droplet.")
     monitoring: bool = True
     backups: bool = False
-    ssh_keys: list[str] = Field([], description="SSH key names or fingerprints already in the account.")
-    ssh_sources: list[str] = Field(["0.0.0.0/0", "::/0"], description="Addresses allowed to reach port 22.")
+    ssh_keys: list[SSHKey] = Field([], description="SSH key names or fingerprints already in the account.")
+    ssh_sources: list[Cidr] = Field(["0.0.0.0/0", "::/0"], description="Addresses allowed to reach port 22.")
     reserved_ip: bool = Field(False, description="Attach a reserved IP that survives a rebuild.")
-    tags: list[str] = []
+    tags: list[Tag] = []
 
 
 class RegistryImage(BaseModel):
     model_config = ConfigDict(extra="forbid")
     registry_type: Literal["DOCR", "DOCKER_HUB", "GHCR"] = "DOCR"
-    registry: str | None = Field(None, description="Registry owner (Docker Hub / GHCR account).")
-    repository: str
-    tag: str = "latest"
+    registry: RegistryName | None = Field(None, description="Registry owner (Docker Hub / GHCR account).")
+    repository: Repository
+    tag: ImageTag = "latest"
 
 
 class AppPlatformConfig(Config):
-    region: str | None = Field(None, description="App Platform region (nyc, ams, fra…; nyc3 style slugs are accepted).")
+    region: Region | None = Field(None, description="App Platform region (nyc, ams, fra…; nyc3 style slugs are accepted).")
     instance_count: int = Field(1, ge=1)
-    instance_size: str = "apps-s-1vcpu-0.5gb"
+    instance_size: SizeSlug = "apps-s-1vcpu-0.5gb"
     http_port: int = Field(8080, ge=1, le=65535)
-    health_check_path: str | None = None
-    domain: str | list[str] | None = None
+    health_check_path: UrlPath | None = None
+    domain: Domains | None = None
     image: RegistryImage | None = Field(None, description="Deploy this image instead of building the repository.")
-    branch: str = "main"
+    branch: Branch = "main"
     deploy_on_push: bool = True
 
     @property
     def domains(self) -> list[str]:
-        if self.domain is None:
-            return []
-        return [self.domain] if isinstance(self.domain, str) else list(self.domain)
+        return list(self.domain or [])
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,27 @@ def check(manifest: Manifest) -> list[Problem]:
     for i, app in enumerate(manifest.apps):
         problems += _check_env(("apps", i, "env"), app.env, resources)
         problems += _check_depends_on(manifest, i, app)
+    problems += _check_secret_variables(manifest)
+    return problems
+
+
+def _check_secret_variables(manifest: Manifest) -> list[Problem]:
+    """Two sources must never share one Terraform variable (api-prod.yaml and api_prod.yaml
+    would): one file would never be read and both apps would get the other's secret."""
+    envs = [(("shared", "env"), manifest.shared.env)] + [(("apps", i, "env"), a.env) for i, a in enumerate(manifest.apps)]
+    first: dict[str, str] = {}
+    problems = []
+    for path, env in envs:
+        for block, variables in env.items():
+            for j, var in enumerate(variables):
+                secret = parse_secret(var.from_) if var.type == "secret" and var.from_ else None
+                if secret is None or isinstance(secret, str):
+                    continue
+                other = first.setdefault(secret.variable, var.from_)
+                if other != var.from_:
+                    problems.append(Problem(
+                        "secrets", f"Secret sources '{other}' and '{var.from_}' would share the Terraform variable "
+                        f"{secret.variable}: rename one of the files", path + (block, j, "from")))
     return problems
 
 

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .shapes import BucketName, HttpsEndpoint, RepoPath, StateRegion
+
 ENVIRONMENTS = ("production", "staging")
 ENV_BLOCKS = ("dev", "staging", "production")
 DEFAULT_STATE = {
@@ -82,9 +84,9 @@ def parse_repo(text: str) -> RepoRef | None:
 
 
 class State(Model):
-    bucket: str = DEFAULT_STATE["bucket"]
-    region: str = DEFAULT_STATE["region"]
-    endpoint: str = Field(DEFAULT_STATE["endpoint"], pattern=r"^https://")
+    bucket: BucketName = DEFAULT_STATE["bucket"]
+    region: StateRegion = DEFAULT_STATE["region"]
+    endpoint: HttpsEndpoint = DEFAULT_STATE["endpoint"]
 
 
 class EnvVar(Model):
@@ -132,7 +134,7 @@ class Infra(Model):
 class App(Model):
     name: str = Field(pattern=NAME_PATTERN, max_length=40)
     type: str = Field(description="Framework: payload, sveltekit, golang… (free text).")
-    path: str
+    path: RepoPath
     infra: Infra
     title: str | None = None
     description: str | None = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .shapes import REPO_PATH
+
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LONG_REF = re.compile(r"resource:(?P<resource>[^:.\s]+):(?P<output>[^:.\s]+)")
 _SHORT_REF = re.compile(r"(?P<resource>[a-z][a-z0-9-]*)\.(?P<output>[a-z_][a-z0-9_]*)")
@@ -58,8 +60,9 @@ def parse_secret(text: str) -> Secret | str:
         return Secret("github", key)
     if match := _SOPS.fullmatch(text):
         file, key = match["file"], match["key"]
-        if file.startswith("/") or ".." in file.split("/"):
-            return f"sops file '{file}' must be a path inside the repository"
+        if not re.fullmatch(REPO_PATH, file):
+            return (f"sops file '{file}' must be a relative path inside the repository (letters, digits, "
+                    "'_', '.', '-' and '/'; no '..', no leading '-' or '/')")
         if not IDENTIFIER.fullmatch(key):
             return f"sops key '{key}' must be a top-level key (letters, digits, underscores)"
         return Secret("sops", key, file)
