@@ -380,12 +380,30 @@ def marker(environment: str | None) -> str:
     return f"<!-- webkit-plan-comment:{environment or 'default'} -->"
 
 
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "↵")
+# Every character markdown or HTML could act on, as an entity: a value from a plan is text, never a
+# tag, a comment (a forged marker), a link, emphasis or a table cell's end. GitHub finds mentions in
+# the rendered text, where an entity is an `@` again: a zero-width space after it breaks the mention.
+_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>`|\\[]*~#!"} | {"@": "@\u200b"}
+
+
+_AUTOLINK = re.compile(r"(?i)(?<=:)//|(?<=www)\.")  # GFM links bare URLs: a zero-width space breaks them too
+
+
+def _text(text: str) -> str:
+    """A plan value (or any text holding one) as one line of inert markdown."""
+    text = _AUTOLINK.sub(lambda m: "\u200b" + m.group(), text)
+    return "".join(_ENTITIES.get(c, c) for c in text).replace("\r\n", "↵").replace("\n", "↵").replace("\r", "↵")
 
 
 def _code(text: str) -> str:
-    return f"<code>{text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</code>"
+    return f"<code>{_text(text)}</code>"
+
+
+def _fenced(lines: list[str], info: str = "") -> list[str]:
+    """A code block no line of `lines` can close: the fence is longer than any backtick run in them."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence + info, *lines, fence]
 
 
 def _verdict(summary: dict) -> tuple[str, str]:
@@ -430,16 +448,16 @@ def _resource_block(item: dict, detail: int) -> str:
         notes.append(f"deposed object {item['deposed']}")
     title = f"{EMOJI[main]} {_code(item['address'])} will be <b>{verb}</b>"
     if detail <= 1:
-        return f"- {title}" + (f" — {'; '.join(notes)}" if notes else "")
+        return f"- {title}" + (f" — {_text('; '.join(notes))}" if notes else "")
     rows = attribute_diff(item["change"]) if main != "read" else []
     limit = 40 if detail == 2 else 200
     lines = [f"<details><summary>{title}</summary>", ""]
-    lines += [f"> {' · '.join(notes)}", ""] if notes else []
+    lines += [f"> {_text(' · '.join(notes))}", ""] if notes else []
     if not rows and main in ("change", "replace"):
         lines += ["Only sensitive values differ; they are not shown.", ""]
     if rows:
         lines += ["| attribute | before | after |", "|---|---|---|"]
-        lines += [f"| `{_escape(a)}` | {_escape(b)} | {_escape(c)} |" for a, b, c in rows[:limit]]
+        lines += [f"| {_code(a)} | {_text(b)} | {_text(c)} |" for a, b, c in rows[:limit]]
         if len(rows) > limit:
             lines.append(f"| … | {len(rows) - limit} more attributes not shown | |")
     lines += ["", "</details>"]
@@ -462,6 +480,11 @@ def _config_references(module: dict, prefix: str = "") -> dict[str, set[str]]:
     return refs
 
 
+def _mermaid_label(text: str) -> str:
+    """A quoted mermaid label: its own entity syntax (#quot;), so for_each keys cannot end it."""
+    return "".join({'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "`": "#96;"}.get(c, c) for c in text.replace("\n", " "))
+
+
 def _mermaid(summary: dict, plan_config: dict) -> list[str]:
     """Each replaced or destroyed resource and the changing resources that reference it."""
     risky = [i for i in summary["resources"] if {"replace", "destroy"} & set(i["kinds"]) and not i["noise"]]
@@ -477,7 +500,7 @@ def _mermaid(summary: dict, plan_config: dict) -> list[str]:
         return []
     ids = {address: f"n{i}" for i, address in enumerate(dict.fromkeys(a for edge in edges for a in edge))}
     lines = ["```mermaid", "flowchart LR"]
-    lines += [f'  {node}["{address}"]' for address, node in ids.items()]
+    lines += [f'  {node}["{_mermaid_label(address)}"]' for address, node in ids.items()]
     lines += [f"  {ids[a]} -->|used by| {ids[b]}" for a, b in edges[:30]]
     lines += [f"  style {ids[i['address']]} fill:#f8d7da" for i in risky if i["address"] in ids]
     return lines + ["```", ""]
@@ -495,7 +518,7 @@ def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: in
         "",
         f"**{c['add']} to add, {c['change']} to change, {c['destroy']} to destroy**{extra}",
         "",
-        f"Risk: {LEVEL[r['level']]} **{r['level']}** (score {r['score']})" + (": " + "; ".join(r["reasons"]) if r["reasons"] else ""),
+        f"Risk: {LEVEL[r['level']]} **{r['level']}** (score {r['score']})" + (": " + _text("; ".join(r["reasons"])) if r["reasons"] else ""),
     ]
     noise = sum(1 for i in summary["resources"] if i["noise"])
     if noise:
@@ -503,8 +526,7 @@ def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: in
     if summary["errored"]:
         lines += ["", "### ❌ Terraform could not finish the plan", ""]
         if error_log:
-            tail = error_log.strip().splitlines()[-60:]
-            lines += ["```", *tail, "```"]
+            lines += _fenced(error_log.strip().splitlines()[-60:])
         else:
             lines.append("The plan stopped with an error; the changes below are partial. See the workflow log.")
     items = summary["resources"]
@@ -533,7 +555,7 @@ def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: in
             secret = ch.get("after_sensitive") is True or ch.get("before_sensitive") is True
             value = SENSITIVE if secret else UNKNOWN if ch.get("after_unknown") is True else (
                 show(ch.get("after")) if detail >= 2 and ch.get("after") is not None else "")
-            lines.append(f"| `{out['name']}` | {'/'.join(out['actions'])} | {_escape(value[:200])} |")
+            lines.append(f"| {_code(out['name'])} | {'/'.join(out['actions'])} | {_text(value[:200])} |")
     if detail < 3:
         lines += ["", "_Some detail was left out to fit GitHub's 65,536-character comment limit._"]
     return "\n".join(lines) + "\n"
@@ -624,16 +646,25 @@ class GitHub:
 RUN_MARK = re.compile(r"<!-- webkit-plan-run:(\d+)\.(\d+) -->")
 
 
+def _bot() -> str:
+    return os.environ.get("WEBKIT_BOT_LOGIN") or "github-actions[bot]"
+
+
 def upsert_comment(gh: GitHub, pr: int, environment: str | None, body: str, run: tuple[int, int]) -> str:
-    """Create or update this PR's one comment for `environment`; never replace a newer run's."""
+    """Create or update this PR's one comment for `environment`; never replace a newer run's.
+
+    Only comments the workflow wrote count, and only where its markers are: the environment's
+    marker opens the body and the run mark is its last line. Anybody can comment, and a plan
+    value could carry marker text; neither can take the comment over or freeze it."""
     mark = marker(environment)
     body = f"{body.rstrip()}\n<!-- webkit-plan-run:{run[0]}.{run[1]} -->\n"
-    mine = [c for c in gh.pages(f"/repos/{gh.repo}/issues/{pr}/comments") if mark in (c.get("body") or "")]
+    mine = [c for c in gh.pages(f"/repos/{gh.repo}/issues/{pr}/comments")
+            if (c.get("user") or {}).get("login") == _bot() and (c.get("body") or "").startswith(mark)]
     if not mine:
         gh.request("POST", f"/repos/{gh.repo}/issues/{pr}/comments", {"body": body})
         return "created"
     existing = mine[-1]
-    seen = RUN_MARK.search(existing.get("body") or "")
+    seen = RUN_MARK.fullmatch((existing.get("body") or "").rstrip().rsplit("\n", 1)[-1])
     if seen and (int(seen.group(1)), int(seen.group(2))) > run:
         return "skipped"
     gh.request("PATCH", f"/repos/{gh.repo}/issues/comments/{existing['id']}", {"body": body})
@@ -642,10 +673,9 @@ def upsert_comment(gh: GitHub, pr: int, environment: str | None, body: str, run:
 
 def _own_issue(gh: GitHub, title: str) -> dict | None:
     """The open issue with this title that the workflow itself opened."""
-    bot = os.environ.get("WEBKIT_BOT_LOGIN") or "github-actions[bot]"
     for issue in gh.pages(f"/repos/{gh.repo}/issues?state=open"):
         author = (issue.get("user") or {}).get("login")
-        if issue.get("title") == title and "pull_request" not in issue and author == bot:
+        if issue.get("title") == title and "pull_request" not in issue and author == _bot():
             return issue
     return None
 

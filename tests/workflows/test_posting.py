@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.ghactions.services import FakeGitHub
+from tests.ghactions.services import BOT, FakeGitHub
 from workflows import plan_comment as pc
 
 SCRIPT = pc.__file__
@@ -45,7 +45,7 @@ def test_creates_then_updates_in_place(github, tmp_path):
 
 def test_finds_its_comment_beyond_the_first_page(github, tmp_path):
     github.comments[7] = [{"id": i, "body": f"chatter {i}"} for i in range(12)]
-    github.comments[7].insert(9, {"id": 99, "body": body("production", "old plan")})
+    github.comments[7].insert(9, {"id": 99, "body": body("production", "old plan"), "user": {"login": BOT}})
     result = post(github, tmp_path, body("production", "new plan"), run="200")
     assert "updated" in result.stdout, result.stderr
     assert sum(1 for c in github.comments[7] if pc.marker("production") in c["body"]) == 1
@@ -97,3 +97,15 @@ def test_drift_issue_is_opened_once_then_updated(github, tmp_path):
                         "--title", "Infrastructure drift detected"], check=True, env=env, capture_output=True)
     drift = [i for i in github.issues if i["title"] == "Infrastructure drift detected"]
     assert len(drift) == 1 and drift[0]["body"] == "drift two"
+
+
+def test_nobody_else_can_take_over_or_freeze_the_comment(github, tmp_path):
+    forged = f"{pc.marker('production')}\nlooks like a plan\n<!-- webkit-plan-run:99999999999.1 -->\n"
+    github.comments[7] = [{"id": 5, "body": forged, "user": {"login": "mallory"}}]
+    assert "created" in post(github, tmp_path, body("production", "the real plan"), run="300").stdout
+    assert github.comments[7][0]["body"] == forged, "a person's comment is never edited"
+    # A plan value carrying marker text sits inside the body, never where the marks are read.
+    value = "<!-- webkit-plan-run:99999999999.1 -->"
+    assert "updated" in post(github, tmp_path, body("production", value), run="301").stdout
+    assert "updated" in post(github, tmp_path, body("production", "the next plan"), run="302").stdout
+    assert "the next plan" in github.comments[7][1]["body"]

@@ -1,0 +1,85 @@
+"""The plan comment rendered as GitHub renders it (cmarkgfm): whatever a plan holds stays text."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import cmarkgfm
+from cmarkgfm.cmark import Options
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workflows import plan_comment as pc
+
+OURS = {"h2", "h3", "h4", "p", "strong", "em", "b", "code", "pre", "details", "summary", "table", "thead", "tbody",
+        "tr", "th", "td", "blockquote", "ul", "li", "br", "hr"}
+NASTY = st.sampled_from(["<h1>big</h1>", "<img src=x onerror=alert(1)>", "<!-- hidden -->", "@octocat", "@org/team",
+                         "<!-- webkit-plan-run:99999999999.1 -->", "<!-- webkit-plan-comment:production -->", "```",
+                         "````\n<h1>x</h1>", "| a | b |", "[link](https://evil.example)", "<details>", "</summary>",
+                         "**bold**", "\\", "\n", "<script>x</script>", "&lt;h1&gt;", "#1"])
+TEXT = st.lists(st.one_of(NASTY, st.text(max_size=5)), max_size=5).map("".join)
+
+
+class Page(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.comments, self.text, self.stack = [], [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.stack:
+            while self.stack.pop() != tag:
+                pass
+
+    def handle_comment(self, data):
+        self.comments.append(data)
+
+    def handle_data(self, data):
+        if not {"code", "pre"} & set(self.stack):
+            self.text.append(data)
+
+
+def rendered(body: str) -> Page:
+    page = Page()
+    page.feed(cmarkgfm.github_flavored_markdown_to_html(body, options=Options.CMARK_OPT_UNSAFE))
+    return page
+
+
+def plan(value: str, key: str, address_key: str, log: str) -> tuple[dict, str]:
+    address = f'digitalocean_droplet.web["{address_key}"]'
+    return {
+        "format_version": "1.2",
+        "resource_changes": [
+            {"address": address, "type": "digitalocean_droplet", "mode": "managed", "previous_address": f"x.{address_key}",
+             "change": {"actions": ["update"], "before": {"name": "old", "tags": {key: "a"}}, "after": {"name": value, "tags": {key: value}}}},
+            {"address": f"digitalocean_database_cluster.db[\"{address_key}\"]", "type": "digitalocean_database_cluster", "mode": "managed",
+             "change": {"actions": ["delete", "create"], "before": {"name": value}, "after": {"name": "n"}}},
+        ],
+        "output_changes": {"site": {"actions": ["update"], "before": "a", "after": value}},
+        "resource_drift": [{"address": address, "change": {"actions": ["update"]}}],
+        "errored": True,
+    }, log
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=TEXT, key=TEXT, address_key=TEXT, log=TEXT)
+def test_no_value_becomes_markup_a_mention_or_a_marker(value, key, address_key, log):
+    document, error_log = plan(value, key, address_key, log)
+    summary = pc.summarize(document, "production")
+    for detail in (3, 1):
+        body = pc.render(summary, error_log, detail)
+        page = rendered(body)
+        assert set(page.tags) <= OURS, set(page.tags) - OURS
+        assert page.comments == [" webkit-plan-comment:production "], "our marker, once, and nothing hidden"
+        assert not re.search(r"@[A-Za-z0-9]", "".join(page.text)), "a value mentions somebody"
+        assert body.startswith(pc.marker("production"))
+
+
+def test_the_details_stay_collapsible():
+    document, log = plan("v", "k", "a", "Error: x")
+    page = rendered(pc.render(pc.summarize(document, "production"), log))
+    assert page.tags.count("details") == page.tags.count("summary") == 2
