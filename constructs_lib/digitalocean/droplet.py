@@ -72,7 +72,8 @@ class Droplet(Construct):
         self.firewall = _firewall.Firewall(
             self, "firewall", name=name, droplet_ids=droplet_ids,
             inbound_rule=[
-                _firewall.FirewallInboundRule(protocol="tcp", port_range="22", source_addresses=ssh_sources or _ANYWHERE),
+                # An empty ssh_sources admits nobody to port 22 (closed by default, never open by omission).
+                *([_firewall.FirewallInboundRule(protocol="tcp", port_range="22", source_addresses=ssh_sources)] if ssh_sources else []),
                 _firewall.FirewallInboundRule(protocol="tcp", port_range="80", source_addresses=_ANYWHERE),
                 _firewall.FirewallInboundRule(protocol="tcp", port_range="443", source_addresses=_ANYWHERE),
             ],

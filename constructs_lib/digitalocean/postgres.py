@@ -11,12 +11,17 @@ _pool = digitalocean("database_connection_pool")
 _firewall = digitalocean("database_firewall")
 
 
+# TEST-NET-1 (RFC 5737): reserved for documentation, never routed, so no client is ever there.
+NOBODY = {"type": "ip_addr", "value": "192.0.2.1"}
+
+
 class Postgres(Construct):
     """A PostgreSQL cluster with one database, one application user and a transaction pool.
 
     Apps reach it through the pool (`connection_url`); `allow_from(app)` admits an app through the
-    cluster's firewall. A cluster that no app is allowed from keeps DigitalOcean's default (open to
-    any client holding the credentials).
+    cluster's firewall. The firewall is always there: a cluster no app is allowed from admits
+    nobody (DigitalOcean reads an empty rule list as open to any client with the credentials, and
+    the provider wants one rule at least, so that rule names an address nobody has, `NOBODY`).
     """
 
     def __init__(
@@ -47,7 +52,8 @@ class Postgres(Construct):
             user=ref(self.user, "name"), mode="transaction", size=pool_size,
         )
         self._rules: list = []
-        self._firewall = None
+        self._firewall = _firewall.DatabaseFirewall(
+            self, "firewall", cluster_id=ref(self.cluster, "id"), rule=[_firewall.DatabaseFirewallRule(**NOBODY)])
 
     @property
     def urn(self) -> str:
@@ -60,12 +66,8 @@ class Postgres(Construct):
 
     def allow_from(self, app) -> None:
         """Admit a Droplet or an App Platform service (anything with `database_firewall_rule()`)."""
-        rule = app.database_firewall_rule()
-        self._rules.append(_firewall.DatabaseFirewallRule(**rule))
-        if self._firewall is None:
-            self._firewall = _firewall.DatabaseFirewall(self, "firewall", cluster_id=ref(self.cluster, "id"), rule=self._rules)
-        else:
-            self._firewall.put_rule(self._rules)
+        self._rules.append(_firewall.DatabaseFirewallRule(**app.database_firewall_rule()))
+        self._firewall.put_rule(self._rules)
 
     # The outputs table (webkit.manifest.catalog) names these attributes.
     connection_url = property(lambda self: ref(self.pool, "uri"), doc="Through the transaction pool.")

@@ -55,8 +55,12 @@ def test_ssh_key_names_never_share_a_lookup(harness):
 
     Droplet(harness.stack, "api", name="site-api", size="s-1vcpu-1gb", region="nyc3",
             ssh_keys=["deploy", "a b", "a_b", "a b", "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99"])
-    import json
-
     lookups = json.loads(harness.synth())["data"]["digitalocean_ssh_key"]
     assert sorted(lookup["name"] for lookup in lookups.values()) == ["a b", "a_b", "deploy"]
     assert "api_ssh_key_deploy" in lookups, "a plain name keeps its address"
+
+
+def test_no_ssh_sources_admits_nobody_to_port_22(harness):
+    Droplet(harness.stack, "cms", name="site-cms", region="nyc3", size="s", ssh_sources=[])
+    (firewall,) = json.loads(harness.synth())["resource"]["digitalocean_firewall"].values()
+    assert [rule["port_range"] for rule in firewall["inbound_rule"]] == ["80", "443"], "an empty allow-list means nobody"

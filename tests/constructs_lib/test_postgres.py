@@ -10,7 +10,9 @@ def test_cluster_database_user_and_pool(harness):
     assert harness.has("digitalocean_database_user", {"name": "app"})
     (pool,) = harness.resources("digitalocean_database_connection_pool")
     assert pool["mode"] == "transaction" and pool["user"] == "${digitalocean_database_user.db_user.name}"
-    assert harness.resources("digitalocean_database_firewall") == [], "no app admitted, no firewall"
+    # no app admitted: the firewall admits nobody (an empty rule list would be open to everybody)
+    (firewall,) = harness.resources("digitalocean_database_firewall")
+    assert firewall["rule"] == [{"type": "ip_addr", "value": "192.0.2.1"}]
     # connection_url is the pool's, so apps go through the pooler
     assert "digitalocean_database_connection_pool.db_pool.uri" in harness.resolve(db.connection_url)
 

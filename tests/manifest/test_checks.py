@@ -18,7 +18,9 @@ def report_for(manifest: dict | str) -> Report:
 
 
 def mutated(change) -> dict:
+    """The plan's example with an SSH key (so it warns about nothing), changed."""
     manifest = plan_example()
+    manifest["apps"][0]["infra"]["config"]["ssh_keys"] = ["deploy"]
     change(manifest)
     return manifest
 
@@ -159,7 +161,19 @@ def test_each_rule_reports_its_problem_with_path_and_line(change, check, fragmen
 
 
 def test_the_plan_example_is_valid():
-    assert report_for(plan_example()).problems == []
+    report = report_for(plan_example())
+    assert report.errors() == []
+    # …and closed by default: a droplet without SSH keys admits nobody, which validate says
+    assert [report.describe(p).split(":")[0] for p in report.warnings()] == ["App 'cms' has no ssh_keys"]
+
+
+def test_a_database_no_app_uses_in_an_environment_is_named():
+    manifest = plan_example()
+    manifest["environments"] = ["production", "staging"]
+    manifest["apps"][0]["infra"]["config"]["ssh_keys"] = ["deploy"]
+    (problem,) = report_for(manifest).warnings()
+    assert problem.message.startswith("Database 'db' is used by no app in staging: its firewall admits nobody there")
+    assert format_path(problem.path) == "resources[0]"
 
 
 def test_every_problem_is_reported_in_one_run():
@@ -193,7 +207,7 @@ def test_unknown_keys_warn_with_their_path_and_strict_makes_them_errors():
 
 
 def test_duplicate_json_keys_warn():
-    text = json.dumps(plan_example()).replace('"name": "my-website"', '"name": "x", "name": "my-website"')
+    text = json.dumps(mutated(lambda m: None)).replace('"name": "my-website"', '"name": "x", "name": "my-website"')
     report = report_for(text)
     assert [report.describe(p).split(":")[0] for p in report.warnings()] == ["Duplicate key (the last one wins)"]
 

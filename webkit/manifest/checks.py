@@ -90,7 +90,39 @@ def check(manifest: Manifest) -> list[Problem]:
         problems += _check_env(("apps", i, "env"), app.env, resources)
         problems += _check_depends_on(manifest, i, app)
     problems += _check_secret_variables(manifest)
+    problems += _check_exposure(manifest)
     return problems
+
+
+def _check_exposure(manifest: Manifest) -> list[Problem]:
+    """Warnings where closed-by-default means somebody is shut out: a database that no app
+    references in an environment admits nobody there, and a VM without SSH keys admits nobody."""
+    problems = []
+    for i, resource in enumerate(manifest.resources):
+        if resource.type != "postgres":
+            continue
+        for environment in manifest.environments:
+            used = [a.name for a in manifest.apps for v in _env_of(manifest, a, environment) if _references(v, resource.name)]
+            if not used:
+                problems.append(Problem(
+                    "references", f"Database '{resource.name}' is used by no app in {environment}: its firewall admits "
+                    "nobody there (reference it from an app's env to let that app in)", ("resources", i), warning=True))
+    for i, app in enumerate(manifest.apps):
+        kind = kind_for(app.infra.provider, app.infra.type)
+        if kind is not None and kind.type == "vm" and not app.infra.config.get("ssh_keys"):
+            problems.append(Problem(
+                "config", f"App '{app.name}' has no ssh_keys: nobody can log in to its droplet, and keys added later "
+                "reach only a new droplet (see README, SSH keys)", ("apps", i, "infra", "config"), warning=True))
+    return problems
+
+
+def _env_of(manifest: Manifest, app: App, environment: str) -> list[EnvVar]:
+    return [*manifest.shared.env.get(environment, []), *app.env.get(environment, [])]
+
+
+def _references(var: EnvVar, resource: str) -> bool:
+    ref = parse_reference(var.from_) if var.type == "from_resource" and var.from_ else None
+    return ref is not None and ref.resource == resource
 
 
 def _check_secret_variables(manifest: Manifest) -> list[Problem]:
