@@ -153,3 +153,54 @@ def test_a_stale_or_corrupt_cache_is_never_trusted(tmp_path):
     manifest["resources"][0]["config"]["size"] = "db-s-2vcpu-4gb"
     (project / "app.json").write_text(json.dumps(manifest))
     assert webkit("update", "--check", "-C", str(project)).returncode == 1, "a changed manifest is seen"
+
+
+def test_github_being_a_file_is_a_clear_error_and_writes_nothing(tmp_path):
+    project = write_project(tmp_path / "p", plan_example())
+    (project / ".github").write_text("not a folder")
+    result = webkit("update", "-C", str(project))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot write or read" in result.stderr and ".github" in result.stderr and "Not a directory" in result.stderr
+    assert (project / ".github").read_text() == "not a folder"
+
+
+def test_a_write_failing_midway_leaves_every_file_as_it_was(tmp_path, monkeypatch):
+    """A full disk on the fourth file: the first three were only temporary files, never renamed."""
+    from webkit import files
+
+    targets = {tmp_path / f"f{i}.yml": f"new {i}\n" for i in range(6)}
+    for path in targets:
+        path.write_text("old\n")
+    real = os.fdopen
+    calls = []
+
+    def full_disk(fd, *args, **kwargs):
+        calls.append(fd)
+        if len(calls) == 4:
+            os.close(fd)
+            raise OSError(28, "No space left on device")
+        return real(fd, *args, **kwargs)
+
+    monkeypatch.setattr(files.os, "fdopen", full_disk)
+    try:
+        files.write_all(targets)
+    except OSError as err:
+        assert err.errno == 28
+    else:
+        raise AssertionError("the failure was swallowed")
+    assert [p.read_text() for p in targets] == ["old\n"] * 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in targets), "no temporary file left"
+
+
+def test_only_a_regular_app_json_of_bounded_size_is_read(tmp_path):
+    fifo = tmp_path / "fifo"
+    fifo.mkdir()
+    os.mkfifo(fifo / "app.json")
+    device = tmp_path / "device"
+    device.mkdir()
+    (device / "app.json").symlink_to("/dev/zero")
+    huge = write_project(tmp_path / "huge", '{"project": {"name": "x"}, "pad": "' + "x" * (5 * 2**20) + '"}')
+    for folder, why in ((fifo, "not a regular file"), (device, "not a regular file"), (huge, "larger than 4 MiB")):
+        result = subprocess.run([sys.executable, "-m", "webkit", "infra", "validate", "-C", str(folder)],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1 and why in result.stderr and "Traceback" not in result.stderr

@@ -290,7 +290,14 @@ def run() -> None:
     """The console entry point. After a synthesis the interpreter's own teardown (freeing jsii's
     object graph) costs about 0.1 s: stop the jsii kernel cleanly, flush, and leave at once."""
     try:
-        app()
+        try:
+            app()
+        except OSError as err:
+            # The machine said no (a full disk, a read-only folder, .github being a file): name the
+            # path. Generated files are written all or none, so nothing is left half-updated.
+            where = f"{err.filename}: " if err.filename else ""
+            console.fail(f"cannot write or read {where}{err.strerror or err}")
+            raise SystemExit(1) from None
     except SystemExit as done:
         from constructs_lib.kernel import stop
 

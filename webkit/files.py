@@ -1,10 +1,25 @@
-"""Writing generated files: atomically, and only when their bytes change."""
+"""Reading inputs (regular files, bounded) and writing generated files (atomically, all or none,
+and only when their bytes change)."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. Checked before opening: a FIFO would
+    block the open, /dev/zero would grow memory without end. OSError with a sentence otherwise."""
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise OSError("not a regular file")
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"larger than {limit // 2**20} MiB")
+    return data
 
 
 def _mode(path: Path) -> int:
@@ -16,6 +31,35 @@ def _mode(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def write_all(files: dict[Path, str]) -> list[Path]:
+    """Write every file whose bytes change, all or none: each goes to a temporary file beside it
+    first, and only when all of them are written are they renamed into place. Returns those written.
+    An OSError (full disk, a read-only folder, a file where a folder should be) leaves every target
+    as it was and names the path."""
+    pending: list[tuple[str, Path]] = []
+    try:
+        for path, text in files.items():
+            data = text.encode("utf-8")
+            try:
+                if path.read_bytes() == data:
+                    continue
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                pass
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            pending.append((tmp, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, _mode(path))
+    except BaseException:
+        for tmp, _ in pending:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for tmp, path in pending:
+        os.replace(tmp, path)
+    return [path for _, path in pending]
 
 
 def write_atomic(path: Path, text: str) -> bool:

@@ -68,12 +68,18 @@ def real_plan(project_dir: Path, spec: ProjectSpec, environment: str, stack_json
         )
     folder = workspace(project_dir, "plan") / environment
     folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)  # a saved plan holds every secret in clear
     (folder / "cdk.tf.json").write_text(stack_json)
     env = dict(os.environ, TF_IN_AUTOMATION="1", AWS_REQUEST_CHECKSUM_CALCULATION="when_required",
                AWS_RESPONSE_CHECKSUM_VALIDATION="when_required")
-    for args in (["init", "-input=false", "-no-color"], ["plan", "-input=false", "-no-color", "-out=tfplan"],
-                 ["show", "-json", "tfplan"]):
-        result = terraform.run(args, folder, env)
-        if result.returncode != 0:
-            raise LocalError(f"terraform {args[0]} failed:\n{result.stderr.strip() or result.stdout.strip()}")
+    umask = os.umask(0o077)  # what Terraform writes (tfplan) is the user's alone
+    try:
+        for args in (["init", "-input=false", "-no-color"], ["plan", "-input=false", "-no-color", "-out=tfplan"],
+                     ["show", "-json", "tfplan"]):
+            result = terraform.run(args, folder, env)
+            if result.returncode != 0:
+                raise LocalError(f"terraform {args[0]} failed:\n{result.stderr.strip() or result.stdout.strip()}")
+    finally:
+        os.umask(umask)
+        (folder / "tfplan").unlink(missing_ok=True)
     return summarize(json.loads(result.stdout), environment)

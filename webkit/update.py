@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable
 
 from webkit import cache
 from webkit.cache import MANIFEST_FILE
-from webkit.files import write_atomic
+from webkit.files import write_all
 from webkit.synth import prestart, synthesize
 
 if TYPE_CHECKING:  # imported when used: until a synthesis is certain this module stays light
@@ -83,10 +83,11 @@ def update(
     spec = to_spec(manifest, version)
     files, secrets = render(project_dir, spec, synthesize(spec))
     result = UpdateResult(secrets=secrets)
+    written = set() if check else set(write_all(files))
     for path, text in files.items():
         relative = str(path.relative_to(project_dir))
         if not check:
-            (result.written if write_atomic(path, text) else result.unchanged).append(relative)
+            (result.written if path in written else result.unchanged).append(relative)
         elif path.is_file() and path.read_text() == text:
             result.unchanged.append(relative)
         else:

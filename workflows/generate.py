@@ -146,12 +146,13 @@ def _checkout() -> dict:
     return {"name": "Check out", "uses": ACTIONS["checkout"][0], "with": {"persist-credentials": False}}
 
 
-def _setup(environment_expr: str) -> dict:
+def _setup(g: Generation, environment_expr: str) -> dict:
     return {
         "name": "Set up Terraform and the stack",
         "id": "setup",
         "uses": f"./{SETUP_ACTION}",
-        "with": {"environment": environment_expr},
+        # the action refuses a workflow from another `webkit update` run (a mixed set of files)
+        "with": {"environment": environment_expr, "stamp": g.manifest_hash},
     }
 
 
@@ -259,7 +260,7 @@ def plan_workflow(g: Generation) -> dict:
                 "env": _job_env(env_expr),
                 "steps": [
                     _checkout(),
-                    _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
+                    _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
                     _check_secrets(g),
                     _init(),
                     _plan(g),
@@ -300,7 +301,7 @@ def apply_workflow(g: Generation) -> dict:
                 "steps": [
                     _guard(g),
                     _checkout(),
-                    _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
+                    _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
                     _check_secrets(g),
                     _init(),
                     _plan(g),
@@ -347,7 +348,7 @@ def apply_workflow(g: Generation) -> dict:
                 "steps": [
                     _guard(g),
                     _checkout(),
-                    _setup("${{ env.WEBKIT_ENVIRONMENT }}"),
+                    _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
                     {
                         "name": "Download the plan",
                         "uses": ACTIONS["download-artifact"][0],
@@ -406,7 +407,7 @@ def drift_workflow(g: Generation) -> dict:
                 "env": _job_env("${{ matrix.environment }}") | {"RUN_URL": RUN_URL},
                 "steps": [
                     _checkout(),
-                    _setup("${{ matrix.environment }}"),
+                    _setup(g, "${{ matrix.environment }}"),
                     _check_secrets(g),
                     _init(),
                     _plan(g),
@@ -433,7 +434,8 @@ def drift_workflow(g: Generation) -> dict:
 
 def setup_action(g: Generation) -> dict:
     steps = [
-        {"name": "Check app.json matches these workflows", "shell": "bash", "run": scripts.check_stamp(g.manifest_hash)},
+        {"name": "Check app.json matches these workflows", "shell": "bash", "env": {"WEBKIT_STAMP": "${{ inputs.stamp }}"},
+         "run": scripts.check_stamp(g.manifest_hash)},
         {
             "name": "Write the Terraform configuration",
             "id": "write",
@@ -453,7 +455,8 @@ def setup_action(g: Generation) -> dict:
         "name": "webkit Terraform setup",
         "description": "Checks app.json against these workflows, writes the embedded Terraform JSON, installs Terraform"
         + (" and sops." if g.spec.uses_sops else "."),
-        "inputs": {"environment": {"description": "production or staging", "required": True}},
+        "inputs": {"environment": {"description": "production or staging", "required": True},
+                   "stamp": {"description": "The app.json hash the calling workflow was generated with", "required": True}},
         "outputs": {"directory": {"description": "The Terraform working directory", "value": "${{ steps.write.outputs.directory }}"}},
         "runs": {"using": "composite", "steps": steps},
     }

@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import stat
 import sys
 import urllib.error
 import urllib.request
@@ -76,10 +77,64 @@ def documents(text: str) -> list[dict]:
             value, end = decoder.raw_decode(text, start)
         except json.JSONDecodeError:
             continue
+        except RecursionError:
+            raise PlanError("the JSON nests too deeply to be a Terraform plan") from None
         pos = end
         if isinstance(value, dict) and "format_version" in value:
             found.append(value)
     return found
+
+
+_LIST, _DICT, _TEXT, _TEXTS = "a list", "an object", "text", "a list of text"
+
+
+def _kind_ok(value, kind: str) -> bool:
+    return {_LIST: isinstance(value, list), _DICT: isinstance(value, dict), _TEXT: isinstance(value, str),
+            _TEXTS: isinstance(value, list) and all(isinstance(v, str) for v in value)}[kind]
+
+
+def check_shape(doc: dict) -> None:
+    """Every field this script reads has the type Terraform writes, or a PlanError names it."""
+    def need(value, kind: str, where: str, optional: bool = True) -> None:
+        if (value is None and optional) or _kind_ok(value, kind):
+            return
+        raise PlanError(f"{where} should be {kind}, not {type(value).__name__} (is this `terraform show -json` output?)")
+
+    for section in ("resource_changes", "resource_drift"):
+        need(doc.get(section), _LIST, section)
+        for i, rc in enumerate(doc.get(section) or []):
+            where = f"{section}[{i}]"
+            need(rc, _DICT, where, optional=False)
+            need(rc.get("address"), _TEXT, f"{where}.address", optional=False)
+            for key in ("type", "mode", "previous_address", "deposed", "action_reason"):
+                need(rc.get(key), _TEXT, f"{where}.{key}")
+            need(rc.get("change"), _DICT, f"{where}.change")
+            change = rc.get("change") or {}
+            need(change.get("actions"), _TEXTS, f"{where}.change.actions")
+            need(change.get("replace_paths"), _LIST, f"{where}.change.replace_paths")
+            for j, path in enumerate(change.get("replace_paths") or []):
+                need(path, _LIST, f"{where}.change.replace_paths[{j}]", optional=False)
+            need(change.get("importing"), _DICT, f"{where}.change.importing")
+    need(doc.get("output_changes"), _DICT, "output_changes")
+    for name, change in (doc.get("output_changes") or {}).items():
+        need(change, _DICT, f"output_changes.{name}", optional=False)
+        need(change.get("actions"), _TEXTS, f"output_changes.{name}.actions")
+    need(doc.get("configuration"), _DICT, "configuration")
+    _check_module((doc.get("configuration") or {}).get("root_module"), "configuration.root_module", need)
+
+
+def _check_module(module, where: str, need) -> None:
+    """The parts of a configuration module the dependency graph reads, at any depth."""
+    need(module, _DICT, where)
+    module = module or {}
+    need(module.get("resources"), _LIST, f"{where}.resources")
+    for i, res in enumerate(module.get("resources") or []):
+        need(res, _DICT, f"{where}.resources[{i}]", optional=False)
+        need(res.get("address"), _TEXT, f"{where}.resources[{i}].address")
+    need(module.get("module_calls"), _DICT, f"{where}.module_calls")
+    for name, call in (module.get("module_calls") or {}).items():
+        need(call, _DICT, f"{where}.module_calls.{name}", optional=False)
+        _check_module(call.get("module"), f"{where}.module_calls.{name}.module", need)
 
 
 def load_plan(data: bytes) -> dict:
@@ -87,6 +142,8 @@ def load_plan(data: bytes) -> dict:
     docs = documents(decode(data))
     if not docs:
         raise PlanError("no Terraform JSON plan found (expected the output of `terraform show -json PLANFILE`)")
+    for doc in docs:
+        check_shape(doc)
     if len(docs) == 1:
         return docs[0]
     merged: dict = {"format_version": docs[0]["format_version"], "resource_changes": [], "resource_drift": [],
@@ -474,7 +531,7 @@ def _config_references(module: dict, prefix: str = "") -> dict[str, set[str]]:
                 parts = name.split(".")
                 if len(parts) >= 2 and not name.startswith(("var.", "local.", "each.", "count.", "path.", "module.")):
                     found.add(prefix + ".".join(parts[:3] if parts[0] == "data" else parts[:2]))
-        refs[prefix + res.get("address", "")] = found
+        refs[prefix + (res.get("address") or "")] = found
     for name, call in (module.get("module_calls") or {}).items():
         refs.update(_config_references(call.get("module") or {}, f"{prefix}module.{name}."))
     return refs
@@ -703,20 +760,39 @@ def resolve_issue(gh: GitHub, title: str, note: str) -> str:
 # --------------------------------------------------------------------------- CLI
 
 
+READ_LIMIT = 256 * 2**20  # a plan of thousands of resources is a few MiB
+
+
 def _read(path: str) -> bytes:
+    """A regular file, bounded (checked before opening: a FIFO blocks, /dev/zero never ends)."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise PlanError(f"cannot read {path}: not a regular file")
         with open(path, "rb") as handle:
-            return handle.read()
+            data = handle.read(READ_LIMIT + 1)
     except OSError as err:
         raise PlanError(f"cannot read {path}: {err.strerror}") from None
+    if len(data) > READ_LIMIT:
+        raise PlanError(f"cannot read {path}: larger than {READ_LIMIT // 2**20} MiB")
+    return data
+
+
+def _summarize_file(plan_json: str, environment: str | None = None) -> dict:
+    try:
+        return summarize(load_plan(_read(plan_json)), environment)
+    except RecursionError:
+        raise PlanError("a value in the plan nests too deeply to show") from None
 
 
 def render_file(plan_json: str, fmt: str = "markdown", environment: str | None = None, error_log: str | None = None) -> str:
-    summary = summarize(load_plan(_read(plan_json)), environment)
+    summary = _summarize_file(plan_json, environment)
     if fmt == "json":
         return summary_json(summary)
     log = _read(error_log).decode("utf-8", "replace") if error_log else None
-    return render_fitting(summary, log)
+    try:
+        return render_fitting(summary, log)
+    except RecursionError:
+        raise PlanError("a value in the plan nests too deeply to show") from None
 
 
 def _github_from_env(repo: str) -> GitHub:
@@ -766,7 +842,7 @@ def main(argv: list[str] | None = None) -> int:
             result = upsert_comment(_github_from_env(args.repo), args.pr, args.environment, body, (args.run_id, args.run_attempt))
             print(f"plan comment {result}" + (" (a newer run already commented)" if result == "skipped" else ""))
         elif args.command == "changes":
-            print("true" if has_changes(summarize(load_plan(_read(args.plan_json)))) else "false")
+            print("true" if has_changes(_summarize_file(args.plan_json)) else "false")
         elif args.command == "issue":
             body = _read(args.body_file).decode("utf-8")
             print(f"issue {upsert_issue(_github_from_env(args.repo), args.title, body)}")

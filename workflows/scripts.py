@@ -31,6 +31,10 @@ def check_stamp(manifest_hash: str) -> str:
     """Compare app.json with the hash stamped at generation, carriage returns removed on both sides
     (a CRLF working copy on Windows and the LF checkout on the runner are the same manifest)."""
     return f"""\
+if [ "$WEBKIT_STAMP" != '{manifest_hash}' ]; then
+  echo "::error::This workflow and .github/actions/webkit-terraform come from different \\`webkit update\\` runs: run it and commit every file it writes"
+  exit 1
+fi
 actual="$(tr -d '\\r' < app.json | sha256sum | cut -d' ' -f1)"
 if [ "$actual" != '{manifest_hash}' ]; then
   echo "::error file=app.json::app.json changed since the workflows were generated: run \\`webkit update\\` and commit the result"

@@ -170,6 +170,16 @@ def test_app_json_with_windows_line_endings_passes_the_stamp_check(example):
     assert run.conclusion == "success"
 
 
+def test_a_mixed_set_of_generated_files_is_refused(example):
+    old_plan = (example.repo.path / PLAN).read_text()
+    example.change(rename_site("Half updated"), "half")
+    example.repo.commit({PLAN: old_plan}, "an interrupted update left the old plan workflow", branch="half")
+    run = example.runner.run(PLAN, pull_request(example.repo, 7, "half"))
+    job = run.jobs["Plan (production)"]
+    assert job.conclusion == "failure" and "come from different `webkit update` runs" in job.log
+    assert job.step("Terraform plan").outcome == "skipped"
+
+
 def test_a_fork_pull_request_says_plainly_that_no_plan_ran(example):
     example.change(rename_site("From a fork"), "fork-branch")
     run = example.runner.run(PLAN, pull_request(example.repo, 11, "fork-branch", fork=True))

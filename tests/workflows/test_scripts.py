@@ -79,9 +79,12 @@ def test_expressions_in_user_values_stay_literal(projects, tmp_path):
 
 def test_stamp_check_passes_then_fails_when_app_json_changes(example, tmp_path):
     script = step(setup_action(example), "Check app.json matches these workflows")["run"]
-    assert run_step(script, example, {}, tmp_path).returncode == 0
+    stamp = {"WEBKIT_STAMP": step(plan_workflow(example), "Set up Terraform and the stack")["with"]["stamp"]}
+    assert run_step(script, example, stamp, tmp_path).returncode == 0
+    mixed = run_step(script, example, {"WEBKIT_STAMP": "0" * 64}, tmp_path)
+    assert mixed.returncode == 1 and "come from different `webkit update` runs" in mixed.stdout
     (example / "app.json").write_text((example / "app.json").read_text().replace("My Website", "My Site"))
-    result = run_step(script, example, {}, tmp_path)
+    result = run_step(script, example, stamp, tmp_path)
     assert result.returncode == 1
     assert "app.json changed since the workflows were generated: run `webkit update`" in result.stdout
 

@@ -52,16 +52,24 @@ class ManifestError(Exception):
         self.report = report
 
 
+MANIFEST_LIMIT = 4 * 2**20  # a manifest of thousands of apps is well under 1 MiB
+
+
 def read(file: FilePath) -> Report:
     """Never raises for bad content: a missing or broken file is a Report with problems."""
+    from webkit.files import read_regular
+
     report = Report(file)
     try:
-        report.text = file.read_text(encoding="utf-8-sig")
+        report.text = read_regular(file, MANIFEST_LIMIT).decode("utf-8-sig")
     except FileNotFoundError:
         report.fatal = f"{file} not found (run webkit in the project directory or pass --project-dir)"
         return report
-    except (UnicodeDecodeError, OSError) as err:
-        report.fatal = f"cannot read {file}: {err}"
+    except UnicodeDecodeError as err:
+        report.fatal = f"cannot read {file}: not UTF-8 text ({err.reason} at byte {err.start})"
+        return report
+    except OSError as err:
+        report.fatal = f"cannot read {file}: {err.strerror or err}"
         return report
     return check_text(report)
 
