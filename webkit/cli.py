@@ -109,7 +109,8 @@ def update_cmd(
         console.ok(f"Unchanged {path}")
     if result.written:
         console.info("Commit .github/ to plan on the next pull request and apply on merge")
-    console.info("Repository secrets the workflows read: " + ", ".join(result.secrets))
+    console.info("Secrets the workflows read, in the GitHub environments plan and "
+                 + " and ".join(result.environments) + " (README, Set-up): " + ", ".join(result.secrets))
 
 
 def _use_local_infra(path: Path) -> None:

@@ -31,6 +31,7 @@ class UpdateResult:
     unchanged: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)  # --check: missing or different
     secrets: list[str] = field(default_factory=list)
+    environments: list[str] = field(default_factory=list)
 
 
 def _stamped(text: str, existing: str | None, now: str) -> str:
@@ -77,12 +78,12 @@ def update(
         prestart()
     manifest = load()
     if hit is not None:
-        return UpdateResult(unchanged=hit["files"], secrets=hit["secrets"])
+        return UpdateResult(unchanged=hit["files"], secrets=hit["secrets"], environments=list(manifest.environments))
     from webkit.spec import to_spec
 
     spec = to_spec(manifest, version)
     files, secrets = render(project_dir, spec, synthesize(spec))
-    result = UpdateResult(secrets=secrets)
+    result = UpdateResult(secrets=secrets, environments=list(manifest.environments))
     written = set() if check else set(write_all(files))
     for path, text in files.items():
         relative = str(path.relative_to(project_dir))

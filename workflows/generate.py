@@ -28,6 +28,9 @@ ACTIONS = {
     "upload-artifact": ("actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
     "download-artifact": ("actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
 }
+# Jobs that only plan take their (read-only) credentials from this GitHub environment; only the
+# apply job runs in the environment it changes (production, staging) with write-capable ones.
+PLAN_ENVIRONMENT = "plan"
 PLAN_RETENTION_DAYS = 7  # an apply waiting for approval over a long weekend still finds its plan
 # Every run: step without a `shell:` gets bash with pipefail, so no failing pipeline is swallowed.
 DEFAULTS = {"run": {"shell": "bash"}}
@@ -43,6 +46,7 @@ FORK_SUMMARY = (
     "### No Terraform plan ran\n\nGitHub gives pull requests from forks no secrets, so this pull request "
     "cannot be planned here. A maintainer can push the branch to this repository to get a plan."
 )
+PERMISSION_NOTES = {"pull-requests": "to post and update the plan comment", "issues": "to open, update and close the drift issue"}
 SELF_REPOSITORY_NOTE = "-- ./ works on every runner; $/ is not generally available yet"
 
 
@@ -130,7 +134,7 @@ def _secret_names(env: dict) -> dict[str, str]:
 
 def required_secrets(g: Generation) -> list[str]:
     """Repository secrets the generated workflows read."""
-    names = ["DIGITALOCEAN_TOKEN", "B2_ACCESS_KEY", "B2_SECRET_KEY"]
+    names = ["DIGITALOCEAN_TOKEN", "B2_ACCESS_KEY", "B2_SECRET_KEY", "WEBKIT_PLAN_KEY"]
     if g.spec.uses_spaces:
         names += ["DO_SPACES_ACCESS_KEY", "DO_SPACES_SECRET_KEY"]
     if g.spec.uses_sops:
@@ -156,8 +160,8 @@ def _setup(g: Generation, environment_expr: str) -> dict:
     }
 
 
-def _check_secrets(g: Generation) -> dict:
-    env = backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment)
+def _check_secrets(g: Generation, extra: dict | None = None) -> dict:
+    env = backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment) | (extra or {})
     return {"name": "Check the secrets are set", "env": env, "run": scripts.check_secrets(_secret_names(env))}
 
 
@@ -256,6 +260,7 @@ def plan_workflow(g: Generation) -> dict:
                 "if": "github.event.pull_request.head.repo.full_name == github.repository",
                 "runs-on": RUNNER,
                 "timeout-minutes": 30,
+                "environment": PLAN_ENVIRONMENT,
                 "permissions": {"contents": "read", "pull-requests": "write"},
                 "env": _job_env(env_expr),
                 "steps": [
@@ -295,6 +300,7 @@ def apply_workflow(g: Generation) -> dict:
                 "name": f"Plan ({env_expr})",
                 "runs-on": RUNNER,
                 "timeout-minutes": 30,
+                "environment": PLAN_ENVIRONMENT,
                 "permissions": {"contents": "read"},
                 "env": _job_env(env_expr),
                 "outputs": {"changes": "${{ steps.plan.outputs.changes }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}"},
@@ -302,7 +308,7 @@ def apply_workflow(g: Generation) -> dict:
                     _guard(g),
                     _checkout(),
                     _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
-                    _check_secrets(g),
+                    _check_secrets(g, {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")}),
                     _init(),
                     _plan(g),
                     {
@@ -323,7 +329,7 @@ def apply_workflow(g: Generation) -> dict:
                         "name": "Encrypt the plan",
                         "if": "${{ steps.plan.outputs.changes == 'true' }}",
                         "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN")},
+                        "env": {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")},
                         "run": scripts.encrypt_plan(),
                     },
                     {
@@ -357,7 +363,7 @@ def apply_workflow(g: Generation) -> dict:
                     {
                         "name": "Decrypt the plan",
                         "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN")},
+                        "env": {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")},
                         "run": scripts.decrypt_plan(),
                     },
                     _init(),
@@ -403,6 +409,7 @@ def drift_workflow(g: Generation) -> dict:
                 # drift check replace a pending apply. A read-only plan needs no lock.
                 "concurrency": {"group": f"webkit-drift-{g.spec.project_name}-" + "${{ matrix.environment }}",
                                 "cancel-in-progress": False},
+                "environment": PLAN_ENVIRONMENT,
                 "permissions": {"contents": "read", "issues": "write"},
                 "env": _job_env("${{ matrix.environment }}") | {"RUN_URL": RUN_URL},
                 "steps": [
@@ -522,6 +529,8 @@ def _yaml(data: dict) -> str:
     text = text.replace("'on':", "on:", 1)
     for sha_ref, version in ACTIONS.values():
         text = text.replace(f"uses: {sha_ref}\n", f"uses: {sha_ref} # {version}\n")
+    for permission, why in PERMISSION_NOTES.items():
+        text = text.replace(f"      {permission}: write\n", f"      {permission}: write # {why}\n")
     # zizmor suggests the `$/` self-repository syntax; the runner still has it behind a feature flag.
     return re.sub(r"(uses: \./\.github/actions/[a-z-]+)\n", rf"\1 # zizmor: ignore[self-repository] {SELF_REPOSITORY_NOTE}\n", text)
 

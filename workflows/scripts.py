@@ -218,14 +218,15 @@ python3 "$COMMENT_SCRIPT" post --body-file "$RUNNER_TEMP/plan-comment.md" --repo
 
 
 # The plan leaves the job only encrypted and authenticated: plans hold secret values in clear, and
-# the apply must run exactly the plan that was made. Keys are derived from a secret both jobs have
-# and the run id (encrypt-then-MAC: a changed byte fails the MAC before anything is decrypted).
+# the apply must run exactly the plan that was made. Keys are derived from WEBKIT_PLAN_KEY, which
+# the plan job (in the read-only `plan` environment) and the apply job (in production or staging)
+# both have, and the run id (encrypt-then-MAC: a changed byte fails before anything is decrypted).
 KEYS = """\
-if [ -z "${DIGITALOCEAN_TOKEN:-}" ]; then
-  echo "::error::DIGITALOCEAN_TOKEN is empty: refusing to protect the plan with an empty key"
+if [ -z "${WEBKIT_PLAN_KEY:-}" ]; then
+  echo "::error::WEBKIT_PLAN_KEY is empty: refusing to protect the plan with an empty key"
   exit 1
 fi
-derive() { printf 'webkit-plan-%s-%s' "$1" "$GITHUB_RUN_ID" | openssl dgst -sha256 -hmac "$DIGITALOCEAN_TOKEN" -r | cut -d' ' -f1; }
+derive() { printf 'webkit-plan-%s-%s' "$1" "$GITHUB_RUN_ID" | openssl dgst -sha256 -hmac "$WEBKIT_PLAN_KEY" -r | cut -d' ' -f1; }
 passphrase="$(derive encrypt)"
 mackey="$(derive mac)"
 echo "::add-mask::$passphrase"

@@ -67,7 +67,7 @@ class Project:
 
     def __init__(self, root: Path, manifest: dict, secrets: dict[str, str], services: tuple,
                  sops_values: dict[str, dict[str, str]] | None = None, files: dict[str, str] | None = None,
-                 age_key: str | None = None):
+                 age_key: str | None = None, environment_secrets: dict[str, dict[str, str]] | None = None):
         self.root = root
         self.github, self.slack, self.s3 = services
         self.manifest = copy.deepcopy(manifest)
@@ -84,6 +84,7 @@ class Project:
         generate(self.repo.path)
         self.repo.commit({}, "webkit update")
         self.secrets = secrets | {"SOPS_AGE_KEY": self.age_key, "SLACK_WEBHOOK_URL": self.slack.webhook}
+        self.environment_secrets = environment_secrets or {}
         self.cloud = root / "cloud.json"
         self.runner = self._runner()
 
@@ -105,7 +106,7 @@ class Project:
         self.s3.client().create_bucket(Bucket=STATE_BUCKET)
         self.github.heads = self._head
         return Runner(self.repo, self.root / "runs", machine, github=self.github, secrets=self.secrets,
-                      home_files={".terraformrc": cli_config(mirror)})
+                      environment_secrets=self.environment_secrets, home_files={".terraformrc": cli_config(mirror)})
 
     def _head(self, branch: str) -> str | None:
         try:
@@ -114,8 +115,12 @@ class Project:
             return None
 
     def change(self, edit, branch: str, message: str = "change app.json") -> str:
-        """Edit the manifest on `branch`, run `webkit update` there and commit both."""
-        self.repo.commit({}, "branch", branch=branch) if branch != "main" else None
+        """Edit the manifest on `branch` (a new branch starts from main), run `webkit update` there
+        and commit both."""
+        if branch != "main":
+            self.repo.switch("main") if self._head(branch) is None else None
+        self.repo.switch(branch)
+        self.manifest = json.loads((self.repo.path / "app.json").read_text())
         edit(self.manifest)
         (self.repo.path / "app.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
         generate(self.repo.path)

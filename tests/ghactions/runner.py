@@ -42,11 +42,15 @@ class Repo:
     def git(self, *args: str) -> str:
         return subprocess.run(["git", *args], cwd=self.path, check=True, capture_output=True, text=True).stdout.strip()
 
-    def commit(self, files: dict[str, str | bytes | None], message: str, branch: str = "main") -> str:
-        """Write (None: delete) files on `branch` (created from the current HEAD) and commit."""
+    def switch(self, branch: str) -> None:
+        """Check out `branch`, created from the current HEAD when it does not exist yet."""
         if branch != self.git("symbolic-ref", "--short", "HEAD"):
             exists = subprocess.run(["git", "rev-parse", "--verify", "--quiet", branch], cwd=self.path, capture_output=True).returncode == 0
             self.git("checkout", "--quiet", *([] if exists else ["-b"]), branch)
+
+    def commit(self, files: dict[str, str | bytes | None], message: str, branch: str = "main") -> str:
+        """Write (None: delete) files on `branch` (created from the current HEAD) and commit."""
+        self.switch(branch)
         for name, content in files.items():
             path = self.path / name
             if content is None:

@@ -20,16 +20,18 @@ SOPS = {
     "secrets/shared.yaml": {"SENTRY_DSN": "https://sentry-s3cret@example.invalid/1"},
     "secrets/api.yaml": {"JWT_SECRET": "jwt-s3cret-from-sops"},
 }
+# The layout README recommends: app secrets (here at repository level) and the plan key everywhere;
+# cloud credentials read-only in the `plan` environment, write-capable only where applies run.
 SECRETS = {
-    "DIGITALOCEAN_TOKEN": "dop_v1_planted-do-token",
-    "B2_ACCESS_KEY": "planted-b2-key-id",
-    "B2_SECRET_KEY": "planted-b2-application-key",
-    "DO_SPACES_ACCESS_KEY": "planted-spaces-key",
-    "DO_SPACES_SECRET_KEY": "planted-spaces-secret",
     "STRIPE_SECRET_KEY": "sk_live_planted_stripe",
     "STRIPE_KEY": "sk_live_planted_shop_stripe",
     "STRIPE_TEST_KEY": "sk_test_planted_shop_stripe",
+    "WEBKIT_PLAN_KEY": "planted-plan-encryption-key",
 }
+CLOUD = ("DIGITALOCEAN_TOKEN", "B2_ACCESS_KEY", "B2_SECRET_KEY", "DO_SPACES_ACCESS_KEY", "DO_SPACES_SECRET_KEY")
+READ_ONLY = {name: f"planted-read-only-{name.lower()}" for name in CLOUD}
+WRITE = {name: f"planted-write-{name.lower()}" for name in CLOUD}
+ENVIRONMENT_SECRETS = {"plan": READ_ONLY, "production": WRITE, "staging": WRITE}
 
 
 def manifest(name: str) -> dict:
@@ -46,14 +48,15 @@ def sops_files(data: dict) -> dict:
 
 @pytest.fixture
 def example(tmp_path):
-    with Project.started(tmp_path, manifest("example"), SECRETS, sops_values=sops_files(manifest("example"))) as project:
+    with Project.started(tmp_path, manifest("example"), SECRETS, sops_values=sops_files(manifest("example")),
+                         environment_secrets=ENVIRONMENT_SECRETS) as project:
         yield project
 
 
 @pytest.fixture
 def shop(tmp_path):
     data = manifest("staging-and-production")
-    with Project.started(tmp_path, data, SECRETS, sops_values=sops_files(data)) as project:
+    with Project.started(tmp_path, data, SECRETS, sops_values=sops_files(data), environment_secrets=ENVIRONMENT_SECRETS) as project:
         yield project
 
 
@@ -67,6 +70,7 @@ def rename_site(value: str):
 def planted(project: Project) -> list[str]:
     """Every secret value the workflows could see: repository secrets, sops values, job tokens."""
     values = [v for v in project.secrets.values() if v and v != project.slack.webhook]
+    values += [v for secrets in project.environment_secrets.values() for v in secrets.values()]
     values += [v for values in project.sops_values.values() for v in values.values()]
     return values + list(project.github.tokens)
 
@@ -134,7 +138,7 @@ def test_a_changed_sops_file_triggers_a_plan_wherever_it_lives(tmp_path):
     cms = next(a for a in data["apps"] if a["name"] == "cms")
     next(e for e in cms["env"]["production"] if e["key"] == "PAYLOAD_SECRET")["from"] = "sops:deploy/cms.enc.yaml:/PAYLOAD_SECRET"
     sops = {"deploy/cms.enc.yaml": SOPS["secrets/cms.yaml"], "secrets/shared.yaml": SOPS["secrets/shared.yaml"]}
-    with Project.started(tmp_path, data, SECRETS, sops_values=sops) as project:
+    with Project.started(tmp_path, data, SECRETS, sops_values=sops, environment_secrets=ENVIRONMENT_SECRETS) as project:
         text = sops_encrypt({"PAYLOAD_SECRET": "rotated-payload-s3cret"}, project.recipient, project.root)
         project.repo.commit({"deploy/cms.enc.yaml": text}, "rotate", branch="rotate")
         run = project.runner.run(PLAN, pull_request(project.repo, 9, "rotate"))
@@ -143,7 +147,8 @@ def test_a_changed_sops_file_triggers_a_plan_wherever_it_lives(tmp_path):
 
 def test_an_unset_github_secret_fails_before_terraform_and_names_it(tmp_path):
     secrets = {k: v for k, v in SECRETS.items() if k != "STRIPE_SECRET_KEY"}
-    with Project.started(tmp_path, manifest("example"), secrets, sops_values=sops_files(manifest("example"))) as project:
+    with Project.started(tmp_path, manifest("example"), secrets, sops_values=sops_files(manifest("example")),
+                         environment_secrets=ENVIRONMENT_SECRETS) as project:
         project.change(rename_site("My Site"), "feature")
         run = project.runner.run(PLAN, pull_request(project.repo, 7, "feature"))
     job = run.jobs["Plan (production)"]
@@ -216,6 +221,21 @@ def test_merge_applies_exactly_the_reviewed_plan_and_keeps_state_in_the_bucket(e
     again = merge(example, rename_site("Merged again"))
     assert again.jobs["Apply (production)"].conclusion == "success"
     assert_nothing_leaked(example)
+
+
+def test_write_capable_credentials_reach_only_the_apply(example):
+    example.change(rename_site("Reviewed"), "feature")
+    pr = example.runner.run(PLAN, pull_request(example.repo, 7, "feature"))
+    merged = merge(example, rename_site("Merged"))
+    drift = example.runner.run(DRIFT, schedule(example.repo))
+    jobs = [*pr.jobs.values(), *merged.jobs.values(), *drift.jobs.values()]
+    assert {j.name: j.environment for j in jobs} == {
+        "Plan (production)": "plan", "No plan for a fork": None, "Apply (production)": "production",
+        "Drift (production)": "plan"}
+    for job in jobs:
+        wrote = set(WRITE.values()) & job.masks  # every secret a job can read is masked in its log
+        assert (wrote == set(WRITE.values())) if job.environment == "production" else not wrote, job.name
+    assert merged.jobs["Apply (production)"].conclusion == "success"
 
 
 def test_a_changed_byte_in_the_saved_plan_fails_the_apply(example):

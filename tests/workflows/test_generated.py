@@ -41,9 +41,11 @@ def test_actionlint_with_shellcheck_finds_nothing(projects, name):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("persona", ["regular", "auditor"])
 @pytest.mark.parametrize("name", NAMES)
-def test_zizmor_offline_finds_nothing(projects, name):
-    result = subprocess.run([tool("zizmor"), "--offline", "--no-progress", str(projects[name] / ".github")],
+def test_zizmor_offline_finds_nothing(projects, name, persona):
+    """The auditor persona too: no secret outside a GitHub environment, every write permission explained."""
+    result = subprocess.run([tool("zizmor"), "--offline", "--no-progress", "--persona", persona, str(projects[name] / ".github")],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout + result.stderr
