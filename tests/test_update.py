@@ -205,3 +205,12 @@ def test_only_a_regular_app_json_of_bounded_size_is_read(tmp_path):
         result = subprocess.run([sys.executable, "-m", "webkit", "infra", "validate", "-C", str(folder)],
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 1 and why in result.stderr and "Traceback" not in result.stderr
+
+
+def test_text_that_was_the_heredoc_terminator_is_just_text(tmp_path):
+    manifest = plan_example()
+    manifest["apps"][0]["env"]["production"].append({"key": "X", "type": "value", "value": "a\nWEBKIT_STACK_EOF\nb"})
+    project = write_project(tmp_path / "p", manifest)
+    result = webkit("update", "-C", str(project))
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "WEBKIT_STACK_EOF" in (project / ".github/actions/webkit-terraform/action.yml").read_text()

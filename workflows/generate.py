@@ -146,17 +146,18 @@ def required_secrets(g: Generation) -> list[str]:
 # --------------------------------------------------------------------------- steps
 
 
-def _checkout() -> dict:
-    return {"name": "Check out", "uses": ACTIONS["checkout"][0], "with": {"persist-credentials": False}}
+def _checkout(ref: str | None = None) -> dict:
+    return {"name": "Check out", "uses": ACTIONS["checkout"][0], "with": {"persist-credentials": False} | ({"ref": ref} if ref else {})}
 
 
-def _setup(g: Generation, environment_expr: str) -> dict:
+def _setup(g: Generation, environment_expr: str, stamp: bool = True) -> dict:
+    """`stamp`: the action refuses a workflow from another `webkit update` run (a mixed set of
+    files). Not for the drift check, whose workflow is main's while it checks out another branch."""
     return {
         "name": "Set up Terraform and the stack",
         "id": "setup",
         "uses": f"./{SETUP_ACTION}",
-        # the action refuses a workflow from another `webkit update` run (a mixed set of files)
-        "with": {"environment": environment_expr, "stamp": g.manifest_hash},
+        "with": {"environment": environment_expr} | ({"stamp": g.manifest_hash} if stamp else {}),
     }
 
 
@@ -404,7 +405,8 @@ def drift_workflow(g: Generation) -> dict:
                 "name": "Drift (${{ matrix.environment }})",
                 "runs-on": RUNNER,
                 "timeout-minutes": 30,
-                "strategy": {"fail-fast": False, "matrix": {"environment": g.environments}},
+                # Each environment is checked against its own branch's app.json (staging's may differ from main's).
+                "strategy": {"fail-fast": False, "matrix": {"include": [{"environment": e, "branch": BRANCHES[e]} for e in g.environments]}},
                 # Its own group: GitHub keeps one pending run per group, so sharing the apply's would let a
                 # drift check replace a pending apply. A read-only plan needs no lock.
                 "concurrency": {"group": f"webkit-drift-{g.spec.project_name}-" + "${{ matrix.environment }}",
@@ -413,8 +415,8 @@ def drift_workflow(g: Generation) -> dict:
                 "permissions": {"contents": "read", "issues": "write"},
                 "env": _job_env("${{ matrix.environment }}") | {"RUN_URL": RUN_URL},
                 "steps": [
-                    _checkout(),
-                    _setup(g, "${{ matrix.environment }}"),
+                    _checkout("${{ matrix.branch }}"),
+                    _setup(g, "${{ matrix.environment }}", stamp=False),
                     _check_secrets(g),
                     _init(),
                     _plan(g),
@@ -463,7 +465,8 @@ def setup_action(g: Generation) -> dict:
         "description": "Checks app.json against these workflows, writes the embedded Terraform JSON, installs Terraform"
         + (" and sops." if g.spec.uses_sops else "."),
         "inputs": {"environment": {"description": "production or staging", "required": True},
-                   "stamp": {"description": "The app.json hash the calling workflow was generated with", "required": True}},
+                   "stamp": {"description": "The app.json hash the calling workflow was generated with (checked when given)",
+                             "required": False, "default": ""}},
         "outputs": {"directory": {"description": "The Terraform working directory", "value": "${{ steps.write.outputs.directory }}"}},
         "runs": {"using": "composite", "steps": steps},
     }

@@ -344,6 +344,16 @@ def test_staging_and_production_plan_and_apply_each_from_their_own_branch(shop):
     pr = shop.runner.run(PLAN, pull_request(shop.repo, 5, "feature", base="main"))
     assert pr.conclusion == "success", pr.jobs["Plan (production)"].log[-3000:]
     assert "production" in comments(shop, 5)[0]["body"]
+
+    production = merge(shop, prod)
+    assert production.jobs["Apply (production)"].conclusion == "success", production.jobs["Apply (production)"].log[-3000:]
+    assert shop.state("production") and shop.state("staging")["serial"] >= 1
+    kinds = {r["type"] for r in shop.state("production")["resources"] if r["mode"] == "managed"}
+    assert {"digitalocean_database_cluster", "digitalocean_spaces_bucket", "b2_bucket", "digitalocean_droplet",
+            "digitalocean_app", "digitalocean_reserved_ip"} <= kinds
+    drift = shop.runner.run(DRIFT, schedule(shop.repo))
+    assert {j.name: j.conclusion for j in drift.jobs.values()} == {"Drift (production)": "success", "Drift (staging)": "success"}
+    assert shop.github.issues == []
     assert_nothing_leaked(shop)
 
 

@@ -109,3 +109,10 @@ def test_nobody_else_can_take_over_or_freeze_the_comment(github, tmp_path):
     assert "updated" in post(github, tmp_path, body("production", value), run="301").stdout
     assert "updated" in post(github, tmp_path, body("production", "the next plan"), run="302").stdout
     assert "the next plan" in github.comments[7][1]["body"]
+
+
+def test_a_token_without_the_scope_is_refused_clearly(github, tmp_path):
+    read_only = github.grant({"contents": "read"})
+    result = post(github, tmp_path, body("production", "x"), token=read_only)
+    assert result.returncode == 1 and "403 Resource not accessible by integration" in result.stderr
+    assert 7 not in github.comments

@@ -120,3 +120,12 @@ def test_drift_opens_one_issue_and_fails(example, tmp_path, code, opened):
             assert result.returncode == (1 if opened else 0), result.stderr
         titles = [i["title"] for i in github.issues]
     assert titles == (["Infrastructure drift detected (production)"] if opened else [])
+
+
+def test_the_plan_is_never_protected_by_an_empty_key(example, tmp_path):
+    apply = load_yaml(example / ".github/workflows/terraform-apply.yml")
+    (tmp_path / "tfplan").write_text("plan")
+    (tmp_path / ".terraform.lock.hcl").write_text("lock")
+    result = run_step(step(apply, "Encrypt the plan")["run"], tmp_path, {"WEBKIT_PLAN_KEY": "", "GITHUB_RUN_ID": "1"}, tmp_path)
+    assert result.returncode == 1 and "refusing to protect the plan with an empty key" in result.stdout
+    assert not (tmp_path / "plan-out" / "tfplan.enc").exists()
