@@ -62,11 +62,11 @@ def test_schema_failure_says_other_checks_wait(tmp_path):
 
 def test_strict_turns_warnings_into_errors(tmp_path):
     manifest = plan_example()
-    manifest["apps"][0]["infra"]["config"]["regoin"] = "nyc3"
+    manifest["apps"][0]["infra"]["config"]["vpc_name"] = "main"  # a key of a newer webkit, not a typo
     write_project(tmp_path, manifest)
     relaxed = runner.invoke(app, ["infra", "validate", "-C", str(tmp_path)])
     assert relaxed.exit_code == 0
-    assert "⚠ Unknown key 'regoin': apps[0].infra.config.regoin" in relaxed.output
+    assert "⚠ Unknown key 'vpc_name': apps[0].infra.config.vpc_name" in relaxed.output
     assert runner.invoke(app, ["infra", "validate", "-C", str(tmp_path), "--strict"]).exit_code == 1
 
 
@@ -199,3 +199,15 @@ def test_infra_version_is_a_version_never_yaml(tmp_path):
     result = webkit("update", "-C", str(project), "--infra-version", "1.0\non: [push]\nfoo: bar")
     assert result.returncode == 2 and "is not a version such as 1.2.3" in result.stderr
     assert "Traceback" not in result.stderr and not (project / ".github").exists()
+
+
+def test_a_near_miss_of_a_known_key_is_an_error_with_a_suggestion(tmp_path):
+    manifest = plan_example()
+    manifest["resources"][0]["config"]["engine_verison"] = "16"  # would have provisioned PostgreSQL 17
+    manifest["apps"][0]["infra"]["config"]["vpc_name"] = "main"
+    write_project(tmp_path, manifest)
+    result = runner.invoke(app, ["update", "-C", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "✗ Unknown key 'engine_verison': did you mean 'engine_version'?: resources[0].config.engine_verison" in result.output
+    assert "⚠ Unknown key 'vpc_name'" in result.output, "update shows the warnings beside its errors"
+    assert not (tmp_path / ".github").exists()

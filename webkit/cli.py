@@ -52,6 +52,8 @@ def _load(project_dir: Path, strict: bool):
     except ManifestError as err:
         for line in err.report.first_lines(strict):
             console.fail(line)
+        for problem in err.report.warnings(strict):  # an unknown key often explains a missing one
+            console.warn(err.report.describe(problem))
         console.info("Run `webkit infra validate` for the full report.")
         raise typer.Exit(1) from None
     for problem in report.warnings(strict):

@@ -41,9 +41,10 @@ CASES = {
     "project name required": (
         lambda m: m["project"].pop("name"), "schema", "Missing required key", "project.name"),
     "project name charset": (
-        lambda m: m["project"].update(name="My_Site"), "schema", "should match pattern", "project.name"),
+        lambda m: m["project"].update(name="My_Site"), "schema",
+        "'My_Site' is not a name of lowercase letters, digits and dashes that starts with a letter", "project.name"),
     "project name length": (
-        lambda m: m["project"].update(name="a" * 41), "schema", "at most 40", "project.name"),
+        lambda m: m["project"].update(name="a" * 41), "schema", "is longer than 40 characters", "project.name"),
     "repo form": (
         lambda m: m["project"].update(repo="not a repo"), "schema", 'expected "owner/name"', "project.repo"),
     "unknown environment in list": (
@@ -81,7 +82,7 @@ CASES = {
         lambda m: m["apps"][0]["infra"]["config"].pop("size"), "config", "Missing required config",
         "apps[0].infra.config.size"),
     "invalid config value": (
-        lambda m: m["resources"][0]["config"].update(node_count=5), "config", "less than or equal to 3",
+        lambda m: m["resources"][0]["config"].update(node_count=5), "config", "5 is more than 3",
         "resources[0].config.node_count"),
     "app platform without a source": (
         lambda m: add_app_platform(m, region="nyc"), "config", "App Platform needs a source", "apps[1].infra.config"),
@@ -171,7 +172,7 @@ def test_a_database_no_app_uses_in_an_environment_is_named():
     manifest = plan_example()
     manifest["environments"] = ["production", "staging"]
     manifest["apps"][0]["infra"]["config"]["ssh_keys"] = ["deploy"]
-    (problem,) = report_for(manifest).warnings()
+    (problem,) = [p for p in report_for(manifest).warnings() if p.message.startswith("Database")]
     assert problem.message.startswith("Database 'db' is used by no app in staging: its firewall admits nobody there")
     assert format_path(problem.path) == "resources[0]"
 
@@ -195,13 +196,13 @@ def test_line_of_a_missing_key_is_its_object():
 
 
 def test_unknown_keys_warn_with_their_path_and_strict_makes_them_errors():
-    def typo(m):
-        m["resources"][0]["config"]["regoin"] = "nyc3"
-        m["apps"][0]["enviroment"] = {}
+    def newer(m):
+        m["resources"][0]["config"]["maintenance_window"] = "sun"
+        m["apps"][0]["enviroment"] = {}  # too far from any known key to guess
 
-    report = report_for(mutated(typo))
+    report = report_for(mutated(newer))
     assert report.errors() == []
-    assert sorted(format_path(p.path) for p in report.warnings()) == ["apps[0].enviroment", "resources[0].config.regoin"]
+    assert sorted(format_path(p.path) for p in report.warnings()) == ["apps[0].enviroment", "resources[0].config.maintenance_window"]
     assert report.ok() and not report.ok(strict=True)
     assert len(report.errors(strict=True)) == 2
 
@@ -240,3 +241,43 @@ def test_top_level_must_be_an_object():
 def test_malformed_json_names_line_and_column():
     report = report_for('{\n  "project": {"name": "x"},\n  "apps": [,]\n}')
     assert report.fatal == "app.json is not valid JSON: Expecting value (line 3, column 12)"
+
+
+def test_an_app_without_env_in_one_environment_is_named():
+    manifest = mutated(lambda m: m.update(environments=["production", "staging"]))
+    messages = [p.message for p in report_for(manifest).warnings()]
+    assert "App 'cms' gets no env vars in staging (it has some in production): add a 'default' group for every " \
+           "environment, or a 'staging' list" in messages
+    manifest["apps"][0]["env"]["default"] = manifest["apps"][0]["env"].pop("production")
+    assert report_for(manifest).warnings() == [], "a default group reaches staging, and the database with it"
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("", "the file is empty"),
+    ('{\n  // my site\n  "project": {"name": "x"}\n}', "JSON has no comments"),
+    ('{"project": {"name": "x",}}', "a comma before } or ] is not allowed in JSON"),
+    ('{"resources": [{"name": "db"},]}', "a comma before } or ] is not allowed in JSON"),
+    ("{'project': 1}", "JSON strings and keys take double quotes"),
+])
+def test_invalid_json_says_the_usual_cause(text, hint):
+    assert hint in report_for(text).fatal
+
+
+def test_a_utf16_manifest_says_so(tmp_path):
+    from webkit.manifest.load import read
+
+    (tmp_path / "app.json").write_bytes('{"project": {"name": "x"}}'.encode("utf-16"))
+    assert "it is UTF-16 (as Windows PowerShell's > writes): save it as UTF-8" in read(tmp_path / "app.json").fatal
+
+
+@pytest.mark.parametrize("change, text", [
+    (lambda m: app_env(m)[0].update(type="valu"), "'valu' is not one of 'value', 'from_resource' or 'secret'"),
+    (lambda m: m["resources"][0]["config"].update(node_count="three"), "'three' is not a whole number"),
+    (lambda m: m["apps"][0]["infra"]["config"].update(backups="yes please"), "'yes please' is not true or false"),
+    (lambda m: m.update(resources={"db": {}}), "an object is not a list"),
+])
+def test_messages_name_the_value_as_written_and_no_pydantic_text(change, text):
+    report = report_for(mutated(change))
+    lines = [report.describe(p) for p in report.errors()]
+    assert any(text in line for line in lines), lines
+    assert not any(word in line for line in lines for word in ("Input should", "pattern", "type=", "function-after"))

@@ -116,3 +116,18 @@ def test_declared_outputs_are_kept():
 def test_same_manifest_same_bytes():
     manifest, _ = load(EXAMPLE)
     assert to_spec(manifest, "0.1.0").to_json() == to_spec(load(EXAMPLE)[0], "0.1.0").to_json()
+
+
+def test_default_env_merges_under_each_environment_key_by_key():
+    manifest = plan_example()
+    manifest["environments"] = ["production", "staging"]
+    value = lambda key, text: {"key": key, "type": "value", "value": text}  # noqa: E731
+    manifest["shared"] = {"env": {"default": [value("LOG", "info"), value("REGION", "eu")], "staging": [value("LOG", "debug")]}}
+    cms = manifest["apps"][0]
+    cms["env"] = {"default": [value("A", "app-default"), value("REGION", "app")], "production": [value("A", "prod")],
+                  "dev": [value("A", "local")]}
+    env = {block: {v.key: v.value for v in vars} for block, vars in to_spec(Manifest.model_validate(manifest), "0.1.0").apps[0].environment_variables.items()}
+    # shared.default < shared.<env> < app.default < app.<env>; dev takes no default
+    assert env["production"] == {"LOG": "info", "REGION": "app", "A": "prod"}
+    assert env["staging"] == {"LOG": "debug", "REGION": "app", "A": "app-default"}
+    assert env["dev"] == {"A": "local"}

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .shapes import (
-    Branch, Cidr, Domains, Header, ImageSlug, ImageTag, Origin, Region, RegistryName, Repository, SizeSlug, SSHKey, Tag,
+    Branch, Cidr, DbIdentifier, Domains, Header, ImageSlug, ImageTag, Origin, Region, RegistryName, Repository, SizeSlug, SSHKey, Tag,
     UrlPath, Version,
 )
 
@@ -30,8 +30,8 @@ class PostgresConfig(Config):
     region: Region = Field(description="DigitalOcean region slug, e.g. nyc3.")
     engine_version: Version = Field("17", description="PostgreSQL major version.")
     node_count: int = Field(1, ge=1, le=3, description="Nodes in the cluster (1 to 3).")
-    database: str = Field("app", pattern=r"^[a-z_][a-z0-9_]*$", description="Database to create.")
-    user: str = Field("app", pattern=r"^[a-z_][a-z0-9_]*$", description="Application user to create.")
+    database: DbIdentifier = Field("app", description="Database to create.")
+    user: DbIdentifier = Field("app", description="Application user to create.")
     pool_size: int = Field(10, ge=1, description="Connections in the transaction pool.")
 
     @field_validator("engine_version", mode="before")

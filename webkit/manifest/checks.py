@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
 from .catalog import Config, cloud_name, kind_for, supported
-from .models import ENV_BLOCKS, App, EnvVar, Manifest
+from .models import ENV_BLOCKS, ENV_KEYS, App, EnvVar, Manifest
 from .refs import IDENTIFIER, parse_reference, parse_secret
 from .source import Path, format_path
 
@@ -40,16 +41,50 @@ def pydantic_problems(err: ValidationError, check: str, prefix: Path = ()) -> li
             label = "Missing required config" if check == "config" else "Missing required key"
             problems.append(Problem(check, label, path))
             continue
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "list_type" and path[-1:] and path[-1] in ENV_BLOCKS:
+        message = _message(item)
+        if item["type"] == "list_type" and path[-1:] and path[-1] in ENV_KEYS:
             message += " of {key, type, value|from} (the KEY: {source, value} map form is not read)"
         problems.append(Problem(check, message, path))
     return problems
 
 
+def _shown(value) -> str:
+    text = repr(value) if not isinstance(value, (dict, list)) else ("an object" if isinstance(value, dict) else "a list")
+    return text if len(text) <= 80 else text[:77] + "…'"
+
+
+def _message(item: dict) -> str:
+    """pydantic's error as a sentence that names the value as written (no type names, no regex)."""
+    kind, value, ctx = item["type"], item.get("input"), item.get("ctx") or {}
+    if kind == "value_error":
+        return item["msg"].removeprefix("Value error, ")  # ours: they name the value already
+    if kind == "literal_error":
+        return f"{_shown(value)} is not one of {ctx.get('expected', '')}"
+    sentences = {
+        "string_type": "is not text", "int_type": "is not a whole number", "int_parsing": "is not a whole number",
+        "int_from_float": "is not a whole number", "bool_type": "is not true or false", "bool_parsing": "is not true or false",
+        "list_type": "is not a list", "dict_type": "is not an object", "model_type": "is not an object",
+        "model_attributes_type": "is not an object",
+        "greater_than_equal": f"is less than {ctx.get('ge')}", "less_than_equal": f"is more than {ctx.get('le')}",
+        "too_short": f"has fewer than {ctx.get('min_length')} item(s)", "string_too_long": f"is longer than {ctx.get('max_length')} characters",
+    }
+    if kind in sentences:
+        return f"{_shown(value)} {sentences[kind]}"
+    return f"{_shown(value)} is not valid here ({item['msg']})"
+
+
 def unknown_keys(model: BaseModel, path: Path) -> list[Problem]:
-    """A warning for every key the models do not know, at any depth."""
-    problems = [Problem("schema", f"Unknown key '{key}'", path + (key,), warning=True) for key in model.model_extra or {}]
+    """Every key the models do not know, at any depth: an error with a suggestion when it is a
+    near miss of a known key (`engine_verison` would silently provision the default version), a
+    warning otherwise (a manifest written for a newer tool)."""
+    known = [field.alias or name for name, field in type(model).model_fields.items()]
+    problems = []
+    for key in model.model_extra or {}:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+        if close:
+            problems.append(Problem("schema", f"Unknown key '{key}': did you mean '{close[0]}'?", path + (key,)))
+        else:
+            problems.append(Problem("schema", f"Unknown key '{key}'", path + (key,), warning=True))
     for name, field in type(model).model_fields.items():
         value = getattr(model, name)
         key = field.alias or name
@@ -102,22 +137,24 @@ def _check_exposure(manifest: Manifest) -> list[Problem]:
         if resource.type != "postgres":
             continue
         for environment in manifest.environments:
-            used = [a.name for a in manifest.apps for v in _env_of(manifest, a, environment) if _references(v, resource.name)]
+            used = [a.name for a in manifest.apps for v in manifest.env_for(a, environment) if _references(v, resource.name)]
             if not used:
                 problems.append(Problem(
                     "references", f"Database '{resource.name}' is used by no app in {environment}: its firewall admits "
                     "nobody there (reference it from an app's env to let that app in)", ("resources", i), warning=True))
     for i, app in enumerate(manifest.apps):
+        with_env = [e for e in manifest.environments if manifest.env_for(app, e)]
+        for environment in manifest.environments:
+            if with_env and environment not in with_env:
+                problems.append(Problem(
+                    "env", f"App '{app.name}' gets no env vars in {environment} (it has some in {', '.join(with_env)}): "
+                    f"add a 'default' group for every environment, or a '{environment}' list", ("apps", i, "env"), warning=True))
         kind = kind_for(app.infra.provider, app.infra.type)
         if kind is not None and kind.type == "vm" and not app.infra.config.get("ssh_keys"):
             problems.append(Problem(
                 "config", f"App '{app.name}' has no ssh_keys: nobody can log in to its droplet, and keys added later "
                 "reach only a new droplet (see README, SSH keys)", ("apps", i, "infra", "config"), warning=True))
     return problems
-
-
-def _env_of(manifest: Manifest, app: App, environment: str) -> list[EnvVar]:
-    return [*manifest.shared.env.get(environment, []), *app.env.get(environment, [])]
 
 
 def _references(var: EnvVar, resource: str) -> bool:
@@ -200,8 +237,8 @@ def _check_names(manifest: Manifest) -> list[Problem]:
 def _check_env(path: Path, env: dict[str, list[EnvVar]], resources: dict) -> list[Problem]:
     problems = []
     for block, variables in env.items():
-        if block not in ENV_BLOCKS:
-            problems.append(Problem("env", f"Unknown environment '{block}' (known: {', '.join(ENV_BLOCKS)})", path + (block,)))
+        if block not in ENV_KEYS:
+            problems.append(Problem("env", f"Unknown environment '{block}' (known: {', '.join(ENV_KEYS)})", path + (block,)))
         seen: set[str] = set()
         for i, var in enumerate(variables):
             problems += _check_var(path + (block, i), var, var.key in seen, resources)

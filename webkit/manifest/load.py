@@ -66,7 +66,9 @@ def read(file: FilePath) -> Report:
         report.fatal = f"{file} not found (run webkit in the project directory or pass --project-dir)"
         return report
     except UnicodeDecodeError as err:
-        report.fatal = f"cannot read {file}: not UTF-8 text ({err.reason} at byte {err.start})"
+        utf16 = err.object[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in err.object[:64]
+        why = "it is UTF-16 (as Windows PowerShell's > writes): save it as UTF-8" if utf16 else f"{err.reason} at byte {err.start}"
+        report.fatal = f"cannot read {file}: not UTF-8 text ({why})"
         return report
     except OSError as err:
         report.fatal = f"cannot read {file}: {err.strerror or err}"

@@ -12,16 +12,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .shapes import BucketName, HttpsEndpoint, RepoPath, StateRegion
+from .shapes import BucketName, HttpsEndpoint, Name, RepoPath, StateRegion
 
 ENVIRONMENTS = ("production", "staging")
 ENV_BLOCKS = ("dev", "staging", "production")
+DEFAULT_BLOCK = "default"  # env vars for every provisioned environment (never dev)
+ENV_KEYS = (DEFAULT_BLOCK, *ENV_BLOCKS)
 DEFAULT_STATE = {
     "bucket": "webkit-terraform-state",
     "region": "us-west-000",
     "endpoint": "https://s3.us-west-000.backblazeb2.com",
 }
-NAME_PATTERN = r"^[a-z][a-z0-9-]*$"
 
 
 class Model(BaseModel):
@@ -38,11 +39,7 @@ class RepoRef(Model):
 
 
 class Project(Model):
-    name: str = Field(
-        pattern=r"^[a-z][a-z0-9-]*$",
-        max_length=40,
-        description="Lowercase letters, digits and hyphens, starting with a letter; prefixes every cloud name.",
-    )
+    name: Name = Field(description="Lowercase letters, digits and hyphens, starting with a letter; prefixes every cloud name.")
     title: str | None = None
     description: str | None = None
     repo: str | RepoRef | None = Field(
@@ -113,7 +110,7 @@ def _none_as_empty(value):
 
 
 class Resource(Model):
-    name: str = Field(pattern=NAME_PATTERN, max_length=40)
+    name: Name
     type: str = Field(description="postgres or s3.")
     provider: str = Field(description="digitalocean or backblaze.")
     title: str | None = None
@@ -132,7 +129,7 @@ class Infra(Model):
 
 
 class App(Model):
-    name: str = Field(pattern=NAME_PATTERN, max_length=40)
+    name: Name
     type: str = Field(description="Framework: payload, sveltekit, golang… (free text).")
     path: RepoPath
     infra: Infra
@@ -154,6 +151,18 @@ class Manifest(Model):
     shared: Shared = Shared()
     resources: list[Resource] = []
     apps: list[App] = []
+
+    def env_for(self, app: "App", block: str) -> list["EnvVar"]:
+        """The env vars `app` gets in `block`, merged key by key, later layers winning:
+        shared.default, shared.<block>, app.default, app.<block>. `dev` takes no default: it is
+        for local work and never provisioned."""
+        layers = [self.shared.env, app.env]
+        names = [block] if block == "dev" else [DEFAULT_BLOCK, block]
+        merged: dict[str, EnvVar] = {}
+        for env in layers:
+            for name in names:
+                merged.update({v.key: v for v in env.get(name, [])})
+        return list(merged.values())
 
     @field_validator("environments")
     @classmethod

@@ -18,8 +18,11 @@ def _shaped(pattern: str, what: str, max_length: int = 255):
     rx = re.compile(pattern)
 
     def check(value: str) -> str:
-        if len(value) > max_length or not rx.fullmatch(value):
-            raise ValueError(f"{value!r} is not {what}")
+        shown = repr(value) if len(value) <= 60 else repr(value[:60]) + "…"
+        if not rx.fullmatch(value):
+            raise ValueError(f"{shown} is not {what}")
+        if len(value) > max_length:
+            raise ValueError(f"{shown} is longer than {max_length} characters")
         return value
 
     schema = {"type": "string", "pattern": f"^(?:{pattern})$", "maxLength": max_length, "description": f"Must be {what}."}
@@ -64,4 +67,6 @@ Header = _shaped(r"\*|[A-Za-z0-9-]+", "an HTTP header name", 128)
 BucketName = _shaped(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "a bucket name (lowercase letters, digits, dots, dashes)", 63)
 StateRegion = _shaped(r"[a-z0-9][a-z0-9-]*", "a region such as us-west-000", 32)
 HttpsEndpoint = _shaped(r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?/?", "an https:// endpoint such as https://s3.us-west-000.backblazeb2.com", 255)
+Name = _shaped(r"[a-z][a-z0-9-]*", "a name of lowercase letters, digits and dashes that starts with a letter", 40)
+DbIdentifier = _shaped(r"[a-z_][a-z0-9_]*", "a PostgreSQL name of lowercase letters, digits and underscores", 63)
 SSHKey = _shaped(r"[^\x00-\x1f\x7f]+", "an SSH key name or fingerprint", 255)

@@ -44,13 +44,27 @@ class Source:
         return self.lines.get(())
 
 
+def _hint(text: str, pos: int) -> str:
+    """What usually causes this JSON error, said in the words of someone who wrote the file."""
+    if not text.strip():
+        return ": the file is empty (an app.json holds at least {\"project\": {\"name\": …}})"
+    before, after = text[:pos].rstrip(), text[pos:]
+    if after.startswith(("//", "/*")):
+        return ": JSON has no comments (put notes in a \"description\")"
+    if before.endswith(",") and after.lstrip()[:1] in ("}", "]"):
+        return ": a comma before } or ] is not allowed in JSON (remove the trailing comma)"
+    if after.startswith("'"):
+        return ": JSON strings and keys take double quotes"
+    return ""
+
+
 def parse(text: str) -> Source:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as err:
-        raise ManifestSyntaxError(err.msg, err.lineno, err.colno) from None
+        raise ManifestSyntaxError(err.msg + _hint(text, err.pos), err.lineno, err.colno) from None
     except ValueError as err:  # NaN / Infinity, which Python's json would otherwise accept
         raise ManifestSyntaxError(str(err), 1, 1) from None
     except RecursionError:

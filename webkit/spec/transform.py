@@ -52,10 +52,9 @@ def _resource(resource) -> ResourceSpec:
 def _app(manifest: Manifest, app, secrets: dict[str, Secret]) -> AppSpec:
     env = {}
     for block in ENV_BLOCKS:
-        merged = {v.key: v for v in manifest.shared.env.get(block, [])}
-        merged.update({v.key: v for v in app.env.get(block, [])})
+        merged = manifest.env_for(app, block)
         if merged:
-            env[block] = [_env_var(v, secrets) for v in merged.values()]
+            env[block] = [_env_var(v, secrets) for v in merged]
     return AppSpec(
         name=app.name,
         type=app.type,
