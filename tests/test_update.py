@@ -91,7 +91,7 @@ def test_a_broken_manifest_stops_the_node_started_for_it(tmp_path):
     project = write_project(tmp_path, json.dumps({"project": {"name": "BAD NAME"}}))
     result = webkit("update", "-C", str(project))
     assert result.returncode == 1
-    assert result.stderr.startswith("✗ String should match pattern") and "Traceback" not in result.stderr
+    assert result.stderr.startswith("✗ 'BAD NAME' is not a name") and "Traceback" not in result.stderr
     assert not (project / ".github").exists()
     assert set(glob.glob(f"{tempfile.gettempdir()}/jsii-kernel-*")) == before
 

@@ -20,18 +20,32 @@ WEBKIT_DIR = ".webkit"
 MANIFEST_FILE = "app.json"
 
 
+def _package_files(package: str, digest) -> None:
+    """Paths, sizes and mtimes of a package's Python files (a plain module: its one file)."""
+    try:
+        spec = find_spec(package)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        digest.update(f"{package}: missing\n".encode())
+        return
+    files = [p for folder in spec.submodule_search_locations or [] for p in sorted(Path(folder).rglob("*.py"))]
+    for path in files or ([Path(spec.origin)] if spec.origin and spec.origin != "built-in" else []):
+        stat = path.stat()
+        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+
+
 @functools.lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
-    """webkit's own code (paths, sizes, mtimes) and the installed plugins; read once per process."""
+    """Everything that shapes the output besides app.json, read once per process: webkit's own code,
+    and each plugin's entry point, distribution version and code (found without importing it)."""
     digest = hashlib.sha256()
     for package in ("webkit", "constructs_lib", "stacks", "workflows"):
-        spec = find_spec(package)
-        for folder in (spec.submodule_search_locations or []) if spec else []:
-            for path in sorted(Path(folder).rglob("*.py")):
-                stat = path.stat()
-                digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+        _package_files(package, digest)
     for entry in sorted(entry_points(group="webkit.constructs"), key=lambda e: e.name):
-        digest.update(f"{entry.name}={entry.value}\n".encode())
+        dist = f"{entry.dist.name}=={entry.dist.version}" if entry.dist else "?"
+        digest.update(f"{entry.name}={entry.value} from {dist}\n".encode())
+        _package_files(entry.value.split(":")[0].split(".")[0], digest)
     return digest.hexdigest()
 
 

@@ -93,6 +93,6 @@ def update(
             result.unchanged.append(relative)
         else:
             result.stale.append(relative)
-    if use_cache and not result.stale:
+    if use_cache and not check:  # --check writes nothing at all, not even the cache
         cache.remember(project_dir, version, {str(p.relative_to(project_dir)): t for p, t in files.items()}, secrets)
     return result

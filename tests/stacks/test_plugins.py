@@ -48,3 +48,27 @@ def test_a_plugin_kind_validates_and_synthesises(tmp_path):
     assert (cluster["engine"], cluster["name"]) == ("valkey", "my-website-cache")
     assert "CACHE_URL=${jsonencode(digitalocean_database_cluster.cache_cluster.uri)}" in stack["output"]["cms_env"]["value"]
     assert stack["output"]["cache_host"]["sensitive"] is False
+
+
+def test_a_changed_plugin_is_never_answered_from_the_update_cache(tmp_path):
+    import shutil
+
+    plugin = tmp_path / "plugin"
+    shutil.copytree(PLUGIN_PATH, plugin)
+    code = "from webkit.cache import _code_fingerprint; print(_code_fingerprint())"
+
+    def fingerprint() -> str:
+        env = dict(os.environ, PYTHONPATH=str(plugin))
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+
+    before = fingerprint()
+    construct = plugin / "webkit_valkey" / "construct.py"
+    construct.write_text(construct.read_text() + "\n# a new release of the plugin\n")
+    assert fingerprint() != before, "the plugin's code is part of the cache key"
+
+
+def test_check_writes_nothing_at_all(tmp_path):
+    write_project(tmp_path, plan_example())
+    result = webkit("update", "--check", "-C", str(tmp_path), plugin=False)
+    assert result.returncode == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.json"], "not even .webkit/"
