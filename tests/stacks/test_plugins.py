@@ -72,3 +72,29 @@ def test_check_writes_nothing_at_all(tmp_path):
     result = webkit("update", "--check", "-C", str(tmp_path), plugin=False)
     assert result.returncode == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["app.json"], "not even .webkit/"
+
+
+def test_a_broken_plugin_is_named_and_skipped_not_fatal(tmp_path):
+    broken = tmp_path / "broken"
+    (broken / "webkit_broken").mkdir(parents=True)
+    (broken / "webkit_broken" / "__init__.py").write_text("raise ImportError('needs libfoo 2')\n")
+    dist = broken / "webkit_broken-0.1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: webkit-broken\nVersion: 0.1.0\n")
+    (dist / "entry_points.txt").write_text("[webkit.constructs]\ndigitalocean-broken = webkit_broken:KIND\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(broken), str(PLUGIN_PATH)]))
+    run = lambda *args: subprocess.run([sys.executable, "-m", "webkit", *args], capture_output=True, text=True, env=env)  # noqa: E731
+
+    write_project(tmp_path / "plain", plan_example())
+    plain = run("infra", "validate", "-C", str(tmp_path / "plain"))
+    assert plain.returncode == 0 and "Traceback" not in plain.stderr
+    assert "Plugin digitalocean-broken could not be loaded and is skipped: ImportError: needs libfoo 2" in plain.stderr
+    write_project(tmp_path / "cache", with_cache(plan_example()))
+    assert run("infra", "validate", "-C", str(tmp_path / "cache")).returncode == 0, "the working plugin still works"
+    manifest = plan_example()
+    manifest["resources"].append({"name": "b", "type": "broken", "provider": "digitalocean", "config": {}})
+    write_project(tmp_path / "uses", manifest)
+    uses = run("infra", "validate", "-C", str(tmp_path / "uses"))
+    assert uses.returncode == 1 and "Unsupported resource broken/digitalocean" in uses.stderr
+    assert "plugin digitalocean-broken could not be loaded (ImportError: needs libfoo 2)" in uses.stderr
+    assert run("schema").returncode == 0

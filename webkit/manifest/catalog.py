@@ -189,19 +189,23 @@ _ALL = (
 PLUGIN_GROUP = "webkit.constructs"
 
 
-def _plugins() -> tuple[Kind, ...]:
-    """Kinds that other packages add through the `webkit.constructs` entry-point group.
-
-    Each entry point names a Kind (a plain object: loading it must not import cdktf).
-    A plugin may not replace a built-in kind.
-    """
-    found = []
+def _plugins() -> tuple[tuple[Kind, ...], dict[str, str]]:
+    """Kinds that other packages add through the `webkit.constructs` entry-point group, and the
+    plugins that could not be loaded (name → why), which are skipped: one broken plugin must not
+    break every command. Each entry point names a Kind (a plain object: loading it must not
+    import cdktf). A plugin may not replace a built-in kind."""
+    found, broken = [], {}
     for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
-        kind = entry.load()
+        try:
+            kind = entry.load()
+        except Exception as err:  # a plugin's own bug: name it, skip it
+            broken[entry.name] = f"{type(err).__name__}: {err}"
+            continue
         if not isinstance(kind, Kind):
-            raise TypeError(f"entry point {entry.name} of {PLUGIN_GROUP} must name a webkit Kind, got {kind!r}")
+            broken[entry.name] = f"it names {type(kind).__name__}, not a webkit Kind"
+            continue
         found.append(kind)
-    return tuple(found)
+    return tuple(found), broken
 
 
 def _index(kinds) -> dict[tuple[str, str], Kind]:
@@ -211,7 +215,8 @@ def _index(kinds) -> dict[tuple[str, str], Kind]:
     return index
 
 
-KINDS: dict[tuple[str, str], Kind] = _index(_ALL + _plugins())
+_PLUGIN_KINDS, BROKEN_PLUGINS = _plugins()
+KINDS: dict[tuple[str, str], Kind] = _index(_ALL + _PLUGIN_KINDS)
 
 # Infra types accepted under another name (the upstream tool called App Platform "container").
 INFRA_TYPE_ALIASES = {"container": "app"}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
-from .catalog import Config, cloud_name, kind_for, supported
+from .catalog import BROKEN_PLUGINS, Config, cloud_name, kind_for, supported
 from .models import ENV_BLOCKS, ENV_KEYS, App, EnvVar, Manifest
 from .refs import IDENTIFIER, parse_reference, parse_secret
 from .source import Path, format_path
@@ -116,7 +116,9 @@ def validate_config(provider: str, type_: str, config: dict, path: Path) -> tupl
 
 
 def check(manifest: Manifest) -> list[Problem]:
-    problems = unknown_keys(manifest, ())
+    problems = [Problem("kinds", f"Plugin {name} could not be loaded and is skipped: {why}", (), warning=True)
+                for name, why in BROKEN_PLUGINS.items()]
+    problems += unknown_keys(manifest, ())
     resources = {r.name: r for r in manifest.resources}
     problems += _check_kinds(manifest)
     problems += _check_names(manifest)
@@ -189,9 +191,10 @@ def _check_kinds(manifest: Manifest) -> list[Problem]:
     for path, provider, type_, config, category in items:
         kind = kind_for(provider, type_)
         if kind is None or kind.category != category:
+            broken = "".join(f"; plugin {name} could not be loaded ({why})" for name, why in BROKEN_PLUGINS.items())
             problems.append(Problem(
                 "kinds",
-                f"Unsupported {category} {type_ or '(empty)'}/{provider or '(empty)'} (supported: {supported(category)})",
+                f"Unsupported {category} {type_ or '(empty)'}/{provider or '(empty)'} (supported: {supported(category)}){broken}",
                 path + ("type",),
             ))
             continue
