@@ -213,10 +213,12 @@ def test_duplicate_json_keys_warn():
     assert [report.describe(p).split(":")[0] for p in report.warnings()] == ["Duplicate key (the last one wins)"]
 
 
-def test_map_form_env_gets_a_hint():
+def test_the_go_tools_map_form_env_is_read_and_a_broken_one_gets_a_hint():
     manifest = mutated(lambda m: m["apps"][0].update(env={"production": {"A": {"source": "value", "value": "1"}}}))
-    (problem,) = report_for(manifest).errors()
-    assert "map form is not read" in problem.message
+    assert report_for(manifest).errors() == []
+    broken = mutated(lambda m: m["apps"][0].update(env={"production": {"A": "1"}}))
+    (problem,) = report_for(broken).errors()
+    assert "nor the map form {KEY: {source, value}}" in problem.message
 
 
 def test_container_is_an_alias_of_app():

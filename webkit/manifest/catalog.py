@@ -60,7 +60,11 @@ class B2BucketConfig(Config):
     versioning: bool = Field(False, description="Keep every version of a file (B2 keeps only the newest otherwise).")
 
 
-class DropletConfig(Config):
+class AppConfig(Config):
+    env_from_shared: bool = Field(True, description="Whether the app gets the shared env (as in the Go tool).")
+
+
+class DropletConfig(AppConfig):
     size: SizeSlug = Field(description="Droplet size slug, e.g. s-2vcpu-4gb.")
     region: Region = Field(description="DigitalOcean region slug, e.g. nyc3.")
     image: ImageSlug = Field("ubuntu-24-04-x64", description="Image slug; changing it replaces the droplet.")
@@ -80,7 +84,7 @@ class RegistryImage(BaseModel):
     tag: ImageTag = "latest"
 
 
-class AppPlatformConfig(Config):
+class AppPlatformConfig(AppConfig):
     region: Region | None = Field(None, description="App Platform region (nyc, ams, fra…; nyc3 style slugs are accepted).")
     instance_count: int = Field(1, ge=1)
     instance_size: SizeSlug = "apps-s-1vcpu-0.5gb"

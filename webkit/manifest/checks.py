@@ -43,7 +43,7 @@ def pydantic_problems(err: ValidationError, check: str, prefix: Path = ()) -> li
             continue
         message = _message(item)
         if item["type"] == "list_type" and path[-1:] and path[-1] in ENV_KEYS:
-            message += " of {key, type, value|from} (the KEY: {source, value} map form is not read)"
+            message += " of {key, type, value|from}, nor the map form {KEY: {source, value}}"
         problems.append(Problem(check, message, path))
     return problems
 

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from .checks import Problem, check, pydantic_problems
 from .models import Manifest
+from .upstream import translate
 from .source import ManifestSyntaxError, Source, format_path, parse
 
 MANIFEST_FILE = "app.json"
@@ -87,6 +88,8 @@ def check_text(report: Report) -> Report:
     if not isinstance(data, dict):
         report.problems.append(Problem("schema", "The manifest must be a JSON object", ()))
         return report
+    data, notes = translate(data)  # the Go tool's later format, where it means the same
+    report.problems += [Problem("schema", note, path, warning=True) for path, note in notes]
     try:
         report.manifest = Manifest.model_validate(data)
     except ValidationError as err:

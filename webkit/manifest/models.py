@@ -50,6 +50,10 @@ class Project(Model):
     @classmethod
     def _repo_form(cls, value, handler):
         # One clear sentence instead of an error per member of the union.
+        if isinstance(value, dict):
+            empty = [key for key in ("owner", "name") if not isinstance(value.get(key), str) or not value[key].strip()]
+            if empty:
+                raise ValueError(f"project.repo needs its {' and '.join(empty)}: {{\"owner\": …, \"name\": …}} or \"owner/name\"")
         try:
             value = handler(value)
         except ValidationError:
@@ -154,9 +158,10 @@ class Manifest(Model):
 
     def env_for(self, app: "App", block: str) -> list["EnvVar"]:
         """The env vars `app` gets in `block`, merged key by key, later layers winning:
-        shared.default, shared.<block>, app.default, app.<block>. `dev` takes no default: it is
-        for local work and never provisioned."""
-        layers = [self.shared.env, app.env]
+        shared.default, shared.<block>, app.default, app.<block> (no shared layers for an app
+        with `env_from_shared: false`). `dev` takes no default: it is for local work and never
+        provisioned."""
+        layers = [self.shared.env, app.env] if app.infra.config.get("env_from_shared", True) is not False else [app.env]
         names = [block] if block == "dev" else [DEFAULT_BLOCK, block]
         merged: dict[str, EnvVar] = {}
         for env in layers:

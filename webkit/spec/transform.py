@@ -34,7 +34,8 @@ def to_spec(manifest: Manifest, webkit_version: str) -> ProjectSpec:
 def _config(provider: str, type_: str, config: dict) -> dict:
     """The config with every default filled in; unknown keys (already warned about) dropped."""
     model = kind_for(provider, type_).config.model_validate(config)
-    return model.model_dump(mode="json", exclude=set(model.model_extra or {}))
+    # env_from_shared is read by Manifest.env_for, not by the constructs
+    return model.model_dump(mode="json", exclude=set(model.model_extra or {}) | {"env_from_shared"})
 
 
 def _resource(resource) -> ResourceSpec:
