@@ -34,7 +34,6 @@ PLAN_ENVIRONMENT = "plan"
 PLAN_RETENTION_DAYS = 7  # an apply waiting for approval over a long weekend still finds its plan
 # Every run: step without a `shell:` gets bash with pipefail, so no failing pipeline is swallowed.
 DEFAULTS = {"run": {"shell": "bash"}}
-BRANCHES = {"production": "main", "staging": "staging"}
 RUN_URL = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
 DRIFT_TITLE = "Infrastructure drift detected"
 SETUP_ACTION = ".github/actions/webkit-terraform"
@@ -84,12 +83,12 @@ class Generation:
 def _env_expr(g: Generation, ref: str) -> str:
     """`${{ … }}` naming the environment of a branch (`ref`: github.base_ref or github.ref_name);
     empty for a branch that is no environment's."""
-    terms = " || ".join(f"{ref} == '{BRANCHES[e]}' && '{e}'" for e in g.environments)
+    terms = " || ".join(f"{ref} == '{g.spec.branches[e]}' && '{e}'" for e in g.environments)
     return "${{ " + terms + " || '' }}"
 
 
 def _branches_text(g: Generation) -> str:
-    return " and ".join(f"{BRANCHES[e]} ({e})" for e in g.environments)
+    return " and ".join(f"{g.spec.branches[e]} ({e})" for e in g.environments)
 
 
 def _secret(name: str) -> str:
@@ -247,7 +246,7 @@ def plan_workflow(g: Generation) -> dict:
     env_expr = _env_expr(g, "github.base_ref")
     return {
         "name": "Terraform Plan",
-        "on": {"pull_request": {"branches": [BRANCHES[e] for e in g.environments], "paths": _paths(g)}},
+        "on": {"pull_request": {"branches": [g.spec.branches[e] for e in g.environments], "paths": _paths(g)}},
         "permissions": {},
         "defaults": DEFAULTS,
         "concurrency": {
@@ -291,7 +290,7 @@ def apply_workflow(g: Generation) -> dict:
     artifact = "tfplan-${{ env.WEBKIT_ENVIRONMENT }}-${{ github.run_id }}"
     return {
         "name": "Terraform Apply",
-        "on": {"push": {"branches": [BRANCHES[e] for e in g.environments], "paths": _paths(g)}, "workflow_dispatch": {}},
+        "on": {"push": {"branches": [g.spec.branches[e] for e in g.environments], "paths": _paths(g)}, "workflow_dispatch": {}},
         "permissions": {},
         "defaults": DEFAULTS,
         # One run at a time per state file (B2 cannot lock state); never cancel an apply midway.
@@ -406,7 +405,7 @@ def drift_workflow(g: Generation) -> dict:
                 "runs-on": RUNNER,
                 "timeout-minutes": 30,
                 # Each environment is checked against its own branch's app.json (staging's may differ from main's).
-                "strategy": {"fail-fast": False, "matrix": {"include": [{"environment": e, "branch": BRANCHES[e]} for e in g.environments]}},
+                "strategy": {"fail-fast": False, "matrix": {"include": [{"environment": e, "branch": g.spec.branches[e]} for e in g.environments]}},
                 # Its own group: GitHub keeps one pending run per group, so sharing the apply's would let a
                 # drift check replace a pending apply. A read-only plan needs no lock.
                 "concurrency": {"group": f"webkit-drift-{g.spec.project_name}-" + "${{ matrix.environment }}",

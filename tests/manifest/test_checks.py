@@ -283,3 +283,12 @@ def test_messages_name_the_value_as_written_and_no_pydantic_text(change, text):
     lines = [report.describe(p) for p in report.errors()]
     assert any(text in line for line in lines), lines
     assert not any(word in line for line in lines for word in ("Input should", "pattern", "type=", "function-after"))
+
+
+def test_branches_must_belong_to_environments_and_differ():
+    stray = report_for(mutated(lambda m: m.update(branches={"staging": "develop"})))
+    assert [p.message for p in stray.errors()] == ["branches names 'staging', which is not in environments"]
+    shared = report_for(mutated(lambda m: m.update(environments=["production", "staging"], branches={"staging": "main"})))
+    assert "production and staging cannot share the branch 'main'" in [p.message for p in shared.errors()]
+    quoted = report_for(mutated(lambda m: m.update(branches={"production": "it's"})))  # it lands in ${{ }} expressions
+    assert "is not a git branch name" in quoted.describe(quoted.errors()[0])

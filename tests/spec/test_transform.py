@@ -39,6 +39,7 @@ ADDED = {
     "description": None,
     "repo": None,
     "environments": ["production"],
+    "branches": {"production": "main"},
     "state": {
         "bucket": "webkit-terraform-state",
         "region": "us-west-000",

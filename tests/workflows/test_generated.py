@@ -176,3 +176,20 @@ def test_embedded_stack_is_the_synthesised_json(projects):
 
     action = (projects["example"] / ".github/actions/webkit-terraform/action.yml").read_text()
     assert json.dumps(stack_of(projects["example"], "production")["resource"]["digitalocean_droplet"]["cms_droplet"]["name"]) in action
+
+
+def test_an_environment_can_name_its_branch(tmp_path):
+    from tests.conftest import plan_example
+    from tests.workflows.conftest import generate
+
+    manifest = plan_example()
+    manifest["environments"] = ["production", "staging"]
+    manifest["branches"] = {"production": "release", "staging": "develop"}
+    (tmp_path / "m.json").write_text(json.dumps(manifest))
+    project = generate(tmp_path / "p", tmp_path / "m.json")
+    plan = load_yaml(project / ".github/workflows/terraform-plan.yml")
+    apply = load_yaml(project / ".github/workflows/terraform-apply.yml")
+    drift = load_yaml(project / ".github/workflows/terraform-drift-check.yml")
+    assert plan["on"]["pull_request"]["branches"] == apply["on"]["push"]["branches"] == ["release", "develop"]
+    assert "github.ref_name == 'release' && 'production' || github.ref_name == 'develop' && 'staging'" in apply["jobs"]["plan"]["env"]["WEBKIT_ENVIRONMENT"]
+    assert [m["branch"] for m in drift["jobs"]["drift"]["strategy"]["matrix"]["include"]] == ["release", "develop"]

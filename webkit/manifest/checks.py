@@ -127,7 +127,17 @@ def check(manifest: Manifest) -> list[Problem]:
         problems += _check_env(("apps", i, "env"), app.env, resources)
         problems += _check_depends_on(manifest, i, app)
     problems += _check_secret_variables(manifest)
+    problems += _check_branches(manifest)
     problems += _check_exposure(manifest)
+    return problems
+
+
+def _check_branches(manifest: Manifest) -> list[Problem]:
+    problems = [Problem("names", f"branches names '{env}', which is not in environments", ("branches", env))
+                for env in manifest.branches if env not in manifest.environments]
+    used = [manifest.branch_of(e) for e in manifest.environments]
+    if len(set(used)) != len(used):
+        problems.append(Problem("names", f"production and staging cannot share the branch '{used[0]}'", ("branches",)))
     return problems
 
 

@@ -12,10 +12,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .shapes import BucketName, HttpsEndpoint, Name, RepoPath, StateRegion
+from .shapes import Branch, BucketName, HttpsEndpoint, Name, RepoPath, StateRegion
 
 ENVIRONMENTS = ("production", "staging")
 ENV_BLOCKS = ("dev", "staging", "production")
+DEFAULT_BRANCHES = {"production": "main", "staging": "staging"}
 DEFAULT_BLOCK = "default"  # env vars for every provisioned environment (never dev)
 ENV_KEYS = (DEFAULT_BLOCK, *ENV_BLOCKS)
 DEFAULT_STATE = {
@@ -151,10 +152,16 @@ class Manifest(Model):
     environments: list[Literal["production", "staging"]] = Field(
         ["production"], min_length=1, description="Environments to provision, each with its own state."
     )
+    branches: dict[Literal["production", "staging"], Branch] = Field(
+        {}, description='The branch of each environment: PR plans target it, merges apply it, the drift check plans '
+                        'from it. Defaults: production ← main, staging ← staging.')
     state: State = State()
     shared: Shared = Shared()
     resources: list[Resource] = []
     apps: list[App] = []
+
+    def branch_of(self, environment: str) -> str:
+        return self.branches.get(environment) or DEFAULT_BRANCHES[environment]
 
     def env_for(self, app: "App", block: str) -> list["EnvVar"]:
         """The env vars `app` gets in `block`, merged key by key, later layers winning:

@@ -83,6 +83,7 @@ class ProjectSpec(SpecModel):
     description: str | None = None
     repo: str | None = None  # "owner/name"
     environments: list[str]
+    branches: dict[str, str] = {}  # environment → its branch
     state: StateSpec
     secrets: list[SecretSpec]
 

@@ -23,6 +23,7 @@ def to_spec(manifest: Manifest, webkit_version: str) -> ProjectSpec:
         description=manifest.project.description,
         repo=f"{repo.owner}/{repo.name}" if repo else None,
         environments=list(manifest.environments),
+        branches={e: manifest.branch_of(e) for e in manifest.environments},
         state=StateSpec(**manifest.state.model_dump(include={"bucket", "region", "endpoint"})),
         secrets=[
             SecretSpec(variable=s.variable, source=s.source, key=s.key, file=s.file)
