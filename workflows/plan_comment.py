@@ -210,14 +210,44 @@ def path_text(path: tuple) -> str:
     return out or "(value)"
 
 
-def show(value) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+VALUE_LIMIT = 300  # characters of one value in the comment; the rest is cut, with a mark
 
 
-def attribute_diff(change: dict) -> list[tuple[str, str, str]]:
-    """(attribute, before, after) for every leaf that differs; secrets masked at any depth."""
+def show(value, secrets: frozenset = frozenset()) -> str:
+    """A value as JSON text: masked when it holds a secret value of this plan (Terraform marks a
+    value sensitive where it is declared, not where it is copied), cut with a mark when long."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if any(secret in text for secret in secrets):
+        return SENSITIVE
+    if len(text) > VALUE_LIMIT:
+        return f"{text[:VALUE_LIMIT]}… (+{len(text) - VALUE_LIMIT} characters)"
+    return text
+
+
+def secret_values(plan: dict) -> frozenset:
+    """Every string this plan marks sensitive somewhere (values of 6 characters or more: shorter ones
+    such as "app" or "true" would mask half the plan and hide nothing)."""
+    found = set()
+    changes = [rc.get("change") or {} for rc in (plan.get("resource_changes") or []) + (plan.get("resource_drift") or [])]
+    changes += list((plan.get("output_changes") or {}).values())
+    for change in changes:
+        for side in ("before", "after"):
+            mask = change.get(f"{side}_sensitive")
+            for path, value in flatten(change.get(side)).items() if change.get(side) is not None else ():
+                if isinstance(value, str) and len(value) >= 6 and _is_sensitive(mask, path):
+                    found.add(value)
+    for variable in (plan.get("variables") or {}).values():
+        value = variable.get("value") if isinstance(variable, dict) else None
+        if isinstance(value, str) and len(value) >= 6 and any(
+                v.get("sensitive") for v in ((plan.get("configuration") or {}).get("root_module") or {}).get("variables", {}).values()
+                if isinstance(v, dict)):
+            found.add(value)
+    return frozenset(found)
+
+
+def attribute_diff(change: dict, secrets: frozenset = frozenset()) -> list[tuple[str, str, str]]:
+    """(attribute, before, after) for every leaf that differs; secrets masked at any depth, a
+    changed secret shown as changed (as Terraform prints `~ password = (sensitive value)`)."""
     before, after = change.get("before"), change.get("after")
     masks = [change.get("before_sensitive"), change.get("after_sensitive")]
     unknown = change.get("after_unknown")
@@ -234,10 +264,12 @@ def attribute_diff(change: dict) -> list[tuple[str, str, str]]:
             continue
         if old is None and new is None:
             continue
-        old_text = "" if before is None or path not in flat_before else (SENSITIVE if secret else show(old))
-        new_text = UNKNOWN if is_unknown else ("" if after is None or path not in flat_after else (SENSITIVE if secret else show(new)))
-        if old_text == new_text:
-            continue  # a secret that may or may not have changed; Terraform says the same
+        old_text = "" if before is None or path not in flat_before else (SENSITIVE if secret else show(old, secrets))
+        new_text = UNKNOWN if is_unknown else ("" if after is None or path not in flat_after else (SENSITIVE if secret else show(new, secrets)))
+        if old_text == new_text == SENSITIVE:
+            new_text = "(sensitive, changed)"  # the values differ (equal ones were skipped above)
+        elif old_text == new_text:
+            continue
         rows.append((path_text(path), old_text, new_text))
     return rows
 
@@ -377,6 +409,7 @@ def summarize(plan: dict, environment: str | None = None) -> dict:
             drift.append({"address": rc.get("address", "?"), "actions": actions, "change": rc.get("change") or {}})
     return {
         "environment": environment,
+        "secrets": secret_values(plan),
         "errored": bool(plan.get("errored")),
         "counts": counts,
         "risk": risk(items, counts),
@@ -476,12 +509,13 @@ def _verdict(summary: dict) -> tuple[str, str]:
         return "✅", "No changes: the infrastructure matches app.json"
     if all(i["noise"] for i in summary["resources"] if {"add", "change", "destroy", "replace"} & set(i["kinds"])):
         return "ℹ️", "Only known provider noise: nothing will really change"
-    verdict = {"low": "Low risk", "medium": "Review the destroys", "high": "Review carefully",
+    medium = "Review the destroys" if c["destroy"] else "A large change: review it with care"
+    verdict = {"low": "Low risk", "medium": medium, "high": "Review carefully",
                "critical": "Data loss possible: review before merging"}[summary["risk"]["level"]]
     return LEVEL[summary["risk"]["level"]], verdict
 
 
-def _resource_block(item: dict, detail: int) -> str:
+def _resource_block(item: dict, detail: int, secrets: frozenset = frozenset()) -> str:
     kinds = item["kinds"]
     main = next(k for k in ORDER if k in kinds)
     verb = {"replace": "replaced", "destroy": "destroyed", "add": "created", "change": "updated",
@@ -494,6 +528,10 @@ def _resource_block(item: dict, detail: int) -> str:
         notes.append(f"a secret value of {app['app']} changes")
     if item["action_reason"]:
         notes.append(REASONS.get(item["action_reason"], item["action_reason"]))
+    if item["actions"] == ["create", "delete"]:
+        notes.append("the new one is created before the old one is destroyed")
+    elif item["actions"] == ["delete", "create"]:
+        notes.append("the old one is destroyed before the new one exists: downtime")
     if item["replace_paths"]:
         notes.append("forced by " + ", ".join(path_text(tuple(p)) for p in item["replace_paths"]))
     if "move" in kinds:
@@ -506,7 +544,7 @@ def _resource_block(item: dict, detail: int) -> str:
     title = f"{EMOJI[main]} {_code(item['address'])} will be <b>{verb}</b>"
     if detail <= 1:
         return f"- {title}" + (f" — {_text('; '.join(notes))}" if notes else "")
-    rows = attribute_diff(item["change"]) if main != "read" else []
+    rows = attribute_diff(item["change"], secrets) if main != "read" else []
     limit = 40 if detail == 2 else 200
     lines = [f"<details><summary>{title}</summary>", ""]
     lines += [f"> {_text(' · '.join(notes))}", ""] if notes else []
@@ -563,20 +601,45 @@ def _mermaid(summary: dict, plan_config: dict) -> list[str]:
     return lines + ["```", ""]
 
 
+def _known(value, unknown):
+    """`value` with the parts Terraform will only know after apply written as such (not null)."""
+    if unknown is True:
+        return UNKNOWN
+    if isinstance(value, list) and isinstance(unknown, list):
+        return [_known(v, unknown[i] if i < len(unknown) else False) for i, v in enumerate(value)]
+    if isinstance(value, dict) and isinstance(unknown, dict):
+        return {k: _known(v, unknown.get(k, False)) for k, v in value.items()} | {k: UNKNOWN for k, u in unknown.items() if u is True and k not in value}
+    return value
+
+
+def _provenance() -> list[str]:
+    """A link to the workflow run and the commit, from the variables GitHub sets in every step."""
+    server, repo, run, sha = (os.environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID", "GITHUB_SHA"))
+    if not (server and repo and run and sha):
+        return []
+    if not (re.fullmatch(r"https://[\w.-]+", server) and re.fullmatch(r"[\w.-]+/[\w.-]+", repo) and run.isdigit()
+            and re.fullmatch(r"[0-9a-f]{7,40}", sha)):
+        return []
+    return ["", f"Plan of commit [`{sha[:7]}`]({server}/{repo}/commit/{sha}) in [workflow run {run}]({server}/{repo}/actions/runs/{run})"
+                " (its log has Terraform's full output)."]
+
+
 def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: int | None = None) -> str:
     """The comment body; `detail` 3 shows every diff, 2 shortens them, 1 lists resources, 0 also caps the list."""
     c, r = summary["counts"], summary["risk"]
     emoji, verdict = _verdict(summary)
     env = f" · {summary['environment']}" if summary["environment"] else ""
     extra = "".join(f" · {c[k]} {k}" for k in ("replace", "import", "move", "forget", "read") if c[k])
-    lines = [
-        marker(summary["environment"]),
-        f"## {emoji} Terraform plan{env}: {verdict}",
-        "",
-        f"**{c['add']} to add, {c['change']} to change, {c['destroy']} to destroy**{extra}",
-        "",
-        f"Risk: {LEVEL[r['level']]} **{r['level']}** (score {r['score']})" + (": " + _text("; ".join(r["reasons"])) if r["reasons"] else ""),
-    ]
+    lines = [marker(summary["environment"]), f"## {emoji} Terraform plan{env}: {verdict}", ""]
+    if summary["errored"]:
+        lines.append("**No plan**: Terraform stopped before it could tell what would change, so there are no counts and no risk to show.")
+    else:
+        lines += [
+            f"**{c['add']} to add, {c['change']} to change, {c['destroy']} to destroy**{extra}",
+            "",
+            f"Risk: {LEVEL[r['level']]} **{r['level']}** (score {r['score']})" + (": " + _text("; ".join(r["reasons"])) if r["reasons"] else ""),
+        ]
+    lines += _provenance()
     noise = sum(1 for i in summary["resources"] if i["noise"])
     if noise:
         lines += ["", f"ℹ️ {noise} change(s) are known provider noise and do not count toward the risk: {NOISE_NOTE}."]
@@ -596,9 +659,11 @@ def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: in
         lines += _mermaid(summary, summary.get("configuration") or {}) if detail >= 2 else []
         for kind in ORDER:
             group = [i for i in shown if next(k for k in ORDER if k in i["kinds"]) == kind]
+            total = sum(1 for i in items if next(k for k in ORDER if k in i["kinds"]) == kind)
             if group:
-                lines += ["", f"#### {EMOJI[kind]} {kind} ({len(group)})", ""]
-                lines += [_resource_block(i, detail) + ("\n" if detail > 1 else "") for i in group]
+                listed = f"{total}, {len(group)} listed" if len(group) < total else f"{total}"
+                lines += ["", f"#### {EMOJI[kind]} {kind} ({listed})", ""]
+                lines += [_resource_block(i, detail, summary["secrets"]) + ("\n" if detail > 1 else "") for i in group]
         if len(shown) < len(items):
             lines += ["", f"_…and {len(items) - len(shown)} more resources, not listed to fit GitHub's comment limit; the counts above are exact._"]
     if summary["drift"]:
@@ -611,8 +676,8 @@ def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: in
             ch = out["change"]
             secret = ch.get("after_sensitive") is True or ch.get("before_sensitive") is True
             value = SENSITIVE if secret else UNKNOWN if ch.get("after_unknown") is True else (
-                show(ch.get("after")) if detail >= 2 and ch.get("after") is not None else "")
-            lines.append(f"| {_code(out['name'])} | {'/'.join(out['actions'])} | {_text(value[:200])} |")
+                show(_known(ch.get("after"), ch.get("after_unknown")), summary["secrets"]) if detail >= 2 and ch.get("after") is not None else "")
+            lines.append(f"| {_code(out['name'])} | {'/'.join(out['actions'])} | {_text(value)} |")
     if detail < 3:
         lines += ["", "_Some detail was left out to fit GitHub's 65,536-character comment limit._"]
     return "\n".join(lines) + "\n"
