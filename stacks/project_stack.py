@@ -99,14 +99,19 @@ class ProjectStack(ReadableStack):
     def _env(self, app: AppSpec) -> list[EnvValue]:
         """Resolve each env var of this environment to a value or a Terraform reference."""
         env = []
+        kinds = {r.name: kind_for(r.provider, r.type) for r in self.spec.resources}
         for var in self._env_vars(app):
+            secret = var.secret is not None
             if var.reference:
                 value = self.resources[var.reference.resource].output(var.reference.output)
+                # only a secret output is secret: App Platform reads SECRET values back encrypted,
+                # so every needless SECRET is noise in every plan
+                secret = kinds[var.reference.resource].output(var.reference.output).secret
             elif var.secret:
                 value = ref(self.variables[var.secret.variable])
             else:
                 value = literal(var.value)
-            env.append(EnvValue(var.key, value, secret=var.value_type != "static"))
+            env.append(EnvValue(var.key, value, secret=secret))
         return env
 
     def _wire(self, app: AppSpec, construct) -> None:

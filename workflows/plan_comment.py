@@ -236,11 +236,10 @@ def secret_values(plan: dict) -> frozenset:
             for path, value in flatten(change.get(side)).items() if change.get(side) is not None else ():
                 if isinstance(value, str) and len(value) >= 6 and _is_sensitive(mask, path):
                     found.add(value)
-    for variable in (plan.get("variables") or {}).values():
+    declared = ((plan.get("configuration") or {}).get("root_module") or {}).get("variables") or {}
+    for name, variable in (plan.get("variables") or {}).items():
         value = variable.get("value") if isinstance(variable, dict) else None
-        if isinstance(value, str) and len(value) >= 6 and any(
-                v.get("sensitive") for v in ((plan.get("configuration") or {}).get("root_module") or {}).get("variables", {}).values()
-                if isinstance(v, dict)):
+        if isinstance(value, str) and len(value) >= 6 and isinstance(declared.get(name), dict) and declared[name].get("sensitive"):
             found.add(value)
     return frozenset(found)
 

@@ -27,7 +27,7 @@ def test_the_plans_example_synthesises_its_database_and_droplet():
 def test_app_platform_env_types(two_envs):
     (service,) = resource(two_envs["production"], "digitalocean_app", "web_app")["spec"]["service"]
     assert [(e["key"], e["type"], e["value"]) for e in service["env"]] == [
-        ("PUBLIC_ASSETS_URL", "SECRET", "https://${digitalocean_spaces_bucket.assets_bucket.bucket_domain_name}"),
+        ("PUBLIC_ASSETS_URL", "GENERAL", "https://${digitalocean_spaces_bucket.assets_bucket.bucket_domain_name}"),
         ("STRIPE_KEY", "SECRET", "${var.github_STRIPE_KEY}"),
         ("PUBLIC_SHOP_NAME", "GENERAL", "Acme Shop"),
     ]
@@ -123,3 +123,13 @@ def test_env_text_that_looks_like_terraform_stays_text():
     stack = synth(manifest)["production"]
     assert stack["output"]["cms_env"]["value"].endswith('GREETING="costs $${5} %%{if}"\n')
     assert resource(stack, "digitalocean_project", "project")["description"] == "Our $${site}"
+
+
+def test_only_secrets_and_secret_outputs_are_app_platform_secrets(example):
+    spec = example["production"]["resource"]["digitalocean_app"]["web_app"]["spec"]
+    spec = spec[0] if isinstance(spec, list) else spec
+    service = spec["service"][0] if isinstance(spec["service"], list) else spec["service"]
+    types = {e["key"]: e["type"] for e in service["env"]}
+    # a public bucket URL as SECRET would be App Platform noise in every plan for nothing
+    assert types == {"SENTRY_DSN": "SECRET", "PUBLIC_SITE_NAME": "GENERAL", "DATABASE_URL": "SECRET",
+                     "MEDIA_URL": "GENERAL", "STRIPE_SECRET_KEY": "SECRET"}

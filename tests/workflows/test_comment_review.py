@@ -87,3 +87,12 @@ def test_the_comment_links_the_run_and_the_commit(monkeypatch):
     assert "[workflow run 42](https://github.com/acme/site/actions/runs/42)" in body
     monkeypatch.setenv("GITHUB_SERVER_URL", "javascript:alert(1)//")
     assert "javascript" not in render(), "only what GitHub itself would set"
+
+
+def test_a_sensitive_variable_masks_its_copies_and_a_plain_one_does_not():
+    plan = {"format_version": "1.2",
+            "variables": {"token": {"value": "tok-secret-99"}, "region": {"value": "nyc3-public"}},
+            "configuration": {"root_module": {"variables": {"token": {"sensitive": True}, "region": {}}}},
+            "resource_changes": [rc("digitalocean_app.web", ["create"], None, {"a": "tok-secret-99", "b": "nyc3-public"})]}
+    body = pc.render(pc.summarize(plan, "production"))
+    assert "tok-secret-99" not in body and '"nyc3-public"' in body

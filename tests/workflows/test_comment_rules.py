@@ -1,0 +1,83 @@
+"""Each risk level and each noise rule of the comment, one behaviour per test (so that breaking a
+rule in plan_comment.py fails a test named for it)."""
+
+from __future__ import annotations
+
+from workflows import plan_comment as pc
+
+
+def rc(address: str, actions: list, before=None, after=None, **change) -> dict:
+    return {"address": address, "type": address.split(".")[0], "mode": "managed",
+            "change": {"actions": actions, "before": before, "after": after, **change}}
+
+
+def summary(*changes) -> dict:
+    return pc.summarize({"format_version": "1.2", "resource_changes": list(changes)}, "production")
+
+
+def level(*changes) -> str:
+    return summary(*changes)["risk"]["level"]
+
+
+def test_destroying_a_database_is_critical():
+    assert level(rc("digitalocean_database_cluster.db_cluster", ["delete"], {"name": "db"})) == "critical"
+
+
+def test_replacing_a_bucket_is_critical():
+    assert level(rc("digitalocean_spaces_bucket.media_bucket", ["delete", "create"], {"name": "a"}, {"name": "b"})) == "critical"
+
+
+def test_replacing_a_droplet_is_high():
+    assert level(rc("digitalocean_droplet.cms_droplet", ["delete", "create"], {"image": "a"}, {"image": "b"})) == "high"
+
+
+def test_destroying_something_stateless_is_medium():
+    assert level(rc("digitalocean_firewall.cms_firewall", ["delete"], {"name": "fw"})) == "medium"
+
+
+def test_more_than_fifty_changes_is_medium():
+    assert level(*[rc(f"digitalocean_firewall.f{i}", ["create"], None, {"name": "x"}) for i in range(51)]) == "medium"
+    assert level(*[rc(f"digitalocean_firewall.f{i}", ["create"], None, {"name": "x"}) for i in range(50)]) == "low"
+
+
+def test_updates_and_creates_are_low():
+    assert level(rc("digitalocean_droplet.cms_droplet", ["update"], {"size": "a"}, {"size": "b"}),
+                 rc("digitalocean_firewall.fw", ["create"], None, {"name": "x"})) == "low"
+
+
+def app_update(value_before: str, value_after: str, env_type: str = "SECRET") -> dict:
+    env = lambda value: {"spec": [{"service": [{"env": [{"key": "K", "type": env_type, "value": value}]}]}]}  # noqa: E731
+    return rc("digitalocean_app.web_app", ["update"], env(value_before), env(value_after))
+
+
+def test_encrypted_secret_values_alone_are_noise():
+    (item,) = summary(app_update("EV[1:abc]", "the-secret"))["resources"]
+    assert item["noise"] and not pc.has_changes(summary(app_update("EV[1:abc]", "the-secret")))
+
+
+def test_a_secret_whose_fingerprint_changes_is_never_noise():
+    fingerprint = rc("terraform_data.web_secrets", ["update"], {"input": {"app": "digitalocean_app.web_app", "fingerprint": "1"}},
+                     {"input": {"app": "digitalocean_app.web_app", "fingerprint": "2"}})
+    items = {i["address"]: i["noise"] for i in summary(app_update("EV[1:abc]", "new-secret"), fingerprint)["resources"]}
+    assert items == {"digitalocean_app.web_app": False, "terraform_data.web_secrets": False}
+
+
+def test_a_general_value_change_is_never_noise():
+    (item,) = summary(app_update("old", "new", env_type="GENERAL"))["resources"]
+    assert not item["noise"]
+
+
+def test_a_secret_not_read_back_encrypted_is_a_real_change():
+    (item,) = summary(app_update("plain-old", "plain-new"))["resources"]
+    assert not item["noise"]
+
+
+def test_noise_is_only_about_app_platform():
+    change = rc("digitalocean_droplet.vm", ["update"], {"spec": [{"env": [{"type": "SECRET", "value": "EV[1:x]"}]}]},
+                {"spec": [{"env": [{"type": "SECRET", "value": "y"}]}]})
+    (item,) = summary(change)["resources"]
+    assert not item["noise"]
+
+
+def test_noise_does_not_count_toward_the_risk():
+    assert summary(app_update("EV[1:abc]", "the-secret"))["risk"]["score"] == 0
