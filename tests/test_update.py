@@ -18,6 +18,7 @@ GENERATED = [
     ".github/actions/webkit-terraform/action.yml",
     ".github/actions/terraform-comment/action.yml",
     ".github/actions/terraform-comment/plan_comment.py",
+    ".github/actions/terraform-comment/provider_facts.json",
 ]
 
 
@@ -37,7 +38,7 @@ def test_update_writes_every_file_and_says_what_to_do(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "✓ Validated app.json"
-    assert [line.removeprefix("✓ Generated ") for line in lines[1:7]] == GENERATED
+    assert [line.removeprefix("✓ Generated ") for line in lines[1:1 + len(GENERATED)]] == GENERATED
     assert "ℹ Commit .github/" in result.stdout
     assert ("ℹ Secrets the workflows read, in the GitHub environments plan and production (README, Set-up): "
             "DIGITALOCEAN_TOKEN, B2_ACCESS_KEY, B2_SECRET_KEY, WEBKIT_PLAN_KEY") in result.stdout

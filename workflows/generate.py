@@ -557,4 +557,5 @@ def render_files(g: Generation) -> dict[str, str]:
     out = {path: head + _yaml(data) for path, data in files.items()}
     script = COMMENT_SCRIPT.read_text()
     out[f"{COMMENT_ACTION}/plan_comment.py"] = script.replace("\n", "\n" + head, 1) if script.startswith("#!") else head + script
+    out[f"{COMMENT_ACTION}/provider_facts.json"] = COMMENT_SCRIPT.with_name("provider_facts.json").read_text()
     return out

@@ -119,6 +119,9 @@ def check_shape(doc: dict) -> None:
     for name, change in (doc.get("output_changes") or {}).items():
         need(change, _DICT, f"output_changes.{name}", optional=False)
         need(change.get("actions"), _TEXTS, f"output_changes.{name}.actions")
+    need(doc.get("variables"), _DICT, "variables")
+    for name, variable in (doc.get("variables") or {}).items():
+        need(variable, _DICT, f"variables.{name}", optional=False)
     need(doc.get("configuration"), _DICT, "configuration")
     _check_module((doc.get("configuration") or {}).get("root_module"), "configuration.root_module", need)
 
@@ -131,6 +134,9 @@ def _check_module(module, where: str, need) -> None:
     for i, res in enumerate(module.get("resources") or []):
         need(res, _DICT, f"{where}.resources[{i}]", optional=False)
         need(res.get("address"), _TEXT, f"{where}.resources[{i}].address")
+    need(module.get("variables"), _DICT, f"{where}.variables")
+    for name, variable in (module.get("variables") or {}).items():
+        need(variable, _DICT, f"{where}.variables.{name}", optional=False)
     need(module.get("module_calls"), _DICT, f"{where}.module_calls")
     for name, call in (module.get("module_calls") or {}).items():
         need(call, _DICT, f"{where}.module_calls.{name}", optional=False)
@@ -341,6 +347,40 @@ def is_noise(rc: dict, secrets_changed: frozenset | set = frozenset()) -> bool:
     return True
 
 
+def _load_facts() -> dict:
+    """What the real providers do (workflows/provider_facts.json, copied beside this script by
+    `webkit update`; read from the providers' source). Without it, only the generic rules apply."""
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "provider_facts.json"), encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return {}
+
+
+FACTS = _load_facts()
+
+
+def changed_attributes(change: dict) -> list[str]:
+    """Top-level attributes whose value an update changes (unknown ones count as changed)."""
+    before = change.get("before") if isinstance(change.get("before"), dict) else {}
+    after = change.get("after") if isinstance(change.get("after"), dict) else {}
+    unknown = change.get("after_unknown") if isinstance(change.get("after_unknown"), dict) else {}
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k) or unknown.get(k) is True)
+
+
+def consequences(item: dict) -> list[str]:
+    """What the provider really does with this change, in words (from the facts)."""
+    rtype, kinds = item["type"] or "", item["kinds"]
+    if "replace" in kinds and rtype in FACTS.get("replaced", {}):
+        return [f"replaced: {FACTS['replaced'][rtype]}"]
+    if "change" not in kinds:
+        return []
+    changed = changed_attributes(item["change"])
+    notes = [f"{name} {text}" for name, text in FACTS.get("in_place", {}).get(rtype, {}).items() if name in changed]
+    notes += [f"{name}: {text}" for name, text in FACTS.get("never_applied", {}).get(rtype, {}).items() if name in changed]
+    return notes
+
+
 def risk(items: list[dict], counts: dict[str, int]) -> dict:
     """Level from the worst single change (and the plan's size); score sums them for ordering."""
     levels = ("low", "medium", "high", "critical")
@@ -357,6 +397,9 @@ def risk(items: list[dict], counts: dict[str, int]) -> dict:
             reasons.append(f"replaces machine {address}: downtime and a new IP")
         elif "destroy" in kinds or "replace" in kinds:
             score, level = score + 10, max(level, 1)
+        elif any("downtime" in note or "migrated" in note for note in consequences(item)):
+            score, level = score + 10, max(level, 1)
+            reasons.append(f"{address}: " + "; ".join(n for n in consequences(item) if "downtime" in n or "migrated" in n))
         else:
             score += 2 if "change" in kinds else 1 if "add" in kinds else 0
     destroyed = counts["destroy"] - sum(1 for r in reasons if "stateful" in r or "machine" in r)
@@ -527,6 +570,7 @@ def _resource_block(item: dict, detail: int, secrets: frozenset = frozenset()) -
         notes.append(f"a secret value of {app['app']} changes")
     if item["action_reason"]:
         notes.append(REASONS.get(item["action_reason"], item["action_reason"]))
+    notes += consequences(item)
     if item["actions"] == ["create", "delete"]:
         notes.append("the new one is created before the old one is destroyed")
     elif item["actions"] == ["delete", "create"]:

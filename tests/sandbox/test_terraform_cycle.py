@@ -89,24 +89,41 @@ def test_edits_update_or_replace_as_the_provider_would(tmp_path):
         }
         cycle.apply()
 
+        # As DigitalOcean's provider 2.71.0 does (workflows/provider_facts.json): a resize is an
+        # in-place update with downtime, and the API refuses a smaller disk when it is applied.
         cms["infra"]["config"]["size"] = "s-1vcpu-1gb"
         cycle.load(manifest)
-        shrunk = actions(cycle.plan())
-        assert shrunk.pop("digitalocean_droplet.cms_droplet") == ["delete", "create"], "a disk cannot shrink"
-        assert set(shrunk) == {"digitalocean_firewall.cms_firewall", "digitalocean_database_firewall.db_firewall",
-                               "digitalocean_project.project"}, "what names the droplet follows its new id"
+        shrunk = cycle.plan()
+        assert actions(shrunk) == {"digitalocean_droplet.cms_droplet": ["update"]}, "planned in place"
+        (item,) = [i for i in plan_comment.summarize(shrunk)["resources"] if i["address"] == "digitalocean_droplet.cms_droplet"]
+        assert any("downtime" in note for note in plan_comment.consequences(item))
+        assert plan_comment.summarize(shrunk)["risk"]["level"] == "medium"
+        with pytest.raises(SandboxError, match="Error resizing droplet"):
+            cycle.apply()
         cms["infra"]["config"]["size"] = "s-4vcpu-8gb"
         cycle.load(manifest)
         assert actions(cycle.plan()) == {"digitalocean_droplet.cms_droplet": ["update"]}, "growing resizes in place"
+        cycle.apply()
 
         manifest["resources"][0]["config"]["region"] = "ams3"
-        cms["infra"]["config"]["size"] = "s-2vcpu-4gb"
+        cycle.load(manifest)
+        moved = cycle.plan()
+        assert actions(moved) == {"digitalocean_database_cluster.db_cluster": ["update"]}, "a region change migrates"
+        assert "migrated in place" in plan_comment.render(plan_comment.summarize(moved))
+        cycle.apply()
+
+        manifest["project"]["name"] = "my-site"  # every cloud name changes
         cms["infra"]["config"]["image"] = "debian-12-x64"
+        cms["infra"]["config"]["monitoring"] = False
         cycle.load(manifest)
         plan = cycle.plan()
         changed = actions(plan)
-        assert changed["digitalocean_database_cluster.db_cluster"] == ["delete", "create"]
+        assert changed["digitalocean_database_cluster.db_cluster"] == ["delete", "create"], "a database's name is ForceNew"
         assert changed["digitalocean_droplet.cms_droplet"] == ["delete", "create"]
+        assert ["monitoring"] in next(rc for rc in plan["resource_changes"] if rc["address"] == "digitalocean_droplet.cms_droplet")["change"]["replace_paths"]
+        assert changed["digitalocean_spaces_bucket.media_bucket"] == ["update"], "a bucket's name is not ForceNew…"
+        rendered = plan_comment.render(plan_comment.summarize(plan))
+        assert "never performs it" in rendered, "…and the comment says the rename never happens"
         summary = plan_comment.summarize(plan, "production")
         assert summary["risk"]["level"] == "critical" and summary["counts"]["replace"] >= 2
         body = plan_comment.render_fitting(summary) + plan_comment.summary_json(summary)

@@ -41,8 +41,20 @@ def test_more_than_fifty_changes_is_medium():
 
 
 def test_updates_and_creates_are_low():
-    assert level(rc("digitalocean_droplet.cms_droplet", ["update"], {"size": "a"}, {"size": "b"}),
+    assert level(rc("digitalocean_droplet.cms_droplet", ["update"], {"tags": ["a"]}, {"tags": ["b"]}),
                  rc("digitalocean_firewall.fw", ["create"], None, {"name": "x"})) == "low"
+
+
+def test_a_droplet_resize_is_medium_for_its_downtime():
+    resize = summary(rc("digitalocean_droplet.cms_droplet", ["update"], {"size": "s-1vcpu-1gb"}, {"size": "s-2vcpu-2gb"}))
+    assert resize["risk"]["level"] == "medium"
+    assert "downtime" in resize["risk"]["reasons"][0]
+
+
+def test_a_database_region_change_is_a_migration_not_a_loss():
+    move = summary(rc("digitalocean_database_cluster.db_cluster", ["update"], {"region": "nyc3"}, {"region": "ams3"}))
+    assert move["risk"]["level"] == "medium" and "migrated in place" in move["risk"]["reasons"][0]
+    assert "data is lost" not in " ".join(move["risk"]["reasons"])
 
 
 def app_update(value_before: str, value_after: str, env_type: str = "SECRET") -> dict:

@@ -28,7 +28,7 @@ from tf import provider as tf_provider
 from tf.provider import _decode_state, _encode_state_d
 from tf.runner import run_provider
 from tf.types import Unknown
-from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value
+from tf.utils import Diagnostics
 
 from . import schemas
 from .schemas import FULL_NAMES
@@ -249,6 +249,12 @@ class SimResource(_Simulated, Resource):
         return {**current, **(encrypt_secret_env(stored) if self.TYPE == "digitalocean_app" else stored)}
 
     def update(self, ctx, current, planned):
+        if self.TYPE == "digitalocean_droplet" and shrinks(current.get("size"), planned.get("size")):
+            # the real provider resizes in place (power off, resize, power on); the API refuses a smaller disk
+            ctx.diagnostics.add_error(
+                "Error resizing droplet", f"the API refused to resize {current.get('name')} from {current.get('size')} "
+                f"to {planned.get('size')}: a droplet's disk cannot shrink")
+            return current
         return self._store(planned)
 
     def delete(self, ctx, current):
@@ -319,25 +325,12 @@ def shrinks(old: str | None, new: str | None) -> bool:
     return before is not None and after is not None and after < before
 
 
-class Servicer(tf_provider.ProviderServicer):
-    """tf's servicer, plus replacements that depend on the values, not only on the attribute."""
-
-    def PlanResourceChange(self, request, context):
-        response = super().PlanResourceChange(request, context)
-        if request.type_name == "digitalocean_droplet":
-            prior, proposed = read_dynamic_value(request.prior_state), read_dynamic_value(request.proposed_new_state)
-            if prior and proposed and shrinks(prior.get("size"), proposed.get("size")):
-                response.requires_replace.append(_to_attribute_path(["size"]))
-        return response
-
-
 def provider(short: str) -> SimProvider:
     return SimProvider(short, schemas.DO_TYPES if short == "digitalocean" else schemas.B2_TYPES)
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
-    tf_provider.ProviderServicer = Servicer  # run_provider looks it up when it starts
     run_provider(provider(argv[1]), argv)
 
 

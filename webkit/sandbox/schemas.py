@@ -4,8 +4,8 @@ DigitalOcean: read from the jsii assembly inside `cdktf-cdktf-provider-digitaloc
 generated from the real provider's schema (2.71.0): each resource's `<X>Config` struct gives the
 arguments (required or optional, their types, nested blocks), the resource class's getters
 without an `…Input` twin give the computed attributes. Two facts the bindings do not carry are
-tables below: which attributes are sensitive and which force a replacement, taken from the
-provider's documentation (registry.terraform.io/providers/digitalocean/digitalocean/2.71.0).
+table: which attributes are sensitive and which force a replacement, read from the provider's
+source at 2.71.0 (workflows/provider_facts.json, which the plan comment reads too).
 
 Backblaze B2 has no bindings: its schema is written from the provider's documentation for
 Backblaze/b2 0.10 (registry.terraform.io/providers/Backblaze/b2/latest/docs), attributes webkit
@@ -26,32 +26,11 @@ FULL_NAMES = {"digitalocean": "registry.terraform.io/digitalocean/digitalocean",
 DO_VERSION = "2.71.0"
 B2_VERSION = "0.10.0"
 
-# Attributes the provider marks Sensitive (its resource_*.go), for the types webkit emits.
-SENSITIVE = {
-    "digitalocean_database_cluster": {"password", "uri", "private_uri", "ui_password", "ui_uri"},
-    "digitalocean_database_user": {"password", "access_cert", "access_key"},
-    "digitalocean_database_connection_pool": {"password", "uri", "private_uri"},
-    "digitalocean_spaces_key": {"secret_key"},
-    "digitalocean_droplet": set(),
-    "b2_application_key": {"application_key"},
-    "b2_account_info": {"account_auth_token"},
-}
-# Attributes whose change the provider cannot apply in place (ForceNew). A droplet resized to a
-# smaller size is replaced too; that depends on the values, so the provider decides it at plan.
-REPLACE_ON = {
-    "digitalocean_droplet": {"image", "region", "ipv6_address", "vpc_uuid"},
-    "digitalocean_database_cluster": {"engine", "region", "private_network_uuid", "project_id"},
-    "digitalocean_database_db": {"cluster_id", "name"},
-    "digitalocean_database_user": {"cluster_id", "name"},
-    "digitalocean_database_connection_pool": {"cluster_id", "name", "db_name", "user", "mode", "size"},
-    "digitalocean_database_firewall": {"cluster_id"},
-    "digitalocean_spaces_bucket": {"name", "region"},
-    "digitalocean_spaces_bucket_cors_configuration": {"bucket", "region"},
-    "digitalocean_spaces_key": {"name"},
-    "digitalocean_reserved_ip": {"region"},
-    "b2_bucket": {"bucket_name"},
-    "b2_application_key": {"key_name", "capabilities", "bucket_id", "name_prefix"},
-}
+# Sensitive and ForceNew attributes: one checked table, read from the providers' source, shared with
+# the plan comment's risk rules (workflows/provider_facts.json, its provenance inside).
+FACTS = json.loads((Path(find_spec("workflows").origin).parent / "provider_facts.json").read_text())
+SENSITIVE = {name: set(attrs) for name, attrs in FACTS["sensitive"].items()}
+REPLACE_ON = {name: set(attrs) for name, attrs in FACTS["force_new"].items()}
 
 
 @dataclass
