@@ -44,6 +44,14 @@ def plan_example() -> dict:
     return copy.deepcopy(PLAN_EXAMPLE)
 
 
+def json_paths(value, path: tuple = ()):
+    """(path, value) for every node of a JSON document, the root first."""
+    yield path, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        yield from json_paths(item, path + (key,))
+
+
 def write_project(folder: Path, manifest: dict | str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     text = manifest if isinstance(manifest, str) else json.dumps(manifest, indent=2)

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import json_paths
 from tests.stacks.conftest import MANIFESTS, synth
 from webkit.manifest.load import Report, check_text
 
@@ -35,19 +36,8 @@ def base_manifest() -> dict:
     return manifest
 
 
-def string_paths(value, path=()):
-    if isinstance(value, str):
-        yield path
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from string_paths(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from string_paths(item, path + (index,))
-
-
 BASE = base_manifest()
-PATHS = sorted(string_paths(BASE), key=str)
+PATHS = sorted((path for path, value in json_paths(BASE) if isinstance(value, str)), key=str)
 
 
 def put(manifest: dict, path: tuple, value: str) -> dict:

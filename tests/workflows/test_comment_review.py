@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from workflows import plan_comment as pc
 
 

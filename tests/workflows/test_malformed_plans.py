@@ -9,6 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import json_paths
 from workflows import plan_comment as pc
 
 PLAN = json.loads((Path(__file__).parents[1] / "fixtures" / "plans" / "every-action.json").read_text())
@@ -17,17 +18,7 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
                     max_leaves=8)
 
 
-def paths(value, path=()):
-    yield path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from paths(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from paths(item, path + (index,))
-
-
-PATHS = [p for p in paths(PLAN) if p and len(p) <= 5]
+PATHS = [p for p, _ in json_paths(PLAN) if p and len(p) <= 5]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

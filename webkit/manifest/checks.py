@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ValidationError
 
 from .catalog import BROKEN_PLUGINS, Config, cloud_name, kind_for, supported
-from .models import ENV_BLOCKS, ENV_KEYS, App, EnvVar, Manifest
+from .models import ENV_KEYS, App, EnvVar, Manifest
 from .refs import IDENTIFIER, parse_reference, parse_secret
 from .source import Path, format_path
 

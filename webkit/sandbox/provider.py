@@ -24,7 +24,6 @@ from tf import schema as tfs
 from tf import types as tft
 from tf.gen import tfplugin_pb2 as pb
 from tf.iface import DataSource, Provider, Resource
-from tf import provider as tf_provider
 from tf.provider import _decode_state, _encode_state_d
 from tf.runner import run_provider
 from tf.types import Unknown
