@@ -176,7 +176,8 @@ def test_a_synthesising_command_exits_cleanly_and_quickly(tmp_path):
     before = set(glob.glob(f"{tempfile.gettempdir()}/jsii-kernel-*"))
     result = webkit("infra", "synth", "-C", str(EXAMPLE), "--out", str(tmp_path))
     assert result.returncode == 0
-    assert result.stdout.strip().endswith(f"✓ Synthesised production: {tmp_path}/stacks/production/cdk.tf.json")
+    assert f"✓ Synthesised production: {tmp_path}/stacks/production/cdk.tf.json" in result.stdout
+    assert result.stdout.strip().endswith(f"✓ Synthesised staging: {tmp_path}/stacks/staging/cdk.tf.json")
     assert set(glob.glob(f"{tempfile.gettempdir()}/jsii-kernel-*")) == before
 
 

@@ -40,7 +40,7 @@ def test_update_writes_every_file_and_says_what_to_do(tmp_path):
     assert lines[0] == "✓ Validated app.json"
     assert [line.removeprefix("✓ Generated ") for line in lines[1:1 + len(GENERATED)]] == GENERATED
     assert "ℹ Commit .github/" in result.stdout
-    assert ("ℹ Secrets the workflows read, in the GitHub environments plan and production (README, Set-up): "
+    assert ("ℹ Secrets the workflows read, in the GitHub environments plan and production and staging (README, Set-up): "
             "DIGITALOCEAN_TOKEN, B2_ACCESS_KEY, B2_SECRET_KEY, WEBKIT_PLAN_KEY") in result.stdout
     assert "STRIPE_SECRET_KEY" in lines[-1] and "SOPS_AGE_KEY" in lines[-1]
 

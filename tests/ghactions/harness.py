@@ -83,6 +83,10 @@ class Project:
             (self.repo.path / path).write_text(text)
         generate(self.repo.path)
         self.repo.commit({}, "webkit update")
+        for environment in self.manifest.get("environments", ["production"]):  # every environment's branch exists
+            branch = self.manifest.get("branches", {}).get(environment) or {"production": "main", "staging": "staging"}[environment]
+            if branch != "main":
+                self.repo.git("branch", branch)
         self.secrets = secrets | {"SOPS_AGE_KEY": self.age_key, "SLACK_WEBHOOK_URL": self.slack.webhook}
         self.environment_secrets = environment_secrets or {}
         self.cloud = root / "cloud.json"

@@ -136,7 +136,7 @@ def test_a_changed_sops_file_triggers_a_plan_wherever_it_lives(tmp_path):
 
     data = manifest("example")
     cms = next(a for a in data["apps"] if a["name"] == "cms")
-    next(e for e in cms["env"]["production"] if e["key"] == "PAYLOAD_SECRET")["from"] = "sops:deploy/cms.enc.yaml:/PAYLOAD_SECRET"
+    next(e for e in cms["env"]["default"] if e["key"] == "PAYLOAD_SECRET")["from"] = "sops:deploy/cms.enc.yaml:/PAYLOAD_SECRET"
     sops = {"deploy/cms.enc.yaml": SOPS["secrets/cms.yaml"], "secrets/shared.yaml": SOPS["secrets/shared.yaml"]}
     with Project.started(tmp_path, data, SECRETS, sops_values=sops, environment_secrets=ENVIRONMENT_SECRETS) as project:
         text = sops_encrypt({"PAYLOAD_SECRET": "rotated-payload-s3cret"}, project.recipient, project.root)
@@ -231,7 +231,7 @@ def test_write_capable_credentials_reach_only_the_apply(example):
     jobs = [*pr.jobs.values(), *merged.jobs.values(), *drift.jobs.values()]
     assert {j.name: j.environment for j in jobs} == {
         "Plan (production)": "plan", "No plan for a fork": None, "Apply (production)": "production",
-        "Drift (production)": "plan"}
+        "Drift (production)": "plan", "Drift (staging)": "plan"}
     for job in jobs:
         wrote = set(WRITE.values()) & job.masks  # every secret a job can read is masked in its log
         assert (wrote == set(WRITE.values())) if job.environment == "production" else not wrote, job.name
@@ -293,15 +293,23 @@ def test_a_failed_post_merge_plan_notifies_slack_and_writes_the_summary(example)
 
 
 def resize_droplet_behind_terraforms_back(project: Project, size: str) -> None:
-    """What someone clicking in DigitalOcean's console does (the simulated cloud: type → id → attributes)."""
+    """What someone clicking in DigitalOcean's console does to production's droplet (the simulated
+    cloud: type → id → attributes)."""
     cloud = json.loads(project.cloud.read_text())
-    (droplet,) = cloud["resources"]["digitalocean_droplet"].values()
+    (droplet,) = [d for d in cloud["resources"]["digitalocean_droplet"].values() if d["name"] == "my-website-cms"]
     droplet["size"] = size
     project.cloud.write_text(json.dumps(cloud))
 
 
+def apply_staging(project: Project) -> None:
+    """A manual run of the apply on the staging branch, as a team does to bring staging up."""
+    run = project.runner.run(APPLY, dispatch(project.repo, "staging"))
+    assert run.jobs["Apply (staging)"].conclusion == "success", run.jobs["Plan (staging)"].log[-2000:]
+
+
 def test_drift_opens_one_issue_updates_it_and_closes_it_when_gone(example):
     assert merge(example, rename_site("Live")).jobs["Apply (production)"].conclusion == "success"
+    apply_staging(example)
     lookalike = {"number": 1, "title": "Infrastructure drift detected (production)", "body": "a user's issue",
                  "state": "open", "user": {"login": "someone", "type": "User"}}
     example.github.issues.append(lookalike)
@@ -376,6 +384,7 @@ def test_generated_files_have_ordinary_modes(example):
 
 def test_app_platform_secret_noise_never_alarms_or_redeploys_but_a_rotated_secret_does(example):
     assert merge(example, rename_site("Live")).jobs["Apply (production)"].conclusion == "success"
+    apply_staging(example)
     # Every later plan shows digitalocean_app.web_app changed: DigitalOcean returns its SECRET env encrypted.
     drift = example.runner.run(DRIFT, schedule(example.repo))
     job = drift.jobs["Drift (production)"]

@@ -37,8 +37,10 @@ def test_secrets_are_variables_and_sensitive_values_stay_sensitive(source):
 
 
 def test_unknown_environment_is_a_clear_error():
+    from tests.conftest import plan_example
+
     with pytest.raises(SynthError, match="unknown environment staging"):
-        synthesize(spec_of(EXAMPLE), ["staging"])
+        synthesize(spec_of(plan_example()), ["staging"])  # production only
 
 
 def test_cdktf_synth_app_writes_the_same_json_as_webkit(tmp_path):
