@@ -66,6 +66,7 @@ class ProjectStack(ReadableStack):
             )
             for s in spec.secrets_for(environment)
         }
+        self.resource_specs = {r.name: r for r in spec.resources}
         self.resources = {r.name: _factory(r.provider, r.type)(self, _as_terraform_text(r), self.ctx) for r in spec.resources}
         self.apps = {}
         for app in spec.apps:
@@ -99,14 +100,14 @@ class ProjectStack(ReadableStack):
     def _env(self, app: AppSpec) -> list[EnvValue]:
         """Resolve each env var of this environment to a value or a Terraform reference."""
         env = []
-        kinds = {r.name: kind_for(r.provider, r.type) for r in self.spec.resources}
         for var in self._env_vars(app):
             secret = var.secret is not None
             if var.reference:
                 value = self.resources[var.reference.resource].output(var.reference.output)
                 # only a secret output is secret: App Platform reads SECRET values back encrypted,
                 # so every needless SECRET is noise in every plan
-                secret = kinds[var.reference.resource].output(var.reference.output).secret
+                resource = self.resource_specs[var.reference.resource]
+                secret = kind_for(resource.provider, resource.type).output(var.reference.output).secret
             elif var.secret:
                 value = ref(self.variables[var.secret.variable])
             else:

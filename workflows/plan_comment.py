@@ -19,6 +19,7 @@ github-actions[bot]), so nobody can hijack the drift issue by opening one with t
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -515,16 +516,18 @@ def marker(environment: str | None) -> str:
 # Every character markdown or HTML could act on, as an entity: a value from a plan is text, never a
 # tag, a comment (a forged marker), a link, emphasis or a table cell's end. GitHub finds mentions in
 # the rendered text, where an entity is an `@` again: a zero-width space after it breaks the mention.
-_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>`|\\[]*~#!"} | {"@": "@\u200b"}
+_ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>`|\\[]*~#!"} | {"@": "@\u200b", "\n": "↵", "\r": "↵"})
 
 
 _AUTOLINK = re.compile(r"(?i)(?<=:)//|(?<=www)\.")  # GFM links bare URLs: a zero-width space breaks them too
 
 
+@functools.lru_cache(maxsize=1 << 16)  # render_fitting renders the same values up to 16 times
 def _text(text: str) -> str:
     """A plan value (or any text holding one) as one line of inert markdown."""
-    text = _AUTOLINK.sub(lambda m: "\u200b" + m.group(), text)
-    return "".join(_ENTITIES.get(c, c) for c in text).replace("\r\n", "↵").replace("\n", "↵").replace("\r", "↵")
+    if "//" in text or "." in text:
+        text = _AUTOLINK.sub(lambda m: "\u200b" + m.group(), text)
+    return text.replace("\r\n", "\n").translate(_ENTITIES)
 
 
 def _code(text: str) -> str:
@@ -570,7 +573,9 @@ def _resource_block(item: dict, detail: int, secrets: frozenset = frozenset()) -
         notes.append(f"a secret value of {app['app']} changes")
     if item["action_reason"]:
         notes.append(REASONS.get(item["action_reason"], item["action_reason"]))
-    notes += consequences(item)
+    if "consequences" not in item:
+        item["consequences"] = consequences(item)
+    notes += item["consequences"]
     if item["actions"] == ["create", "delete"]:
         notes.append("the new one is created before the old one is destroyed")
     elif item["actions"] == ["delete", "create"]:
@@ -587,7 +592,9 @@ def _resource_block(item: dict, detail: int, secrets: frozenset = frozenset()) -
     title = f"{EMOJI[main]} {_code(item['address'])} will be <b>{verb}</b>"
     if detail <= 1:
         return f"- {title}" + (f" — {_text('; '.join(notes))}" if notes else "")
-    rows = attribute_diff(item["change"], secrets) if main != "read" else []
+    if "rows" not in item:  # the same in every pass of render_fitting: computed once
+        item["rows"] = attribute_diff(item["change"], secrets) if main != "read" else []
+    rows = item["rows"]
     limit = 40 if detail == 2 else 200
     lines = [f"<details><summary>{title}</summary>", ""]
     lines += [f"> {_text(' · '.join(notes))}", ""] if notes else []
@@ -700,9 +707,11 @@ def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: in
     if shown:
         lines += ["", "### Changes", ""]
         lines += _mermaid(summary, summary.get("configuration") or {}) if detail >= 2 else []
+        main = {id(i): next(k for k in ORDER if k in i["kinds"]) for i in items}
+        totals = {kind: sum(1 for i in items if main[id(i)] == kind) for kind in ORDER}
         for kind in ORDER:
-            group = [i for i in shown if next(k for k in ORDER if k in i["kinds"]) == kind]
-            total = sum(1 for i in items if next(k for k in ORDER if k in i["kinds"]) == kind)
+            group = [i for i in shown if main[id(i)] == kind]
+            total = totals[kind]
             if group:
                 listed = f"{total}, {len(group)} listed" if len(group) < total else f"{total}"
                 lines += ["", f"#### {EMOJI[kind]} {kind} ({listed})", ""]

@@ -145,12 +145,14 @@ def _check_exposure(manifest: Manifest) -> list[Problem]:
     """Warnings where closed-by-default means somebody is shut out: a database that no app
     references in an environment admits nobody there, and a VM without SSH keys admits nobody."""
     problems = []
+    referenced = {  # environment → the resources some app's env refers to there (one pass, not one per database)
+        e: {ref.resource for a in manifest.apps for v in manifest.env_for(a, e) if (ref := _reference(v))}
+        for e in manifest.environments}
     for i, resource in enumerate(manifest.resources):
         if resource.type != "postgres":
             continue
         for environment in manifest.environments:
-            used = [a.name for a in manifest.apps for v in manifest.env_for(a, environment) if _references(v, resource.name)]
-            if not used:
+            if resource.name not in referenced[environment]:
                 problems.append(Problem(
                     "references", f"Database '{resource.name}' is used by no app in {environment}: its firewall admits "
                     "nobody there (reference it from an app's env to let that app in)", ("resources", i), warning=True))
@@ -169,9 +171,8 @@ def _check_exposure(manifest: Manifest) -> list[Problem]:
     return problems
 
 
-def _references(var: EnvVar, resource: str) -> bool:
-    ref = parse_reference(var.from_) if var.type == "from_resource" and var.from_ else None
-    return ref is not None and ref.resource == resource
+def _reference(var: EnvVar):
+    return parse_reference(var.from_) if var.type == "from_resource" and var.from_ else None
 
 
 def _check_secret_variables(manifest: Manifest) -> list[Problem]:
