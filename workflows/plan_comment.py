@@ -312,6 +312,13 @@ def classify(rc: dict) -> list[str]:
 _SECRET_ENV = re.compile(r"^spec\.0\.((service|worker|job|static_site|function)\.\d+\.)?env\.\d+\.value$")
 
 
+def _fingerprinted_app(value) -> str | None:
+    """The app address a webkit secret fingerprint (`terraform_data` input) names, if `value` is one."""
+    inputs = value.get("input") if isinstance(value, dict) else None
+    app = inputs.get("app") if isinstance(inputs, dict) else None
+    return app if isinstance(app, str) else None
+
+
 def secret_changes(plan: dict) -> set[str]:
     """Addresses of the apps whose secret values change in this plan: webkit gives each App Platform
     app with secrets a `terraform_data` whose input names the app and fingerprints its secrets."""
@@ -319,10 +326,7 @@ def secret_changes(plan: dict) -> set[str]:
     for rc in plan.get("resource_changes") or []:
         change = rc.get("change") or {}
         if rc.get("type") == "terraform_data" and (change.get("actions") or ["no-op"]) != ["no-op"]:
-            for side in ("after", "before"):
-                app = ((change.get(side) or {}).get("input") or {}).get("app") if isinstance(change.get(side), dict) else None
-                if isinstance(app, str):
-                    apps.add(app)
+            apps |= {app for side in ("after", "before") if (app := _fingerprinted_app(change.get(side)))}
     return apps
 
 
@@ -568,9 +572,9 @@ def _resource_block(item: dict, detail: int, secrets: frozenset = frozenset()) -
     notes = []
     if item["noise"]:
         notes.append("provider noise: " + NOISE_NOTE)
-    app = (((item["change"].get("after") or {}) if isinstance(item["change"].get("after"), dict) else {}).get("input") or {})
-    if item["type"] == "terraform_data" and isinstance(app, dict) and isinstance(app.get("app"), str):
-        notes.append(f"a secret value of {app['app']} changes")
+    app = _fingerprinted_app(item["change"].get("after"))
+    if item["type"] == "terraform_data" and app:
+        notes.append(f"a secret value of {app} changes")
     if item["action_reason"]:
         notes.append(REASONS.get(item["action_reason"], item["action_reason"]))
     if "consequences" not in item:

@@ -88,7 +88,6 @@ def _checkout(job: "Job", with_: dict) -> int:
     ref = with_.get("ref") or job.run.event.sha
     subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(job.run.repo.path), str(workspace)], check=True)
     subprocess.run(["git", "-c", "advice.detachedHead=false", "checkout", "--quiet", ref], cwd=workspace, check=True)
-    job.record("checkout", {"ref": ref, "persist-credentials": str(with_.get("persist-credentials", True)).lower()})
     return 0
 
 

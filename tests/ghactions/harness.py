@@ -121,8 +121,8 @@ class Project:
     def change(self, edit, branch: str, message: str = "change app.json") -> str:
         """Edit the manifest on `branch` (a new branch starts from main), run `webkit update` there
         and commit both."""
-        if branch != "main":
-            self.repo.switch("main") if self._head(branch) is None else None
+        if branch != "main" and self._head(branch) is None:
+            self.repo.switch("main")
         self.repo.switch(branch)
         self.manifest = json.loads((self.repo.path / "app.json").read_text())
         edit(self.manifest)

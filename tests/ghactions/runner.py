@@ -192,7 +192,6 @@ class JobResult:
     summary: str = ""
     masks: set = field(default_factory=set)
     annotations: list = field(default_factory=list)
-    records: dict = field(default_factory=dict)
 
     def step(self, name: str) -> StepResult:
         return next(s for s in self.steps if s.name == name)
@@ -362,9 +361,6 @@ class Job:
 
     def log(self, line: str) -> None:
         self._current_output.append(line + "\n")
-
-    def record(self, key: str, value) -> None:
-        self.result.records.setdefault(key, []).append(value)
 
     # ------------------------------------------------------------------ job
 
