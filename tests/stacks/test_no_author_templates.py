@@ -27,6 +27,7 @@ def base_manifest() -> dict:
     """Every kind, both environments, and every optional string field set."""
     manifest = json.loads((MANIFESTS / "staging-and-production.json").read_text())
     manifest["project"]["description"] = "A shop"
+    manifest["branches"] = {"production": "main", "staging": "develop"}  # lands in GitHub expressions
     api, web = manifest["apps"]
     api["infra"]["config"] |= {"image": "ubuntu-24-04-x64", "tags": ["team-a"], "ssh_sources": ["203.0.113.0/24"]}
     web["infra"]["config"] |= {"health_check_path": "/health", "domain": ["shop.example.com"], "branch": "main",
@@ -128,7 +129,7 @@ def test_free_text_reaches_terraform_as_text_whatever_surrounds_it(path, before,
 
 SHAPED = [p for p in PATHS if p[-1] in {"region", "size", "engine_version", "image", "domain", "health_check_path",
                                           "branch", "instance_size", "endpoint", "bucket", "path"}
-          or (len(p) > 1 and p[-2] in {"tags", "ssh_sources", "domain", "allowed_origins"})]
+          or (len(p) > 1 and p[-2] in {"tags", "ssh_sources", "domain", "allowed_origins", "branches"})]
 
 
 @settings(max_examples=60, deadline=None)
