@@ -43,8 +43,9 @@ def main(
     pass
 
 
-def _load(project_dir: Path, strict: bool):
-    """The checked manifest, or exit 1 after printing every error."""
+def _load(project_dir: Path, strict: bool, compare: bool = False):
+    """The checked manifest, or exit 1 after printing every error. `compare`: also say what the
+    edit since the committed app.json will do to running resources (webkit.changes)."""
     from webkit.manifest import ManifestError, load
 
     try:
@@ -58,6 +59,10 @@ def _load(project_dir: Path, strict: bool):
         raise typer.Exit(1) from None
     for problem in report.warnings(strict):
         console.warn(report.describe(problem))
+    if compare:
+        from webkit.changes import report_changes
+
+        report_changes(project_dir, report)
     return manifest
 
 
@@ -88,7 +93,7 @@ def update_cmd(
     from webkit.update import update
 
     def load():
-        manifest = _load(project_dir, strict)
+        manifest = _load(project_dir, strict, compare=True)
         console.ok("Validated app.json")
         return manifest
 

@@ -28,4 +28,8 @@ def validate(project_dir: Path, strict: bool = False) -> Report:
             console.info(f"{title}: not checked until the schema is valid")
         else:
             console.ok(title)
+    if report.ok(strict):
+        from webkit.changes import report_changes
+
+        report_changes(project_dir, report)
     return report

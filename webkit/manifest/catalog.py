@@ -139,6 +139,12 @@ class Kind:
     factory: str
     outputs: tuple[Output, ...] = ()
     default_outputs: tuple[str, ...] = ()
+    # Its main cloud resource, and the attribute holding the cloud name: with the provider facts,
+    # they say what a config change or a rename does to it (webkit.changes).
+    resource_type: str = ""
+    name_attribute: str = "name"
+    # Attributes its construct tells Terraform to ignore after creation (never a replacement).
+    ignore_changes: tuple[str, ...] = ()
 
     def output(self, name: str) -> Output | None:
         return next((o for o in self.outputs if o.name == name), None)
@@ -157,7 +163,7 @@ _BUCKET_OUTPUTS = (
 _ALL = (
     Kind(
         "digitalocean", "postgres", "resource", PostgresConfig,
-        NameRule(3, 63, _LOWER_DASH, "database cluster"), "stacks.factories:postgres",
+        NameRule(3, 63, _LOWER_DASH, "database cluster"), "stacks.factories:postgres", resource_type="digitalocean_database_cluster",
         outputs=(
             Output("connection_url", secret=True),
             Output("host"),
@@ -170,23 +176,24 @@ _ALL = (
     ),
     Kind(
         "digitalocean", "s3", "resource", SpacesConfig,
-        NameRule(3, 63, _LOWER_DASH, "Spaces bucket"), "stacks.factories:spaces_bucket",
+        NameRule(3, 63, _LOWER_DASH, "Spaces bucket"), "stacks.factories:spaces_bucket", resource_type="digitalocean_spaces_bucket",
         outputs=_BUCKET_OUTPUTS,
         default_outputs=("bucket_name", "bucket_url", "endpoint", "region"),
     ),
     Kind(
         "backblaze", "s3", "resource", B2BucketConfig,
-        NameRule(6, 50, r"(?!b2-)[a-z0-9][a-z0-9-]*", "B2 bucket"), "stacks.factories:b2_bucket",
+        NameRule(6, 50, r"(?!b2-)[a-z0-9][a-z0-9-]*", "B2 bucket"), "stacks.factories:b2_bucket", resource_type="b2_bucket", name_attribute="bucket_name",
         outputs=_BUCKET_OUTPUTS + (Output("bucket_id"),),
         default_outputs=("bucket_name", "bucket_url", "endpoint", "region", "bucket_id"),
     ),
     Kind(
         "digitalocean", "vm", "app", DropletConfig,
-        NameRule(1, 63, r"[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?", "droplet"), "stacks.factories:droplet",
+        NameRule(1, 63, r"[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?", "droplet"), "stacks.factories:droplet", resource_type="digitalocean_droplet",
+        ignore_changes=("user_data", "ssh_keys"),
     ),
     Kind(
         "digitalocean", "app", "app", AppPlatformConfig,
-        NameRule(2, 32, r"[a-z][a-z0-9-]*[a-z0-9]", "App Platform app"), "stacks.factories:app_platform",
+        NameRule(2, 32, r"[a-z][a-z0-9-]*[a-z0-9]", "App Platform app"), "stacks.factories:app_platform", resource_type="digitalocean_app",
     ),
 )
 

@@ -22,15 +22,12 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 
+from webkit.provider_facts import REPLACE_ON, SENSITIVE
+
 FULL_NAMES = {"digitalocean": "registry.terraform.io/digitalocean/digitalocean", "b2": "registry.terraform.io/backblaze/b2"}
 DO_VERSION = "2.71.0"
 B2_VERSION = "0.10.0"
 
-# Sensitive and ForceNew attributes: one checked table, read from the providers' source, shared with
-# the plan comment's risk rules (workflows/provider_facts.json, its provenance inside).
-FACTS = json.loads((Path(find_spec("workflows").origin).parent / "provider_facts.json").read_text())
-SENSITIVE = {name: set(attrs) for name, attrs in FACTS["sensitive"].items()}
-REPLACE_ON = {name: set(attrs) for name, attrs in FACTS["force_new"].items()}
 
 
 @dataclass

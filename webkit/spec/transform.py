@@ -32,7 +32,7 @@ def to_spec(manifest: Manifest, webkit_version: str) -> ProjectSpec:
     )
 
 
-def _config(provider: str, type_: str, config: dict) -> dict:
+def filled_config(provider: str, type_: str, config: dict) -> dict:
     """The config with every default filled in; unknown keys (already warned about) dropped."""
     model = kind_for(provider, type_).config.model_validate(config)
     # env_from_shared is read by Manifest.env_for, not by the constructs
@@ -45,7 +45,7 @@ def _resource(resource) -> ResourceSpec:
         name=resource.name,
         type=resource.type,
         provider=resource.provider,
-        config=_config(resource.provider, resource.type, resource.config),
+        config=filled_config(resource.provider, resource.type, resource.config),
         outputs=list(resource.outputs if resource.outputs is not None else kind.default_outputs),
         title=resource.title,
     )
@@ -63,7 +63,7 @@ def _app(manifest: Manifest, app, secrets: dict[str, Secret]) -> AppSpec:
         provider=app.infra.provider,
         infrastructure_type=INFRA_TYPE_ALIASES.get(app.infra.type, app.infra.type),
         path=app.path,
-        config=_config(app.infra.provider, app.infra.type, app.infra.config),
+        config=filled_config(app.infra.provider, app.infra.type, app.infra.config),
         environment_variables=env,
         title=app.title,
         description=app.description,

@@ -1,0 +1,93 @@
+"""What an edit of app.json will do to cloud resources that already run, said before any plan.
+
+`validate` and `update` compare app.json with its committed version (git's HEAD) and say, from the
+real providers' facts, where a config change replaces a resource (a droplet's `monitoring`,
+`image` or `region`, a bucket's region), where it means downtime or a migration, and what a
+project rename does to each resource's cloud name. Without git or a committed app.json there is
+nothing to compare with, and nothing is said.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from webkit import console
+from webkit.manifest import MANIFEST_FILE, Manifest, Report
+from webkit.manifest.catalog import kind_for
+from webkit.manifest.checks import Problem
+from webkit.manifest.load import check_text
+from webkit.provider_facts import FACTS, REPLACE_ON, what_happens
+from webkit.spec.transform import filled_config
+
+
+@dataclass(frozen=True)
+class Change:
+    path: tuple  # where in the new app.json
+    message: str
+    serious: bool  # a replacement or a rename that does not happen: a warning, else information
+
+
+def committed_manifest(project_dir: Path) -> Manifest | None:
+    """app.json as committed at HEAD, when the project is a git work tree and it parses."""
+    try:
+        shown = subprocess.run(
+            ["git", "-C", str(project_dir), "show", f"HEAD:./{MANIFEST_FILE}"], capture_output=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if shown.returncode != 0:
+        return None
+    report = check_text(Report(Path(project_dir) / MANIFEST_FILE, text=shown.stdout.decode("utf-8-sig", "replace")))
+    return report.manifest if report.ok() else None
+
+
+def _items(manifest: Manifest):
+    """(path, name, kind, config) of every resource and app webkit builds."""
+    for i, r in enumerate(manifest.resources):
+        yield ("resources", i), r.name, kind_for(r.provider, r.type), (r.provider, r.type, r.config)
+    for i, a in enumerate(manifest.apps):
+        yield ("apps", i, "infra"), a.name, kind_for(a.infra.provider, a.infra.type), (a.infra.provider, a.infra.type, a.infra.config)
+
+
+def changes(old: Manifest, new: Manifest) -> list[Change]:
+    found = []
+    before = {(path[0], name): (kind, raw) for path, name, kind, raw in _items(old)}
+    for path, name, kind, raw in _items(new):
+        prior_kind, prior_raw = before.get((path[0], name), (None, None))
+        if kind is None or kind is not prior_kind or not kind.resource_type:
+            continue  # new, or a different kind: the plan shows a create (and a destroy)
+        rtype = kind.resource_type
+        was, now = filled_config(*prior_raw), filled_config(*raw)
+        for key in sorted(k for k in now if was.get(k) != now.get(k) and k not in kind.ignore_changes):
+            if key in REPLACE_ON.get(rtype, ()) or key in FACTS["in_place"].get(rtype, {}):
+                found.append(Change(
+                    path + ("config", key),
+                    f"{path[0]}.{name}: {key} {_shown(was.get(key))} → {_shown(now.get(key))}: {rtype} {what_happens(rtype, key)}",
+                    key in REPLACE_ON.get(rtype, ()),
+                ))
+        if old.project.name != new.project.name:
+            happens = what_happens(rtype, kind.name_attribute)
+            found.append(Change(
+                ("project", "name"),
+                f"project.name {old.project.name!r} → {new.project.name!r}: {path[0]}.{name} ({rtype}) "
+                + ("renamed in place" if happens == "updated in place" else happens),
+                happens != "updated in place",
+            ))
+    return found
+
+
+def _shown(value) -> str:
+    return "(not set)" if value is None else repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def report_changes(project_dir: Path, report: Report) -> None:
+    """Print what the edit since HEAD will do: a warning per replacement, a note per downtime."""
+    old = committed_manifest(project_dir)
+    found = changes(old, report.manifest) if old is not None else []
+    if found:
+        console.info("Compared with the committed app.json (git HEAD):")
+    for change in found:
+        line = report.describe(Problem("changes", change.message, change.path))
+        (console.warn if change.serious else console.info)(line)

@@ -1,0 +1,27 @@
+"""What the real providers do, as data: workflows/provider_facts.json (its provenance inside).
+
+One table, read by the sandbox (which attributes force a replacement, which are sensitive), by
+`validate` (what a manifest change will do to a cloud resource) and, copied beside it, by the plan
+comment's risk rules.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.util import find_spec
+from pathlib import Path
+
+FACTS = json.loads((Path(find_spec("workflows").origin).parent / "provider_facts.json").read_text())
+SENSITIVE = {name: set(attrs) for name, attrs in FACTS["sensitive"].items()}
+REPLACE_ON = {name: set(attrs) for name, attrs in FACTS["force_new"].items()}
+
+
+def what_happens(resource_type: str, attribute: str) -> str:
+    """What the provider does to a `resource_type` when `attribute` changes, in words."""
+    if attribute in REPLACE_ON.get(resource_type, ()):
+        return "replaced: " + FACTS["replaced"].get(resource_type, "the old one is destroyed and a new one created")
+    if attribute in FACTS["never_applied"].get(resource_type, {}):
+        return FACTS["never_applied"][resource_type][attribute]
+    if attribute in FACTS["in_place"].get(resource_type, {}):
+        return FACTS["in_place"][resource_type][attribute]
+    return "updated in place"
