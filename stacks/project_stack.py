@@ -142,7 +142,8 @@ class ProjectStack(ReadableStack):
                 )
         for app_name, construct in self.apps.items():
             for name, (value, sensitive) in construct.outputs().items():
-                NamedOutput(self, f"{app_name}_{name}", value=value, sensitive=sensitive)
+                NamedOutput(self, f"{app_name}_{name}", value=value, sensitive=sensitive,
+                            description=_env_description(self.ctx.env[app_name]) if name == "env" else None)
         NamedOutput(
             self, "deployment_summary",
             value={
@@ -152,3 +153,10 @@ class ProjectStack(ReadableStack):
                 "apps_count": len(self.spec.apps),
             },
         )
+
+
+def _env_description(env: list[EnvValue]) -> str:
+    """Says which keys of an app's env output are secret: the plan comment shows the others'
+    values when they change (workflows/plan_comment.py, env_diff). Keys are env names: plain text."""
+    secret = sorted({v.key for v in env if v.secret})
+    return f"KEY=value lines, values JSON-encoded. Secret keys: {', '.join(secret) or 'none'}."
