@@ -279,6 +279,7 @@ def comment_cmd(
     format: Annotated[str, typer.Option("--format", help="markdown (the PR comment) or json (the summary).")] = "markdown",
     environment: Annotated[Optional[str], typer.Option("--environment", "-e", help="Named in the comment.")] = None,
     error_log: Annotated[Optional[Path], typer.Option("--error-log", help="Output of a failed plan, shown in the comment.")] = None,
+    plan_log: Annotated[Optional[Path], typer.Option("--plan-log", help="Terraform's plan output, for its warnings.")] = None,
 ) -> None:
     """Render a Terraform plan as the pull-request comment CI posts (or as JSON)."""
     from workflows import plan_comment
@@ -287,7 +288,9 @@ def comment_cmd(
         console.fail(f"--format must be markdown or json, not {format}")
         raise typer.Exit(2)
     try:
-        text = plan_comment.render_file(str(plan_json), format, environment, str(error_log) if error_log else None)
+        text = plan_comment.render_file(
+            str(plan_json), format, environment, str(error_log) if error_log else None, str(plan_log) if plan_log else None,
+        )
     except plan_comment.PlanError as err:
         console.fail(f"{plan_json}: {err}")
         raise typer.Exit(1) from None

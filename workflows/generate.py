@@ -212,6 +212,7 @@ def _comment_step() -> dict:
         "with": {
             "plan-json": "${{ steps.setup.outputs.directory }}/plan.json",
             "error-log": "${{ steps.setup.outputs.directory }}/plan-error.log",
+            "plan-log": "${{ steps.setup.outputs.directory }}/plan-output.log",
             "environment": "${{ env.WEBKIT_ENVIRONMENT }}",
             "github-token": "${{ github.token }}",
         },
@@ -232,6 +233,8 @@ def _job_env(environment_expr: str) -> dict:
         "TF_IN_AUTOMATION": "1",
         "AWS_REQUEST_CHECKSUM_CALCULATION": "when_required",
         "AWS_RESPONSE_CHECKSUM_VALIDATION": "when_required",
+        # Extra patterns the plan comment hides (README, The plan comment): a repository variable
+        "WEBKIT_PLAN_MASKS": "${{ vars.WEBKIT_PLAN_MASKS }}",
     }
 
 
@@ -323,7 +326,8 @@ def apply_workflow(g: Generation) -> dict:
                         "name": "Summarise the plan",
                         "working-directory": "${{ steps.setup.outputs.directory }}",
                         "env": {"COMMENT_SCRIPT": COMMENT_SCRIPT_PATH},
-                        "run": 'python3 "$COMMENT_SCRIPT" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" >> "$GITHUB_STEP_SUMMARY"\n',
+                        "run": 'python3 "$COMMENT_SCRIPT" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" \\\n'
+                               '  --plan-log plan-output.log >> "$GITHUB_STEP_SUMMARY"\n',
                     },
                     {
                         "name": "Encrypt the plan",
@@ -479,6 +483,7 @@ def comment_action() -> dict:
             "plan-json": {"description": "Path of the plan JSON", "required": True},
             "environment": {"description": "Environment named in the comment", "required": True},
             "error-log": {"description": "Terraform's error output, shown when the plan failed", "required": False, "default": ""},
+            "plan-log": {"description": "Terraform's plan output, for its warnings", "required": False, "default": ""},
             "github-token": {"description": "Token allowed to write pull-request comments", "required": True},
         },
         "runs": {
@@ -491,9 +496,10 @@ def comment_action() -> dict:
                         "COMMENT_SCRIPT": "${{ github.action_path }}/plan_comment.py",
                         "PLAN_JSON": "${{ inputs.plan-json }}",
                         "ERROR_LOG": "${{ inputs.error-log }}",
+                        "PLAN_LOG": "${{ inputs.plan-log }}",
                         "WEBKIT_ENVIRONMENT": "${{ inputs.environment }}",
                     },
-                    "run": 'if [ -n "$ERROR_LOG" ] && [ ! -s "$ERROR_LOG" ]; then ERROR_LOG=""; fi\n' + scripts.render_comment(),
+                    "run": scripts.render_comment(),
                 },
                 {
                     "name": "Post or update the comment",

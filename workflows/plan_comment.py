@@ -6,10 +6,14 @@ Stand-alone on purpose: standard library only, so `webkit update` copies this fi
 `webkit infra comment` runs the same code.
 
     plan_comment.py render --plan-json FILE [--format markdown|json] [--environment E] [--error-log FILE]
+                           [--plan-log FILE] [--summary-out FILE]
     plan_comment.py post --body-file FILE --repo OWNER/NAME --pr N --environment E [--run-id ID]
     plan_comment.py issue --body-file FILE --repo OWNER/NAME --title TITLE
     plan_comment.py resolve --repo OWNER/NAME --title TITLE --note TEXT
     plan_comment.py changes --plan-json FILE      (prints true or false: anything but provider noise?)
+
+WEBKIT_PLAN_MASKS (one regular expression a line) hides whatever its patterns match, as
+(masked), in everything rendered.
 
 `post`, `issue` and `resolve` read the token from GITHUB_TOKEN and the API from GITHUB_API_URL;
 issues count as the workflow's own only when GitHub Actions wrote them (WEBKIT_BOT_LOGIN, default
@@ -19,6 +23,7 @@ github-actions[bot]), so nobody can hijack the drift issue by opening one with t
 from __future__ import annotations
 
 import argparse
+import difflib
 import functools
 import json
 import os
@@ -120,6 +125,15 @@ def check_shape(doc: dict) -> None:
     for name, change in (doc.get("output_changes") or {}).items():
         need(change, _DICT, f"output_changes.{name}", optional=False)
         need(change.get("actions"), _TEXTS, f"output_changes.{name}.actions")
+    need(doc.get("checks"), _LIST, "checks")
+    for i, result in enumerate(doc.get("checks") or []):
+        need(result, _DICT, f"checks[{i}]", optional=False)
+        need(result.get("status"), _TEXT, f"checks[{i}].status")
+        need(result.get("address"), _DICT, f"checks[{i}].address")
+        need(result.get("instances"), _LIST, f"checks[{i}].instances")
+        for j, instance in enumerate(result.get("instances") or []):
+            need(instance, _DICT, f"checks[{i}].instances[{j}]", optional=False)
+            need(instance.get("problems"), _LIST, f"checks[{i}].instances[{j}].problems")
     need(doc.get("variables"), _DICT, "variables")
     for name, variable in (doc.get("variables") or {}).items():
         need(variable, _DICT, f"variables.{name}", optional=False)
@@ -135,9 +149,10 @@ def _check_module(module, where: str, need) -> None:
     for i, res in enumerate(module.get("resources") or []):
         need(res, _DICT, f"{where}.resources[{i}]", optional=False)
         need(res.get("address"), _TEXT, f"{where}.resources[{i}].address")
-    need(module.get("variables"), _DICT, f"{where}.variables")
-    for name, variable in (module.get("variables") or {}).items():
-        need(variable, _DICT, f"{where}.variables.{name}", optional=False)
+    for section in ("variables", "outputs"):
+        need(module.get(section), _DICT, f"{where}.{section}")
+        for name, value in (module.get(section) or {}).items():
+            need(value, _DICT, f"{where}.{section}.{name}", optional=False)
     need(module.get("module_calls"), _DICT, f"{where}.module_calls")
     for name, call in (module.get("module_calls") or {}).items():
         need(call, _DICT, f"{where}.module_calls.{name}", optional=False)
@@ -154,10 +169,11 @@ def load_plan(data: bytes) -> dict:
     if len(docs) == 1:
         return docs[0]
     merged: dict = {"format_version": docs[0]["format_version"], "resource_changes": [], "resource_drift": [],
-                    "output_changes": {}, "errored": False}
+                    "output_changes": {}, "checks": [], "errored": False}
     for index, doc in enumerate(docs):
         merged["resource_changes"] += doc.get("resource_changes") or []
         merged["resource_drift"] += doc.get("resource_drift") or []
+        merged["checks"] += doc.get("checks") or []
         for name, change in (doc.get("output_changes") or {}).items():
             merged["output_changes"][name if name not in merged["output_changes"] else f"{name} ({index + 1})"] = change
         merged["errored"] = merged["errored"] or bool(doc.get("errored"))
@@ -218,6 +234,35 @@ def path_text(path: tuple) -> str:
 
 
 VALUE_LIMIT = 300  # characters of one value in the comment; the rest is cut, with a mark
+MASKED = "(masked)"
+
+
+@functools.lru_cache(maxsize=4)
+def _masks(spec: str) -> tuple:
+    patterns = []
+    for number, line in enumerate(spec.splitlines(), 1):
+        if line.strip():
+            try:
+                patterns.append(re.compile(line))
+            except re.error as err:
+                raise PlanError(f"WEBKIT_PLAN_MASKS line {number} is not a regular expression: {err}") from None
+    return tuple(patterns)
+
+
+def user_masks() -> tuple:
+    """WEBKIT_PLAN_MASKS (a repository variable in CI): one regular expression a line; whatever
+    one matches in a value, a diff, a warning or a log is shown as (masked), as tfcmt's masks."""
+    return _masks(os.environ.get("WEBKIT_PLAN_MASKS", ""))
+
+
+def masked(text: str, secrets: frozenset = frozenset()) -> str:
+    """`text` with every secret value of the plan and every user mask's match hidden."""
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, SENSITIVE)
+    for pattern in user_masks():
+        text = pattern.sub(MASKED, text)
+    return text
 
 
 def show(value, secrets: frozenset = frozenset()) -> str:
@@ -226,9 +271,18 @@ def show(value, secrets: frozenset = frozenset()) -> str:
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if any(secret in text for secret in secrets):
         return SENSITIVE
+    text = masked(text)
     if len(text) > VALUE_LIMIT:
         return f"{text[:VALUE_LIMIT]}… (+{len(text) - VALUE_LIMIT} characters)"
     return text
+
+
+def _state_modules(module) -> list[dict]:
+    """A state's module and its child modules, at any depth."""
+    if not isinstance(module, dict):
+        return []
+    children = module.get("child_modules") if isinstance(module.get("child_modules"), list) else []
+    return [module] + [m for child in children for m in _state_modules(child)]
 
 
 def secret_values(plan: dict) -> frozenset:
@@ -243,6 +297,12 @@ def secret_values(plan: dict) -> frozenset:
             for path, value in flatten(change.get(side)).items() if change.get(side) is not None else ():
                 if isinstance(value, str) and len(value) >= 6 and _is_sensitive(mask, path):
                     found.add(value)
+    for module in _state_modules(((plan.get("prior_state") or {}).get("values") or {}).get("root_module")):
+        for res in module.get("resources") or [] if isinstance(module.get("resources"), list) else []:
+            if isinstance(res, dict) and res.get("values") is not None:
+                for path, value in flatten(res["values"]).items():
+                    if isinstance(value, str) and len(value) >= 6 and _is_sensitive(res.get("sensitive_values"), path):
+                        found.add(value)
     declared = ((plan.get("configuration") or {}).get("root_module") or {}).get("variables") or {}
     for name, variable in (plan.get("variables") or {}).items():
         value = variable.get("value") if isinstance(variable, dict) else None
@@ -272,12 +332,91 @@ def attribute_diff(change: dict, secrets: frozenset = frozenset()) -> list[tuple
             continue
         old_text = "" if before is None or path not in flat_before else (SENSITIVE if secret else show(old, secrets))
         new_text = UNKNOWN if is_unknown else ("" if after is None or path not in flat_after else (SENSITIVE if secret else show(new, secrets)))
-        if old_text == new_text == SENSITIVE:
-            new_text = "(sensitive, changed)"  # the values differ (equal ones were skipped above)
-        elif old_text == new_text:
-            continue
+        if old_text == new_text:  # the values differ (equal ones were skipped above): never hide that
+            new_text = "(sensitive, changed)" if old_text == SENSITIVE else f"{new_text} (changed; the difference is not shown)"
         rows.append((path_text(path), old_text, new_text))
     return rows
+
+
+def _document_lines(text: str) -> list[str] | None:
+    """A JSON document's lines, pretty-printed with sorted keys (so the diff marks the keys that
+    changed), or multi-line text's lines; None for a one-line string."""
+    if text.strip()[:1] in ("{", "["):
+        try:
+            document = json.loads(text)
+        except (ValueError, RecursionError):
+            document = None
+        if isinstance(document, (dict, list)):
+            return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
+    return text.splitlines() if "\n" in text.strip("\n") else None
+
+
+def text_diffs(change: dict, secrets: frozenset = frozenset()) -> dict[str, list[str]]:
+    """Attribute → the lines of a unified diff, for string values holding a JSON document or
+    multi-line text on both sides. Never for a sensitive, unknown or secret-holding value."""
+    before, after = change.get("before"), change.get("after")
+    if before is None or after is None:
+        return {}
+    hidden = [change.get("before_sensitive"), change.get("after_sensitive"), change.get("after_unknown")]
+    flat_after = flatten(after)
+    diffs = {}
+    for path, old in flatten(before).items():
+        new = flat_after.get(path)
+        if not (isinstance(old, str) and isinstance(new, str)) or old == new or any(_is_sensitive(m, path) for m in hidden):
+            continue
+        if any(secret in old or secret in new for secret in secrets):
+            continue
+        old_lines, new_lines = _document_lines(old), _document_lines(new)
+        if old_lines is None and new_lines is None:
+            continue
+        diff = list(difflib.unified_diff(old_lines or [old], new_lines or [new], lineterm="", n=2))[2:]
+        diffs[path_text(path)] = [line if len(line) <= VALUE_LIMIT else line[:VALUE_LIMIT] + "…" for line in diff]
+    return diffs
+
+
+ENV_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)")
+SECRET_KEYS = re.compile(r"Secret keys: ([A-Za-z0-9_, ]*)\.")
+
+
+def _dotenv(value) -> dict[str, str] | None:
+    """KEY=value lines (values JSON-encoded, as webkit writes a VM app's env) → key → value."""
+    if not isinstance(value, str):
+        return None
+    pairs = {}
+    for line in value.splitlines():
+        match = ENV_LINE.fullmatch(line)
+        if not match:
+            return None
+        try:
+            decoded = json.loads(match.group(2))
+        except ValueError:
+            decoded = match.group(2)
+        pairs[match.group(1)] = decoded if isinstance(decoded, str) else json.dumps(decoded)
+    return pairs
+
+
+def env_diff(name: str, change: dict, configuration: dict, secrets: frozenset = frozenset()) -> list[tuple[str, str, str]] | None:
+    """(key, before, after) for each key an env output (dotenv text) adds, removes or changes.
+    A value is shown only when the output's description (webkit writes "Secret keys: A, B." there)
+    does not list its key and it holds no secret of the plan; else (sensitive). An output without
+    that description is left alone: which of its keys are secret is unknown."""
+    before, after = _dotenv(change.get("before") or ""), _dotenv(change.get("after"))
+    if before is None or after is None:
+        return None  # not dotenv text, or not known until apply
+    declared = (((configuration.get("root_module") or {}).get("outputs") or {}).get(name) or {}).get("description")
+    listed = SECRET_KEYS.search(declared) if isinstance(declared, str) else None
+    if listed is None:
+        return None
+    secret_keys = {key.strip() for key in listed.group(1).split(",")}
+
+    def value(key: str, pairs: dict[str, str]) -> str:
+        if key not in pairs:
+            return ""
+        return SENSITIVE if key in secret_keys else show(pairs[key], secrets)
+
+    changed = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+    rows = [(key, value(key, before), value(key, after)) for key in changed]
+    return [(key, old, "(sensitive, changed)" if old == new == SENSITIVE else new) for key, old, new in rows]
 
 
 # --------------------------------------------------------------------------- summary
@@ -386,7 +525,7 @@ def consequences(item: dict) -> list[str]:
     return notes
 
 
-def risk(items: list[dict], counts: dict[str, int]) -> dict:
+def risk(items: list[dict], counts: dict[str, int], checks: list[dict] = ()) -> dict:
     """Level from the worst single change (and the plan's size); score sums them for ordering."""
     levels = ("low", "medium", "high", "critical")
     score, level, reasons = 0, 0, []
@@ -410,11 +549,51 @@ def risk(items: list[dict], counts: dict[str, int]) -> dict:
     destroyed = counts["destroy"] - sum(1 for r in reasons if "stateful" in r or "machine" in r)
     if destroyed > 0:
         reasons.append(f"{destroyed} other resource(s) destroyed or replaced")
+    if checks:
+        score, level = score + 20, max(level, 1)
+        reasons.append(f"{len(checks)} check(s) failed: " + ", ".join(c["address"] for c in checks))
     changes = counts["add"] + counts["change"] + counts["destroy"]
     if changes > 50:
         score, level = score + 20, max(level, 1)
         reasons.append(f"{changes} changes in one plan: review in smaller steps if you can")
     return {"score": score, "level": levels[level], "reasons": reasons}
+
+
+def failed_checks(plan: dict) -> list[dict]:
+    """Check blocks and conditions whose assertion failed (or could not be evaluated) in this plan."""
+    failed = []
+    for result in plan.get("checks") or []:
+        if result.get("status") in ("fail", "error"):
+            address = result.get("address") or {}
+            problems = [str(p.get("message", "")) for i in result.get("instances") or [] for p in i.get("problems") or [] if isinstance(p, dict)]
+            failed.append({"address": str(address.get("to_display") or address.get("name") or "?"), "status": result["status"],
+                           "problems": list(dict.fromkeys(problems))})
+    return failed
+
+
+WARNING = re.compile(r"^Warning: (.+)$")
+_WARNING_END = re.compile(r"^(Warning: |Error: |─{10}|Saved the plan to|Plan: |No changes\.|Terraform will perform)")
+
+
+def plan_warnings(log: str) -> list[dict]:
+    """Terraform's warnings in the output of `terraform plan -no-color` (stdout): a summary line and
+    the lines under it."""
+    warnings, current = [], None
+    for line in log.splitlines():
+        match = WARNING.match(line)
+        if match:
+            current = {"summary": match.group(1).strip(), "detail": []}
+            warnings.append(current)
+        elif current is not None and _WARNING_END.match(line):
+            current = None
+        elif current is not None:
+            current["detail"].append(line.rstrip())
+    for warning in warnings:
+        while warning["detail"] and not warning["detail"][-1]:
+            warning["detail"].pop()
+        while warning["detail"] and not warning["detail"][0]:
+            warning["detail"].pop(0)
+    return warnings
 
 
 def summarize(plan: dict, environment: str | None = None) -> dict:
@@ -454,12 +633,15 @@ def summarize(plan: dict, environment: str | None = None) -> dict:
         actions = (rc.get("change") or {}).get("actions") or []
         if actions and actions != ["no-op"]:
             drift.append({"address": rc.get("address", "?"), "actions": actions, "change": rc.get("change") or {}})
+    checks = failed_checks(plan)
     return {
         "environment": environment,
         "secrets": secret_values(plan),
         "errored": bool(plan.get("errored")),
         "counts": counts,
-        "risk": risk(items, counts),
+        "risk": risk(items, counts, checks),
+        "checks": checks,
+        "warnings": [],
         "resources": items,
         "outputs": outputs,
         "drift": drift,
@@ -526,9 +708,13 @@ _ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>`|\\[]*~#!"} | {"@": "
 _AUTOLINK = re.compile(r"(?i)(?<=:)//|(?<=www)\.")  # GFM links bare URLs: a zero-width space breaks them too
 
 
-@functools.lru_cache(maxsize=1 << 16)  # render_fitting renders the same values up to 16 times
 def _text(text: str) -> str:
-    """A plan value (or any text holding one) as one line of inert markdown."""
+    """A plan value (or any text holding one) as one line of inert markdown, user masks applied."""
+    return _escaped(masked(text) if user_masks() else text)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # render_fitting renders the same values up to 16 times
+def _escaped(text: str) -> str:
     if "//" in text or "." in text:
         text = _AUTOLINK.sub(lambda m: "\u200b" + m.group(), text)
     return text.replace("\r\n", "\n").translate(_ENTITIES)
@@ -538,8 +724,10 @@ def _code(text: str) -> str:
     return f"<code>{_text(text)}</code>"
 
 
-def _fenced(lines: list[str], info: str = "") -> list[str]:
-    """A code block no line of `lines` can close: the fence is longer than any backtick run in them."""
+def _fenced(lines: list[str], info: str = "", secrets: frozenset = frozenset()) -> list[str]:
+    """A code block no line of `lines` can close: the fence is longer than any backtick run in them.
+    Secrets and user masks are hidden line by line."""
+    lines = [masked(line, secrets) for line in lines]
     longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     return [fence + info, *lines, fence]
@@ -558,7 +746,8 @@ def _verdict(summary: dict) -> tuple[str, str]:
         return "✅", "No changes: the infrastructure matches app.json"
     if all(i["noise"] for i in summary["resources"] if {"add", "change", "destroy", "replace"} & set(i["kinds"])):
         return "ℹ️", "Only known provider noise: nothing will really change"
-    medium = "Review the destroys" if c["destroy"] else "A large change: review it with care"
+    large = c["add"] + c["change"] + c["destroy"] > 50
+    medium = "Review the destroys" if c["destroy"] else "A large change: review it with care" if large else "Review with care"
     verdict = {"low": "Low risk", "medium": medium, "high": "Review carefully",
                "critical": "Data loss possible: review before merging"}[summary["risk"]["level"]]
     return LEVEL[summary["risk"]["level"]], verdict
@@ -598,19 +787,43 @@ def _resource_block(item: dict, detail: int, secrets: frozenset = frozenset()) -
         return f"- {title}" + (f" — {_text('; '.join(notes))}" if notes else "")
     if "rows" not in item:  # the same in every pass of render_fitting: computed once
         item["rows"] = attribute_diff(item["change"], secrets) if main != "read" else []
-    rows = item["rows"]
-    limit = 40 if detail == 2 else 200
+        item["diffs"] = text_diffs(item["change"], secrets) if main in ("change", "replace") else {}
+    rows, diffs = item["rows"], item["diffs"]
     lines = [f"<details><summary>{title}</summary>", ""]
     lines += [f"> {_text(' · '.join(notes))}", ""] if notes else []
     if not rows and main in ("change", "replace"):
         lines += ["Only sensitive values differ; they are not shown.", ""]
-    if rows:
-        lines += ["| attribute | before | after |", "|---|---|---|"]
-        lines += [f"| {_code(a)} | {_text(b)} | {_text(c)} |" for a, b, c in rows[:limit]]
-        if len(rows) > limit:
-            lines.append(f"| … | {len(rows) - limit} more attributes not shown | |")
+    lines += _table(rows, detail, diffs)
+    lines += _diff_blocks(diffs, detail, secrets)
     lines += ["", "</details>"]
     return "\n".join(lines)
+
+
+def _table(rows: list[tuple[str, str, str]], detail: int, diffs: dict | None = None, head: str = "attribute") -> list[str]:
+    """An attribute table; a row whose value has a line diff points to it instead."""
+    if not rows:
+        return []
+    limit = 40 if detail == 2 else 200
+    lines = [f"| {head} | before | after |", "|---|---|---|"]
+    for a, b, c in rows[:limit]:
+        if diffs and a in diffs:
+            b, c = "see the diff below", ""
+        lines.append(f"| {_code(a)} | {_text(b)} | {_text(c)} |")
+    if len(rows) > limit:
+        lines.append(f"| … | {len(rows) - limit} more not shown | |")
+    return lines
+
+
+def _diff_blocks(diffs: dict[str, list[str]], detail: int, secrets: frozenset) -> list[str]:
+    """A unified diff per multi-line or JSON attribute, cut to a number of lines with a mark."""
+    limit = 60 if detail >= 3 else 15
+    lines = []
+    for attribute, diff in diffs.items():
+        lines += ["", f"Diff of {_code(attribute)}:", ""]
+        lines += _fenced(diff[:limit], "diff", secrets)
+        if len(diff) > limit:
+            lines += ["", f"_…{len(diff) - limit} more diff lines not shown_"]
+    return lines
 
 
 def _config_references(module: dict, prefix: str = "") -> dict[str, set[str]]:
@@ -618,11 +831,13 @@ def _config_references(module: dict, prefix: str = "") -> dict[str, set[str]]:
     refs: dict[str, set[str]] = {}
     for res in module.get("resources") or []:
         found = set()
-        for ref in re.findall(r'"references":\s*\[([^\]]*)\]', json.dumps(res.get("expressions") or {})):
-            for name in re.findall(r'"([^"]+)"', ref):
-                parts = name.split(".")
-                if len(parts) >= 2 and not name.startswith(("var.", "local.", "each.", "count.", "path.", "module.")):
-                    found.add(prefix + ".".join(parts[:3] if parts[0] == "data" else parts[:2]))
+        names = [n for ref in re.findall(r'"references":\s*\[([^\]]*)\]', json.dumps(res.get("expressions") or {}))
+                 for n in re.findall(r'"([^"]+)"', ref)]
+        names += [n for n in res.get("depends_on") or [] if isinstance(n, str)]
+        for name in names:
+            parts = name.split(".")
+            if len(parts) >= 2 and not name.startswith(("var.", "local.", "each.", "count.", "path.", "module.")):
+                found.add(prefix + ".".join(parts[:3] if parts[0] == "data" else parts[:2]))
         refs[prefix + (res.get("address") or "")] = found
     for name, call in (module.get("module_calls") or {}).items():
         refs.update(_config_references(call.get("module") or {}, f"{prefix}module.{name}."))
@@ -634,24 +849,45 @@ def _mermaid_label(text: str) -> str:
     return "".join({'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "`": "#96;"}.get(c, c) for c in text.replace("\n", " "))
 
 
+INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\]')  # [0] or ["key"], quotes and backslashes escaped
+
+
 def _mermaid(summary: dict, plan_config: dict) -> list[str]:
-    """Each replaced or destroyed resource and the changing resources that reference it."""
+    """Each replaced or destroyed resource and what depends on it (references and depends_on),
+    directly or through others up to three steps away, whether or not the plan changes it."""
     risky = [i for i in summary["resources"] if {"replace", "destroy"} & set(i["kinds"]) and not i["noise"]]
-    refs = _config_references(plan_config.get("root_module") or {})
-    strip = lambda address: re.sub(r"\[[^\]]*\]", "", address)  # noqa: E731
-    changing = {strip(i["address"]): i for i in summary["resources"]}
+    dependants: dict[str, set[str]] = {}
+    for source, targets in _config_references(plan_config.get("root_module") or {}).items():
+        for target in targets:
+            dependants.setdefault(target, set()).add(source)
+    strip = lambda address: INSTANCE_KEY.sub("", address)  # noqa: E731 (an instance → its configuration)
+    changing = {strip(i["address"]): i for i in summary["resources"] if not i["noise"]}
     edges = []
     for item in risky[:10]:
-        for source, targets in sorted(refs.items()):
-            if strip(item["address"]) in targets and source in changing:
-                edges.append((item["address"], changing[source]["address"]))
+        frontier, seen = [(item["address"], strip(item["address"]))], {strip(item["address"])}
+        for _ in range(3):
+            reached = []
+            for node, config in frontier:
+                for dependant in sorted(dependants.get(config, set()) - seen):
+                    seen.add(dependant)
+                    edges.append((node, dependant))
+                    reached.append((dependant, dependant))
+            frontier = reached
     if not edges:
         return []
-    ids = {address: f"n{i}" for i, address in enumerate(dict.fromkeys(a for edge in edges for a in edge))}
+    nodes = list(dict.fromkeys(a for edge in edges[:30] for a in edge))
+    ids = {address: f"n{i}" for i, address in enumerate(nodes)}
+    def label(address: str) -> str:
+        if address in {i["address"] for i in risky}:
+            return address
+        item = changing.get(address)
+        return f"{address} ({'/'.join(item['kinds']) if item else 'no change'})"
     lines = ["```mermaid", "flowchart LR"]
-    lines += [f'  {node}["{_mermaid_label(address)}"]' for address, node in ids.items()]
+    lines += [f'  {ids[a]}["{_mermaid_label(label(a))}"]' for a in nodes]
     lines += [f"  {ids[a]} -->|used by| {ids[b]}" for a, b in edges[:30]]
     lines += [f"  style {ids[i['address']]} fill:#f8d7da" for i in risky if i["address"] in ids]
+    if len(edges) > 30:
+        lines.append(f'  more["{len(edges) - 30} more dependants not drawn"]')
     return lines + ["```", ""]
 
 
@@ -666,20 +902,34 @@ def _known(value, unknown):
     return value
 
 
-def _provenance() -> list[str]:
-    """A link to the workflow run and the commit, from the variables GitHub sets in every step."""
+def _run() -> tuple[str, str, str, str] | None:
+    """(server, repository, run id, commit) from the variables GitHub sets in every step, when
+    each has its expected shape (they become links)."""
     server, repo, run, sha = (os.environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID", "GITHUB_SHA"))
-    if not (server and repo and run and sha):
-        return []
     if not (re.fullmatch(r"https://[\w.-]+", server) and re.fullmatch(r"[\w.-]+/[\w.-]+", repo) and run.isdigit()
             and re.fullmatch(r"[0-9a-f]{7,40}", sha)):
+        return None
+    return server, repo, run, sha
+
+
+def _run_link() -> str | None:
+    run = _run()
+    return f"[workflow run {run[2]}]({run[0]}/{run[1]}/actions/runs/{run[2]})" if run else None
+
+
+def _provenance() -> list[str]:
+    """A link to the workflow run and the commit."""
+    run = _run()
+    if run is None:
         return []
-    return ["", f"Plan of commit [`{sha[:7]}`]({server}/{repo}/commit/{sha}) in [workflow run {run}]({server}/{repo}/actions/runs/{run})"
+    server, repo, _, sha = run
+    return ["", f"Plan of commit [`{sha[:7]}`]({server}/{repo}/commit/{sha}) in {_run_link()}"
                 " (its log has Terraform's full output)."]
 
 
-def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: int | None = None) -> str:
-    """The comment body; `detail` 3 shows every diff, 2 shortens them, 1 lists resources, 0 also caps the list."""
+def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: int | None = None, full_plan: str | None = None) -> str:
+    """The comment body; `detail` 3 shows every diff, 2 shortens them, 1 lists resources, 0 also
+    caps the list. `full_plan` says where the uncut plan is, for a comment that had to be cut."""
     c, r = summary["counts"], summary["risk"]
     emoji, verdict = _verdict(summary)
     env = f" · {summary['environment']}" if summary["environment"] else ""
@@ -700,14 +950,12 @@ def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: in
     if summary["errored"]:
         lines += ["", "### ❌ Terraform could not finish the plan", ""]
         if error_log:
-            lines += _fenced(error_log.strip().splitlines()[-60:])
+            lines += _fenced(error_log.strip().splitlines()[-60:], "", summary["secrets"])
         else:
             lines.append("The plan stopped with an error; the changes below are partial. See the workflow log.")
+    lines += _checks_and_warnings(summary, detail)
     items = summary["resources"]
-    if cap is not None:
-        shown = items[:cap]
-    else:
-        shown = items
+    shown = items if cap is None else items[:cap]
     if shown:
         lines += ["", "### Changes", ""]
         lines += _mermaid(summary, summary.get("configuration") or {}) if detail >= 2 else []
@@ -722,36 +970,88 @@ def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: in
                 lines += [_resource_block(i, detail, summary["secrets"]) + ("\n" if detail > 1 else "") for i in group]
         if len(shown) < len(items):
             lines += ["", f"_…and {len(items) - len(shown)} more resources, not listed to fit GitHub's comment limit; the counts above are exact._"]
-    if summary["drift"]:
-        lines += ["", "### 🌪️ Changed outside Terraform (drift)", ""]
-        for item in summary["drift"][: cap if cap is not None else None]:
-            lines.append(f"- {_code(item['address'])}: {'/'.join(item['actions'])}")
-    if summary["outputs"]:
-        lines += ["", "### Outputs", "", "| output | change | value |", "|---|---|---|"]
-        for out in summary["outputs"][: cap if cap is not None else None]:
-            ch = out["change"]
-            secret = ch.get("after_sensitive") is True or ch.get("before_sensitive") is True
-            value = SENSITIVE if secret else UNKNOWN if ch.get("after_unknown") is True else (
-                show(_known(ch.get("after"), ch.get("after_unknown")), summary["secrets"]) if detail >= 2 and ch.get("after") is not None else "")
-            lines.append(f"| {_code(out['name'])} | {'/'.join(out['actions'])} | {_text(value)} |")
+    lines += _drift(summary, detail, cap)
+    lines += _outputs(summary, detail, cap)
     if detail < 3:
-        lines += ["", "_Some detail was left out to fit GitHub's 65,536-character comment limit._"]
+        cut = {2: "long diffs shortened", 1: "attribute diffs left out"}.get(detail, "attribute diffs left out, the list cut")
+        where = f"The whole plan is in {full_plan}." if full_plan else "`terraform show` of the plan file has all of it."
+        lines += ["", f"_Cut to fit GitHub's 65,536-character comment limit ({cut}). {where}_"]
     return "\n".join(lines) + "\n"
 
 
-def render_fitting(summary: dict, error_log: str | None = None, limit: int = MAX_COMMENT - 1000) -> str:
+def _checks_and_warnings(summary: dict, detail: int) -> list[str]:
+    """Failed check blocks (from the plan), then Terraform's warnings (from its output)."""
+    lines = []
+    if summary["checks"]:
+        lines += ["", f"### ❗ Failed checks ({len(summary['checks'])})", ""]
+        for check in summary["checks"]:
+            said = "; ".join(check["problems"]) or "no message"
+            lines.append(f"- {_code(check['address'])} ({_text(check['status'])}): {_text(masked(said, summary['secrets']))}")
+    # a failed check is also a warning in Terraform's output: listed once, above
+    warnings = [w for w in summary["warnings"] if not (summary["checks"] and w["summary"] == "Check block assertion failed")]
+    if warnings:
+        lines += ["", f"### ⚠️ Terraform warnings ({len(warnings)})", ""]
+        for warning in warnings[:20]:
+            title = f"⚠️ {_text(masked(warning['summary'], summary['secrets']))}"
+            if detail >= 2 and warning["detail"]:
+                lines += [f"<details><summary>{title}</summary>", ""]
+                lines += _fenced(warning["detail"][:30], "", summary["secrets"]) + ["", "</details>", ""]
+            else:
+                lines.append(f"- {title}")
+        if len(warnings) > 20:
+            lines.append(f"- …and {len(warnings) - 20} more (see the workflow log)")
+    return lines
+
+
+def _drift(summary: dict, detail: int, cap: int | None) -> list[str]:
+    """What changed outside Terraform, attribute by attribute (as `terraform plan` prints it)."""
+    if not summary["drift"]:
+        return []
+    lines = ["", "### 🌪️ Changed outside Terraform (drift)", ""]
+    for item in summary["drift"][:cap]:
+        title = f"{_code(item['address'])}: {_text('/'.join(item['actions']))}"
+        rows = attribute_diff(item["change"], summary["secrets"]) if detail >= 2 else []
+        if rows:
+            lines += [f"<details><summary>{title}</summary>", "", *_table(rows, detail), "", "</details>", ""]
+        else:
+            lines.append(f"- {title}")
+    return lines
+
+
+def _outputs(summary: dict, detail: int, cap: int | None) -> list[str]:
+    """The outputs table; for a VM app's env (dotenv text), which keys change, below it."""
+    if not summary["outputs"]:
+        return []
+    lines = ["", "### Outputs", "", "| output | change | value |", "|---|---|---|"]
+    keyed = []
+    for out in summary["outputs"][:cap]:
+        ch = out["change"]
+        secret = ch.get("after_sensitive") is True or ch.get("before_sensitive") is True
+        value = SENSITIVE if secret else UNKNOWN if ch.get("after_unknown") is True else (
+            show(_known(ch.get("after"), ch.get("after_unknown")), summary["secrets"]) if detail >= 2 and ch.get("after") is not None else "")
+        keys = env_diff(out["name"], ch, summary["configuration"], summary["secrets"]) if detail >= 2 else None
+        if keys:
+            keyed.append((out["name"], keys))
+            value = f"{len(keys)} key(s) change, below"
+        lines.append(f"| {_code(out['name'])} | {'/'.join(out['actions'])} | {_text(value)} |")
+    for name, keys in keyed:
+        lines += ["", f"Keys of {_code(name)}:", "", *_table(keys, detail, head="key")]
+    return lines
+
+
+def render_fitting(summary: dict, error_log: str | None = None, limit: int = MAX_COMMENT - 1000, full_plan: str | None = None) -> str:
     """Cut least important detail first: long diffs, then all diffs, then the list itself."""
     for detail in (3, 2, 1):
-        body = render(summary, error_log, detail)
+        body = render(summary, error_log, detail, full_plan=full_plan)
         if len(body) <= limit:
             return body
     cap = len(summary["resources"])
     while cap > 0:
         cap //= 2
-        body = render(summary, error_log, 0, cap)
+        body = render(summary, error_log, 0, cap, full_plan)
         if len(body) <= limit:
             return body
-    return render(summary, error_log, 0, 0)[:limit]
+    return render(summary, error_log, 0, 0, full_plan)[:limit]
 
 
 SIGNS = {"add": "+", "destroy": "-", "replace": "-/+", "change": "~", "import": "<=", "move": "->", "forget": "x", "read": "<="}
@@ -905,13 +1205,28 @@ def _summarize_file(plan_json: str, environment: str | None = None) -> dict:
         raise PlanError("a value in the plan nests too deeply to show") from None
 
 
-def render_file(plan_json: str, fmt: str = "markdown", environment: str | None = None, error_log: str | None = None) -> str:
+STEP_SUMMARY_LIMIT = 1024 * 1024 - 4096  # GitHub takes up to 1 MiB of job summary from one step
+
+
+def render_file(plan_json: str, fmt: str = "markdown", environment: str | None = None, error_log: str | None = None,
+                plan_log: str | None = None, summary_out: str | None = None) -> str:
+    """The comment (or the summary JSON). `plan_log`: Terraform's plan output, for its warnings.
+    `summary_out`: also append the plan, cut only to the job summary's limit, to this file (CI's
+    $GITHUB_STEP_SUMMARY); a comment that had to be cut then points there."""
+    user_masks()  # a broken mask stops here, before anything is shown
     summary = _summarize_file(plan_json, environment)
     if fmt == "json":
         return summary_json(summary)
     log = _read(error_log).decode("utf-8", "replace") if error_log else None
+    if plan_log:
+        summary["warnings"] = plan_warnings(_read(plan_log).decode("utf-8", "replace"))
     try:
-        return render_fitting(summary, log)
+        full_plan = None
+        if summary_out:
+            with open(summary_out, "a", encoding="utf-8") as handle:
+                handle.write(render_fitting(summary, log, STEP_SUMMARY_LIMIT))
+            full_plan = "the job summary of " + (_run_link() or "this workflow run")
+        return render_fitting(summary, log, full_plan=full_plan)
     except RecursionError:
         raise PlanError("a value in the plan nests too deeply to show") from None
 
@@ -931,6 +1246,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--format", choices=("markdown", "json"), default="markdown")
     r.add_argument("--environment")
     r.add_argument("--error-log", help="Terraform's output of a failed plan, shown in the comment.")
+    r.add_argument("--plan-log", help="Terraform's plan output (stdout), for its warnings.")
+    r.add_argument("--summary-out", help="Also append the whole plan here ($GITHUB_STEP_SUMMARY).")
     r.add_argument("--out", help="Write here instead of stdout.")
     p = sub.add_parser("post", help="Create or update the PR comment for an environment.")
     p.add_argument("--body-file", required=True)
@@ -952,7 +1269,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "render":
-            text = render_file(args.plan_json, args.format, args.environment, args.error_log)
+            text = render_file(args.plan_json, args.format, args.environment, args.error_log, args.plan_log, args.summary_out)
             if args.out:
                 with open(args.out, "w", encoding="utf-8") as handle:
                     handle.write(text)

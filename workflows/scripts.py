@@ -154,8 +154,9 @@ def plan(sops: list[SecretSpec]) -> str:
     """Plan with -detailed-exitcode: 0 no changes, 2 changes, 1 error; each is handled, none hidden."""
     return load_sops_secrets(sops) + f"""\
 set +e
-terraform plan {PLAN_FLAGS} -detailed-exitcode -out=tfplan 2> plan-error.log
-code=$?
+# stdout is shown and kept: the comment lists Terraform's warnings from it
+terraform plan {PLAN_FLAGS} -detailed-exitcode -out=tfplan 2> plan-error.log | tee plan-output.log
+code=${{PIPESTATUS[0]}}
 set -e
 cat plan-error.log >&2
 echo "exitcode=$code" >> "$GITHUB_OUTPUT"
@@ -204,9 +205,13 @@ exit 1
 
 
 def render_comment() -> str:
+    """The comment, and the whole plan in the job summary (the comment points there when cut)."""
     return """\
+if [ -n "$ERROR_LOG" ] && [ ! -s "$ERROR_LOG" ]; then ERROR_LOG=""; fi
+if [ -n "$PLAN_LOG" ] && [ ! -f "$PLAN_LOG" ]; then PLAN_LOG=""; fi
 python3 "$COMMENT_SCRIPT" render --plan-json "$PLAN_JSON" --environment "$WEBKIT_ENVIRONMENT" \\
-  ${ERROR_LOG:+--error-log "$ERROR_LOG"} --out "$RUNNER_TEMP/plan-comment.md"
+  ${ERROR_LOG:+--error-log "$ERROR_LOG"} ${PLAN_LOG:+--plan-log "$PLAN_LOG"} \\
+  --summary-out "$GITHUB_STEP_SUMMARY" --out "$RUNNER_TEMP/plan-comment.md"
 """
 
 
@@ -304,7 +309,7 @@ case "$PLAN_EXITCODE" in
   *) what="Drift check failed in $WEBKIT_ENVIRONMENT" ;;
 esac
 python3 "$COMMENT_SCRIPT" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" \\
-  --error-log plan-error.log --out "$RUNNER_TEMP/drift.md"
+  --error-log plan-error.log --plan-log plan-output.log --summary-out "$GITHUB_STEP_SUMMARY" --out "$RUNNER_TEMP/drift.md"
 printf '\\n%s: %s\\n' "$what" "$RUN_URL" >> "$RUNNER_TEMP/drift.md"
 python3 "$COMMENT_SCRIPT" issue --body-file "$RUNNER_TEMP/drift.md" --repo "$GITHUB_REPOSITORY" \\
   --title "{title} ($WEBKIT_ENVIRONMENT)"

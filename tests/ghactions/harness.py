@@ -67,7 +67,8 @@ class Project:
 
     def __init__(self, root: Path, manifest: dict, secrets: dict[str, str], services: tuple,
                  sops_values: dict[str, dict[str, str]] | None = None, files: dict[str, str] | None = None,
-                 age_key: str | None = None, environment_secrets: dict[str, dict[str, str]] | None = None):
+                 age_key: str | None = None, environment_secrets: dict[str, dict[str, str]] | None = None,
+                 variables: dict[str, str] | None = None):
         self.root = root
         self.github, self.slack, self.s3 = services
         self.manifest = copy.deepcopy(manifest)
@@ -89,6 +90,7 @@ class Project:
                 self.repo.git("branch", branch)
         self.secrets = secrets | {"SOPS_AGE_KEY": self.age_key, "SLACK_WEBHOOK_URL": self.slack.webhook}
         self.environment_secrets = environment_secrets or {}
+        self.variables = variables or {}
         self.cloud = root / "cloud.json"
         self.runner = self._runner()
 
@@ -110,7 +112,8 @@ class Project:
         self.s3.client().create_bucket(Bucket=STATE_BUCKET)
         self.github.heads = self._head
         return Runner(self.repo, self.root / "runs", machine, github=self.github, secrets=self.secrets,
-                      environment_secrets=self.environment_secrets, home_files={".terraformrc": cli_config(mirror)})
+                      environment_secrets=self.environment_secrets, home_files={".terraformrc": cli_config(mirror)},
+                      variables=self.variables)
 
     def _head(self, branch: str) -> str | None:
         try:

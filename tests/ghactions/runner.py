@@ -241,9 +241,10 @@ class Runner:
 
     def __init__(self, repo: Repo, root: Path, machine: dict[str, str], github=None,
                  secrets: dict[str, str] | None = None, environment_secrets: dict[str, dict] | None = None,
-                 home_files: dict[str, str] | None = None):
+                 home_files: dict[str, str] | None = None, variables: dict[str, str] | None = None):
         self.repo, self.root, self.machine, self.github = repo, Path(root), machine, github
         self.secrets = secrets or {}
+        self.variables = variables or {}  # the repository's Actions variables: `vars`
         self.environment_secrets = environment_secrets or {}
         self.home_files = home_files or {}
         self.runs: list[WorkflowRun] = []
@@ -260,7 +261,7 @@ class Runner:
         run.triggered = True
         github = self._github_context(event)
         if "concurrency" in doc:
-            run.concurrency = _evaluated(doc["concurrency"], {"github": github, "inputs": {}, "vars": {}})
+            run.concurrency = _evaluated(doc["concurrency"], {"github": github, "inputs": {}, "vars": self.variables})
         done: dict[str, JobResult] = {}
         pending = dict(doc["jobs"])
         while pending:
@@ -294,7 +295,7 @@ class Runner:
         needs = {n: {"result": done[n].conclusion, "outputs": done[n].outputs} for n in _needs(spec)}
         matrices = _matrix((spec.get("strategy") or {}).get("matrix"))
         for matrix in matrices:
-            base = {"github": github, "needs": needs, "matrix": matrix, "strategy": {}, "vars": {}, "inputs": {},
+            base = {"github": github, "needs": needs, "matrix": matrix, "strategy": {}, "vars": self.variables, "inputs": {},
                     "secrets": self.secrets}
             name = interpolate(str(spec.get("name", job_id)), base)
             result = JobResult(job_id, name, "skipped")

@@ -223,6 +223,28 @@ def test_merge_applies_exactly_the_reviewed_plan_and_keeps_state_in_the_bucket(e
     assert_nothing_leaked(example)
 
 
+def test_a_vm_env_change_is_reviewed_key_by_key_with_the_users_masks(tmp_path):
+    with Project.started(tmp_path, manifest("example"), SECRETS, sops_values=sops_files(manifest("example")),
+                         environment_secrets=ENVIRONMENT_SECRETS, variables={"WEBKIT_PLAN_MASKS": "codename-[a-z]+"}) as example:
+        assert merge(example, rename_site("Live")).jobs["Apply (production)"].conclusion == "success"
+
+        def edit(m: dict) -> None:
+            cms = next(a for a in m["apps"] if a["name"] == "cms")
+            next(e for e in cms["env"]["production"] if e["key"] == "PUBLIC_API_URL")["value"] = "https://codename-zebra.example"
+        example.change(edit, "feature")
+        run = example.runner.run(PLAN, pull_request(example.repo, 7, "feature"))
+        job = run.jobs["Plan (production)"]
+        assert run.conclusion == "success", job.log[-3000:]
+        (comment,) = comments(example)
+        body = comment["body"]
+        assert "| <code>cms_env</code> | update | 1 key(s) change, below |" in body
+        # (a zero-width space after "https:" keeps GitHub from linking the value)
+        assert '| <code>PUBLIC_API_URL</code> | "https:\u200b//api.mysite.com" | "https:\u200b//(masked).example" |' in body
+        assert "codename" not in body and "codename" not in job.summary, "the user's mask holds in the comment and the summary"
+        assert "cms_env" in job.summary, "the whole plan is in the job summary too"
+        assert_nothing_leaked(example)
+
+
 def test_write_capable_credentials_reach_only_the_apply(example):
     example.change(rename_site("Reviewed"), "feature")
     pr = example.runner.run(PLAN, pull_request(example.repo, 7, "feature"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -50,17 +51,29 @@ def rendered(body: str) -> Page:
 
 
 def plan(value: str, key: str, address_key: str, log: str) -> tuple[dict, str]:
+    """Every part of the comment a plan's text reaches: addresses, attribute tables, line and JSON
+    diffs, the graph, drift, an env output's keys, failed checks, the error log."""
     address = f'digitalocean_droplet.web["{address_key}"]'
+    env_key = "K_" + "".join(c for c in key if c.isalnum() and c.isascii()).upper()
     return {
         "format_version": "1.2",
         "resource_changes": [
             {"address": address, "type": "digitalocean_droplet", "mode": "managed", "previous_address": f"x.{address_key}",
-             "change": {"actions": ["update"], "before": {"name": "old", "tags": {key: "a"}}, "after": {"name": value, "tags": {key: value}}}},
+             "change": {"actions": ["update"], "before": {"name": "old", "tags": {key: "a"}, "user_data": f"a\n{key}\n"},
+                        "after": {"name": value, "tags": {key: value}, "user_data": f"b\n{value}\n",
+                                  "spec": json.dumps({key: value})}}},
             {"address": f"digitalocean_database_cluster.db[\"{address_key}\"]", "type": "digitalocean_database_cluster", "mode": "managed",
              "change": {"actions": ["delete", "create"], "before": {"name": value}, "after": {"name": "n"}}},
         ],
-        "output_changes": {"site": {"actions": ["update"], "before": "a", "after": value}},
-        "resource_drift": [{"address": address, "change": {"actions": ["update"]}}],
+        "configuration": {"root_module": {
+            "resources": [{"address": "digitalocean_droplet.web", "depends_on": ["digitalocean_database_cluster.db"]}],
+            "outputs": {"web_env": {"description": "Secret keys: none."}}}},
+        "output_changes": {"site": {"actions": ["update"], "before": "a", "after": value},
+                           "web_env": {"actions": ["update"], "before": "", "after": f"{env_key}={json.dumps(value)}\n",
+                                       "before_sensitive": True, "after_sensitive": True}},
+        "resource_drift": [{"address": address, "change": {"actions": ["update"], "before": {key: "a"}, "after": {key: value}}}],
+        "checks": [{"address": {"to_display": f"check.{address_key}"}, "status": "fail",
+                    "instances": [{"problems": [{"message": value}]}]}],
         "errored": True,
     }, log
 
@@ -70,6 +83,7 @@ def plan(value: str, key: str, address_key: str, log: str) -> tuple[dict, str]:
 def test_no_value_becomes_markup_a_mention_or_a_marker(value, key, address_key, log):
     document, error_log = plan(value, key, address_key, log)
     summary = pc.summarize(document, "production")
+    summary["warnings"] = pc.plan_warnings(f"Warning: {value}\n\n{log}\n{key}\n")
     for detail in (3, 1):
         body = pc.render(summary, error_log, detail)
         page = rendered(body)
@@ -81,5 +95,8 @@ def test_no_value_becomes_markup_a_mention_or_a_marker(value, key, address_key, 
 
 def test_the_details_stay_collapsible():
     document, log = plan("v", "k", "a", "Error: x")
-    page = rendered(pc.render(pc.summarize(document, "production"), log))
-    assert page.tags.count("details") == page.tags.count("summary") == 2
+    summary = pc.summarize(document, "production")
+    summary["warnings"] = pc.plan_warnings("Warning: w\n\ndetail\n")
+    page = rendered(pc.render(summary, log))
+    # the droplet, the database, the drift, the warning: each its own collapsible section
+    assert page.tags.count("details") == page.tags.count("summary") == 4

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from workflows import plan_comment as pc
 
 
@@ -94,3 +98,130 @@ def test_a_sensitive_variable_masks_its_copies_and_a_plain_one_does_not():
             "resource_changes": [rc("digitalocean_app.web", ["create"], None, {"a": "tok-secret-99", "b": "nyc3-public"})]}
     body = pc.render(pc.summarize(plan, "production"))
     assert "tok-secret-99" not in body and '"nyc3-public"' in body
+
+
+def diff_of(body: str, attribute: str) -> list[str]:
+    after = body.split(f"Diff of {pc._code(attribute)}:", 1)[1]
+    return after.split("```diff\n", 1)[1].split("\n```", 1)[0].splitlines()
+
+
+def test_multi_line_text_gets_a_line_diff():
+    old = "#cloud-config\npackages:\n  - docker.io\nruncmd:\n  - systemctl enable docker\n"
+    new = old.replace("  - docker.io\n", "  - docker.io\n  - fail2ban\n")
+    body = render(rc("digitalocean_droplet.vm", ["update"], {"user_data": old}, {"user_data": new}))
+    assert "| <code>user_data</code> | see the diff below |  |" in body
+    assert "+  - fail2ban" in diff_of(body, "user_data")
+    assert "↵" not in body, "no escaped one-line rendering of the text"
+
+
+def test_a_multi_line_value_holding_a_secret_gets_no_diff():
+    cluster = rc("digitalocean_database_cluster.db", ["update"], {"password": "pw-secret-77"}, {"password": "pw-secret-77"},
+                 before_sensitive={"password": True}, after_sensitive={"password": True})
+    app = rc("digitalocean_droplet.vm", ["update"], {"user_data": "a\nDB=pw-secret-77\n"}, {"user_data": "b\nDB=pw-secret-77\n"})
+    body = render(cluster, app)
+    assert "pw-secret-77" not in body and "Diff of" not in body
+    assert "| <code>user_data</code> | (sensitive) | (sensitive, changed) |" in body
+
+
+def test_a_long_diff_is_cut_with_a_mark():
+    old = "\n".join(f"line {i}" for i in range(300))
+    new = "\n".join(f"line {i}!" for i in range(300))
+    body = render(rc("digitalocean_droplet.vm", ["update"], {"user_data": old}, {"user_data": new}))
+    assert len(diff_of(body, "user_data")) == 60 and "more diff lines not shown" in body
+
+
+def env_plan(before: str, after: str, description: str | None) -> dict:
+    outputs = {"cms_env": {"sensitive": True, **({"description": description} if description else {})}}
+    return {"format_version": "1.2", "resource_changes": [],
+            "output_changes": {"cms_env": {"actions": ["update"], "before": before, "after": after,
+                                           "before_sensitive": True, "after_sensitive": True}},
+            "configuration": {"root_module": {"outputs": outputs}}}
+
+
+def test_a_vm_env_change_says_which_keys_changed_and_hides_secret_ones():
+    before = 'A="1"\nDATABASE_URL="postgres://u:pw-one@h/db"\nGONE="x"\n'
+    after = 'A="2"\nDATABASE_URL="postgres://u:pw-two@h/db"\nNEW="y"\n'
+    plan = env_plan(before, after, "KEY=value lines, values JSON-encoded. Secret keys: DATABASE_URL.")
+    body = pc.render(pc.summarize(plan, "production"))
+    assert "| <code>cms_env</code> | update | 4 key(s) change, below |" in body
+    assert '| <code>A</code> | "1" | "2" |' in body
+    assert "| <code>DATABASE_URL</code> | (sensitive) | (sensitive, changed) |" in body
+    assert '| <code>GONE</code> | "x" |  |' in body and '| <code>NEW</code> |  | "y" |' in body
+    assert "pw-one" not in body and "pw-two" not in body
+
+
+def test_an_env_output_without_webkits_description_stays_one_sensitive_value():
+    body = pc.render(pc.summarize(env_plan('A="1"\n', 'A="2"\n', None), "production"))
+    assert '"1"' not in body and '"2"' not in body and "| (sensitive) |" in body
+
+
+def test_drift_shows_its_attribute_changes():
+    drift = {"address": "digitalocean_droplet.vm", "type": "digitalocean_droplet", "mode": "managed",
+             "change": {"actions": ["update"], "before": {"size": "s-1vcpu-1gb", "password": "pw-drifted-1"},
+                        "after": {"size": "s-2vcpu-2gb", "password": "pw-drifted-2"},
+                        "before_sensitive": {"password": True}, "after_sensitive": {"password": True}}}
+    body = pc.render(pc.summarize({"format_version": "1.2", "resource_drift": [drift]}, "production"))
+    assert "### 🌪️ Changed outside Terraform (drift)" in body
+    assert '| <code>size</code> | "s-1vcpu-1gb" | "s-2vcpu-2gb" |' in body
+    assert "| <code>password</code> | (sensitive) | (sensitive, changed) |" in body and "pw-drifted" not in body
+
+
+def test_user_masks_hide_what_they_match_everywhere(monkeypatch):
+    monkeypatch.setenv("WEBKIT_PLAN_MASKS", "acct-[0-9]+\n\ninternal\\.example")
+    change = rc("digitalocean_droplet.vm", ["update"], {"name": "acct-1234", "user_data": "a\nhost=db.internal.example\n"},
+                {"name": "acct-5678", "user_data": "b\nhost=db.internal.example\n"})
+    summary = pc.summarize({"format_version": "1.2", "resource_changes": [change]}, "production")
+    summary["warnings"] = pc.plan_warnings("Warning: account acct-99 is old\n\nsee acct-99\n")
+    body = pc.render(summary, "Error: acct-42 refused")
+    assert "acct-" not in body and "internal" not in body
+    assert '| <code>name</code> | "(masked)" | "(masked)" (changed; the difference is not shown) |' in body and "(masked)" in "".join(diff_of(body, "user_data"))
+
+
+def test_a_broken_mask_stops_the_render_with_its_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("WEBKIT_PLAN_MASKS", "fine\n([unclosed")
+    (tmp_path / "plan.json").write_text('{"format_version": "1.2"}')
+    with pytest.raises(pc.PlanError, match="WEBKIT_PLAN_MASKS line 2 is not a regular expression"):
+        pc.render_file(str(tmp_path / "plan.json"))
+
+
+def test_a_cut_comment_says_what_was_cut_and_points_to_the_whole_plan(monkeypatch, tmp_path):
+    for key, value in {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/site",
+                       "GITHUB_RUN_ID": "42", "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567"}.items():
+        monkeypatch.setenv(key, value)
+    plan = {"format_version": "1.2", "resource_changes": [
+        rc(f"digitalocean_spaces_bucket.b{i}", ["update"], {"name": "a" * 200, "n": i}, {"name": "b" * 200, "n": i}) for i in range(150)]}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    summary_file = tmp_path / "summary.md"
+    comment = pc.render_file(str(tmp_path / "plan.json"), summary_out=str(summary_file))
+    assert len(comment) < pc.MAX_COMMENT
+    assert "_Cut to fit GitHub's 65,536-character comment limit (attribute diffs left out). The whole plan is in the job summary" \
+           " of [workflow run 42](https://github.com/acme/site/actions/runs/42)._" in comment
+    whole = summary_file.read_text()
+    assert len(whole) > pc.MAX_COMMENT and "Cut to fit" not in whole and whole.count('"bbbbbbbb') == 150
+
+
+def test_a_medium_risk_that_is_not_large_is_not_called_large():
+    body = render(rc("digitalocean_droplet.vm", ["update"], {"size": "s-1vcpu-1gb"}, {"size": "s-2vcpu-2gb"}))
+    assert "Review with care" in body and "A large change" not in body and "downtime" in body
+
+
+def test_the_graph_shows_every_dependant_of_a_replaced_resource():
+    config = {"root_module": {"resources": [
+        {"address": "digitalocean_database_cluster.db", "expressions": {}},
+        {"address": "digitalocean_database_connection_pool.pool", "expressions": {"cluster_id": {"references": [
+            "digitalocean_database_cluster.db.id", "digitalocean_database_cluster.db"]}}},
+        {"address": "digitalocean_droplet.vm", "expressions": {"user_data": {"references": [
+            "digitalocean_database_connection_pool.pool.uri", "digitalocean_database_connection_pool.pool"]}}},
+        {"address": "digitalocean_app.web", "depends_on": ["digitalocean_database_cluster.db"], "expressions": {}},
+    ]}}
+    plan = {"format_version": "1.2", "configuration": config, "resource_changes": [
+        rc('digitalocean_database_cluster.db["a\\"]b"]', ["delete", "create"], {"name": "x"}, {"name": "y"}),
+        rc("digitalocean_database_connection_pool.pool", ["update"], {"n": 1}, {"n": 2}),
+    ]}
+    body = pc.render(pc.summarize(plan, "production"))
+    graph = body.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
+    assert 'digitalocean_database_cluster.db[#quot;a\\#quot;]b#quot;]' in graph, "a for_each key cannot end the label"
+    assert "digitalocean_database_connection_pool.pool (change)" in graph
+    assert "digitalocean_droplet.vm (no change)" in graph, "a dependant two steps away, unchanged"
+    assert "digitalocean_app.web (no change)" in graph, "depends_on is a dependency too"
+    assert graph.count("-->|used by|") == 3

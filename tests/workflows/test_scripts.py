@@ -111,9 +111,11 @@ def test_drift_opens_one_issue_and_fails(example, tmp_path, code, opened):
     report = step(drift, "Report drift")["run"]
     (tmp_path / "plan.json").write_text('{"format_version": "1.2", "resource_changes": []}')
     (tmp_path / "plan-error.log").write_text("")
+    (tmp_path / "plan-output.log").write_text("")  # the plan step writes both logs
     script = str(example / ".github/actions/terraform-comment/plan_comment.py")
     with FakeGitHub() as github:
         env = {"PLAN_EXITCODE": str(code), "COMMENT_SCRIPT": script, "GITHUB_TOKEN": github.token, "GITHUB_API_URL": github.url,
+               "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
                "GITHUB_REPOSITORY": "acme/site", "WEBKIT_ENVIRONMENT": "production", "RUN_URL": "https://run", "SLACK_WEBHOOK_URL": ""}
         for _ in range(2):
             result = run_step(report, tmp_path, env, tmp_path)
