@@ -16,8 +16,23 @@ import sys
 from constructs_lib import kernel
 
 
-class NodeMissingError(RuntimeError):
+class NodeMissingError(kernel.NodeError):
     """cdktf runs its core in Node.js through jsii; without node nothing can be synthesised."""
+
+
+class ConstructError(ValueError):
+    """A construct was given props it cannot build (ours raise it; it names the construct)."""
+
+
+def is_synthesis_error(err: BaseException) -> bool:
+    """Whether `err` is about the configuration being synthesised, not a bug in webkit: one of
+    our construct errors, or an error raised in cdktf's JavaScript (which jsii raises as JSIIError,
+    or as a RuntimeError caused by a JavaScriptError)."""
+    from jsii.errors import JavaScriptError, JSIIError
+
+    return isinstance(err, (ConstructError, JSIIError)) or (
+        isinstance(err, RuntimeError) and isinstance(err.__cause__, JavaScriptError)
+    )
 
 
 def _require_node() -> None:
@@ -154,4 +169,4 @@ NamedOutput = named(TerraformOutput)
 NamedVariable = named(TerraformVariable)
 TerraformData = named(DataResource)  # `terraform_data`, built into Terraform: no provider
 
-__all__ = ["Construct", "NamedOutput", "NamedVariable", "TerraformData", "cdktf", "digitalocean", "named", "readable_id", "ref", "address"]
+__all__ = ["Construct", "ConstructError", "NamedOutput", "NamedVariable", "TerraformData", "cdktf", "digitalocean", "named", "readable_id", "ref", "address"]

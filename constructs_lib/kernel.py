@@ -16,9 +16,16 @@ import json
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
+import types
 from importlib.util import find_spec
 from pathlib import Path
+
+class NodeError(RuntimeError):
+    """Node.js is missing, or jsii could not start it or load an assembly into it."""
+
 
 # Loaded in dependency order, as the bindings' own imports would.
 PACKAGES = ("constructs", "cdktf", "cdktf_cdktf_provider_digitalocean")
@@ -50,12 +57,21 @@ def _kernel_started() -> bool:
 
 
 def stop() -> bool:
-    """Stop the kernel cleanly (Node removes its temp files) if one was started; True if so."""
+    """Stop the kernel cleanly (Node removes its temp files) if one was started; True if so.
+    Node runs the kernel in a child process of its own: whatever of Node's process group
+    outlives the clean stop (a child still busy, or stuck) is killed, never left orphaned."""
     if not _kernel_started():
         return False  # asking jsii for its process would start one
     from jsii._kernel import Kernel
 
-    Kernel().provider._process.stop()
+    process = Kernel().provider._process
+    node = getattr(process, "_process", None)
+    process.stop()
+    if node is not None and getattr(process, "own_group", False):
+        try:
+            os.killpg(node.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass  # the group has already ended
     return True
 
 
@@ -79,13 +95,33 @@ def prestart() -> None:
     _prestarted = True
 
 
+class _InOwnGroup(types.ModuleType):
+    """`subprocess` as jsii's process module sees it: Popen starts a new session (process group)."""
+
+    def __getattr__(self, name):
+        return getattr(subprocess, name)
+
+    @staticmethod
+    def Popen(*args, **kwargs):  # noqa: N802 (subprocess's name)
+        return subprocess.Popen(*args, start_new_session=True, **kwargs)
+
+
 def _early_process_class():
+    from jsii._kernel.providers import process as process_module
     from jsii._kernel.providers.process import _NodeProcess, jdefault
     from jsii._kernel.types import LoadRequest, LoadResponse
 
     class EarlyProcess(_NodeProcess):
         """jsii's Node process, whose start does not wait for Node and which answers the loads
-        it queued itself; the answers Node gives to those are read before the next request."""
+        it queued itself; the answers Node gives to those are read before the next request.
+        Node starts in a process group of its own (POSIX), which `stop()` ends as a whole."""
+
+        own_group = hasattr(os, "killpg")
+
+        def start(self) -> None:
+            if self.own_group:
+                process_module.subprocess = _InOwnGroup("subprocess")  # jsii spawns only Node there
+            super().start()
 
         def __init__(self, loads):
             super().__init__()
@@ -118,7 +154,7 @@ def _early_process_class():
                 for _ in range(unread):
                     answer = self._next_message()
                     if "error" in answer:
-                        raise RuntimeError(f"jsii could not load an assembly: {answer['error']}")
+                        raise NodeError(f"jsii could not load an assembly: {answer['error']}")
             return super().send(request, response_type)
 
     return EarlyProcess

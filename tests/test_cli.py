@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,8 +17,8 @@ from webkit.cli import app
 runner = CliRunner()
 
 
-def webkit(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "webkit", *args], capture_output=True, text=True, cwd=cwd)
+def webkit(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "webkit", *args], capture_output=True, text=True, cwd=cwd, env=env)
 
 
 def test_validate_example_passes_every_check():
@@ -170,15 +171,14 @@ def test_dry_run_writes_the_synthesised_stacks(tmp_path):
 
 def test_a_synthesising_command_exits_cleanly_and_quickly(tmp_path):
     """After synthesis the CLI skips interpreter teardown: output is complete, Node leaves no files."""
-    import glob
-    import tempfile
-
-    before = set(glob.glob(f"{tempfile.gettempdir()}/jsii-kernel-*"))
-    result = webkit("infra", "synth", "-C", str(EXAMPLE), "--out", str(tmp_path))
+    temp = tmp_path / "tmp"  # the test's own temp folder: other jsii processes on the machine do not count
+    temp.mkdir()
+    out = tmp_path / "out"
+    result = webkit("infra", "synth", "-C", str(EXAMPLE), "--out", str(out), env={**os.environ, "TMPDIR": str(temp)})
     assert result.returncode == 0
-    assert f"✓ Synthesised production: {tmp_path}/stacks/production/cdk.tf.json" in result.stdout
-    assert result.stdout.strip().endswith(f"✓ Synthesised staging: {tmp_path}/stacks/staging/cdk.tf.json")
-    assert set(glob.glob(f"{tempfile.gettempdir()}/jsii-kernel-*")) == before
+    assert f"✓ Synthesised production: {out}/stacks/production/cdk.tf.json" in result.stdout
+    assert result.stdout.strip().endswith(f"✓ Synthesised staging: {out}/stacks/staging/cdk.tf.json")
+    assert list(temp.iterdir()) == []
 
 
 def test_the_schema_accepts_our_manifests_and_flags_typos_for_editors():

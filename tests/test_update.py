@@ -85,16 +85,14 @@ def test_a_broken_manifest_leaves_github_byte_identical(tmp_path):
 def test_a_broken_manifest_stops_the_node_started_for_it(tmp_path):
     """On a cache miss Node starts while app.json is validated; a broken manifest still ends
     with the error alone, and Node (stopped without waiting) leaves no files behind."""
-    import glob
-    import tempfile
-
-    before = set(glob.glob(f"{tempfile.gettempdir()}/jsii-kernel-*"))
-    project = write_project(tmp_path, json.dumps({"project": {"name": "BAD NAME"}}))
-    result = webkit("update", "-C", str(project))
+    temp = tmp_path / "tmp"  # the test's own temp folder: other jsii processes on the machine do not count
+    temp.mkdir()
+    project = write_project(tmp_path / "project", json.dumps({"project": {"name": "BAD NAME"}}))
+    result = webkit("update", "-C", str(project), env={**os.environ, "TMPDIR": str(temp)})
     assert result.returncode == 1
     assert result.stderr.startswith("✗ 'BAD NAME' is not a name") and "Traceback" not in result.stderr
     assert not (project / ".github").exists()
-    assert set(glob.glob(f"{tempfile.gettempdir()}/jsii-kernel-*")) == before
+    assert list(temp.iterdir()) == []
 
 
 def test_a_synthesis_failure_writes_nothing(tmp_path):

@@ -25,13 +25,17 @@ def synthesize(spec: ProjectSpec, environments: list[str] | None = None) -> dict
     unknown = sorted(set(environments or []) - set(spec.environments))
     if unknown:
         raise SynthError(f"unknown environment {', '.join(unknown)} (app.json has: {', '.join(spec.environments)})")
+    from constructs_lib.kernel import NodeError
+
     try:
         from stacks.synth import synthesize as run
-    except RuntimeError as err:  # constructs_lib.compat.NodeMissingError and jsii start-up failures
+    except NodeError as err:  # no Node, or jsii could not start it
         raise SynthError(str(err)) from None
+    from constructs_lib.compat import is_synthesis_error
+
     try:
         return run(spec, environments)
-    except Exception as err:  # jsii surfaces construct errors as JSIIError/RuntimeError
-        if type(err).__name__ not in ("JSIIError", "RuntimeError", "ValueError"):
-            raise
+    except Exception as err:
+        if not is_synthesis_error(err):
+            raise  # a bug in webkit: its traceback, not a message blaming app.json
         raise SynthError(f"synthesis failed: {err}") from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from constructs_lib.compat import Construct, TerraformData, address, digitalocean, ref
+from constructs_lib.compat import Construct, ConstructError, TerraformData, address, digitalocean, ref
 from constructs_lib.env import EnvValue
 
 _app = digitalocean("app")
@@ -45,7 +45,7 @@ class AppPlatformService(Construct):
     ):
         super().__init__(scope, id)
         if image is None and repo is None:
-            raise ValueError(f"App Platform app {name} needs an image or a GitHub repo")
+            raise ConstructError(f"App Platform app {name} needs an image or a GitHub repo")
         source = (
             {"image": _app.AppSpecServiceImage(**image)}
             if image

@@ -1,8 +1,11 @@
 """The early kernel: Node starts and loads cdktf while Python imports it, and stops cleanly."""
 
 import importlib
+import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +43,39 @@ def test_no_second_kernel_once_one_runs():
     provider = Kernel().provider
     kernel.prestart()
     assert Kernel().provider is provider
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc (Linux)")
+def test_stop_ends_every_process_node_started_even_a_stuck_one(tmp_path):
+    """Node runs jsii's kernel in a child process; one that does not end with its parent (here
+    stopped with SIGSTOP, as a busy or stuck one) is killed, not left orphaned."""
+    code = (
+        "import os, pathlib, signal\n"
+        "from constructs_lib.compat import App\n"
+        "from constructs_lib.kernel import stop\n"
+        "from jsii._kernel import Kernel\n"
+        "App()\n"
+        "node = Kernel().provider._process._process.pid\n"
+        "children = [int(c) for t in pathlib.Path(f'/proc/{node}/task').iterdir() for c in (t / 'children').read_text().split()]\n"
+        "assert children, 'Node runs the kernel in a child'\n"
+        "for child in children:\n"
+        "    os.kill(child, signal.SIGSTOP)\n"
+        "stop()\n"
+        "print(' '.join(map(str, [node, *children])))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    pids = [int(p) for p in result.stdout.split()]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and [p for p in pids if alive(p)]:
+        time.sleep(0.1)
+    assert not [p for p in pids if alive(p)], "a Node process outlived the stop"
+
+
+def alive(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "\nState:\tZ" not in status.read_text()
+    except FileNotFoundError:
+        return False

@@ -58,3 +58,29 @@ def test_missing_node_is_a_clear_error(tmp_path):
                             capture_output=True, text=True, env=env)
     assert result.returncode == 1
     assert "Node.js not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_error_about_the_configuration_is_a_synthesis_error_and_a_bug_is_not(monkeypatch):
+    """A construct's own error, or one raised in cdktf's JavaScript, is worded for the user; any
+    other exception is a bug in webkit and surfaces as itself, never as "synthesis failed"."""
+    from tests.conftest import plan_example
+    from constructs_lib.compat import App, Construct, ConstructError, is_synthesis_error
+    import stacks.factories
+
+    app = App()
+    Construct(app, "twice")
+    with pytest.raises(Exception) as javascript:
+        Construct(app, "twice")  # cdktf's JavaScript refuses a second construct of that id
+    assert is_synthesis_error(javascript.value)
+
+    def refusing(*args, **kwargs):
+        raise ConstructError("droplet cms cannot be built")
+    monkeypatch.setattr(stacks.factories, "droplet", refusing)
+    with pytest.raises(SynthError, match="synthesis failed: droplet cms cannot be built"):
+        synthesize(spec_of(plan_example()))
+
+    def buggy(*args, **kwargs):
+        return {}["a bug"]
+    monkeypatch.setattr(stacks.factories, "droplet", buggy)
+    with pytest.raises(KeyError):
+        synthesize(spec_of(plan_example()))
