@@ -1,4 +1,6 @@
-"""The one place that imports cdktf and the prebuilt DigitalOcean bindings.
+"""The one place that imports cdktf and the prebuilt DigitalOcean bindings (constructs and the
+Backblaze bindings take cdktf's classes from here); its sibling `kernel.py` is the one place that
+works with jsii's internals (its Node process, the bindings' assemblies).
 
 cdktf's start-up (Node plus the jsii assembly) costs over a second, so only synthesising code
 imports this module. Moving to the community fork `cdktn` is a change of the imports below.
@@ -12,6 +14,7 @@ import importlib.util
 import os
 import shutil
 import sys
+from typing import Any
 
 from constructs_lib import kernel
 
@@ -53,12 +56,14 @@ def _lazy_provider_package(name: str = "cdktf_cdktf_provider_digitalocean") -> N
     resource modules; each module is then imported when first used (measured: bench/)."""
     if name not in sys.modules:
         spec = importlib.util.find_spec(name)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
+        if spec is not None:  # else the import below says it is missing
+            sys.modules[name] = importlib.util.module_from_spec(spec)
 
 
 _lazy_provider_package()
 
 import cdktf  # noqa: E402
+import constructs  # noqa: E402
 from cdktf import (  # noqa: E402,F401
     App,
     DataResource,
@@ -67,13 +72,13 @@ from cdktf import (  # noqa: E402,F401
     TerraformDataSource,
     TerraformOutput,
     TerraformProvider,
+    TerraformProviderGeneratorMetadata,
     TerraformResource,
     TerraformResourceLifecycle,
     TerraformStack,
     TerraformVariable,
     Token,
 )
-import constructs  # noqa: E402
 
 CDKTF_VERSION = "0.21.0"
 
@@ -88,6 +93,9 @@ def readable_id(segments) -> str:
     moves every resource of every user (the address snapshots in the tests guard it)."""
     segments = list(segments)
     return "_".join(s for i, s in enumerate(segments) if i == 0 or s != segments[i - 1])
+
+
+Scope = constructs.Construct  # what a construct is created in: a stack, an App, another construct
 
 
 class Construct(constructs.Construct):
@@ -108,7 +116,7 @@ def _name(element, scope, id: str) -> None:
 
 
 @functools.cache
-def _terraform_type(cls: type) -> str:
+def _terraform_type(cls: Any) -> str:
     return cls.TF_RESOURCE_TYPE
 
 
@@ -117,7 +125,8 @@ def address(element) -> str:
     logical_id = getattr(element, "_webkit_id", None)
     if logical_id is None:
         return f"{element.terraform_resource_type}.{element.friendly_unique_id}"
-    return f"{_terraform_type(type(element))}.{logical_id}"
+    cls: Any = type(element)
+    return f"{_terraform_type(cls)}.{logical_id}"
 
 
 def ref(element, attribute: str | None = None) -> str:
@@ -136,11 +145,11 @@ def ref(element, attribute: str | None = None) -> str:
     return f"${{{data}{address(element)}.{attribute}}}"
 
 
-@functools.lru_cache(maxsize=None)
-def named(cls: type) -> type:
+@functools.cache
+def named(cls: Any) -> type:
     """`cls`, naming each instance by its construct path as soon as it is created."""
 
-    def __init__(self, scope, id, *args, **kwargs):
+    def __init__(self, scope, id, *args, **kwargs):  # noqa: N807 (becomes the class's __init__)
         cls.__init__(self, scope, id, *args, **kwargs)
         _name(self, scope, id)
 
@@ -169,4 +178,7 @@ NamedOutput = named(TerraformOutput)
 NamedVariable = named(TerraformVariable)
 TerraformData = named(DataResource)  # `terraform_data`, built into Terraform: no provider
 
-__all__ = ["Construct", "ConstructError", "NamedOutput", "NamedVariable", "TerraformData", "cdktf", "digitalocean", "named", "readable_id", "ref", "address"]
+__all__ = [
+    "Construct", "ConstructError", "NamedOutput", "Scope", "NamedVariable", "TerraformData", "address", "cdktf", "digitalocean", "named",
+    "readable_id", "ref",
+]

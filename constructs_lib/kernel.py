@@ -19,9 +19,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import types
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
+
 
 class NodeError(RuntimeError):
     """Node.js is missing, or jsii could not start it or load an assembly into it."""
@@ -43,9 +46,23 @@ def quiet_node() -> None:
 def assembly(package: str) -> tuple[str, str, str]:
     """(name, version, tarball) that `package`'s `_jsii` module loads, read without importing it."""
     spec = find_spec(package)  # a top-level package: found, not run
+    if spec is None or spec.origin is None:
+        raise NodeError(f"{package} is not installed")
     folder = Path(spec.origin).parent / "_jsii"
-    name, version, tarball = _LOAD.search((folder / "__init__.py").read_text()).groups()
+    found = _LOAD.search((folder / "__init__.py").read_text())
+    if found is None:
+        raise NodeError(f"{package}'s jsii assembly is not where this jsii version puts it")
+    name, version, tarball = found.groups()
     return name, version, str(folder / tarball)
+
+
+def assembly_types(package: str) -> dict:
+    """The type descriptions in `package`'s jsii assembly (its `.jsii` file), by fully qualified name."""
+    with tarfile.open(assembly(package)[2]) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("/.jsii"))
+        data = tar.extractfile(member)
+        assert data is not None  # a regular file in the tarball
+        return json.load(data)["types"]
 
 
 _prestarted = False
@@ -64,7 +81,8 @@ def stop() -> bool:
         return False  # asking jsii for its process would start one
     from jsii._kernel import Kernel
 
-    process = Kernel().provider._process
+    provider: Any = Kernel().provider
+    process = provider._process
     node = getattr(process, "_process", None)
     process.stop()
     if node is not None and getattr(process, "own_group", False):
@@ -130,10 +148,12 @@ def _early_process_class():
             self._unread = None  # answers Node owes us: the hello, then one per queued load
 
         def handshake(self) -> None:  # the end of start(): queue instead of waiting
+            stdin = self._process.stdin
+            assert stdin is not None  # started with stdin=PIPE
             for request in self._loads:
                 data = json.dumps(self._serializer.unstructure(request), default=jdefault).encode()
-                self._process.stdin.write(data + b"\n")
-            self._process.stdin.flush()
+                stdin.write(data + b"\n")
+            stdin.flush()
             self._queued = {(request.name, request.version) for request in self._loads}
             self._unread = len(self._loads)
 
@@ -142,7 +162,8 @@ def _early_process_class():
                 return
             if self._unread is not None:  # never used (say, the manifest was invalid): do not wait for Node
                 self._process.kill()
-                self._process.stdin.close()
+                if self._process.stdin is not None:
+                    self._process.stdin.close()
             super().stop()
 
         def send(self, request, response_type):

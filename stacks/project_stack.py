@@ -6,12 +6,20 @@ import importlib
 
 from constructs_lib.backblaze import B2Provider
 from constructs_lib.compat import (
-    Construct, NamedOutput, NamedVariable, S3Backend, TerraformResource, address, digitalocean, ref,
+    Construct,
+    NamedOutput,
+    NamedVariable,
+    S3Backend,
+    Scope,
+    TerraformResource,
+    address,
+    digitalocean,
+    ref,
 )
-from constructs_lib.stack import ReadableStack
 from constructs_lib.digitalocean import Project
 from constructs_lib.env import EnvValue, literal, literal_all
-from webkit.manifest.catalog import kind_for
+from constructs_lib.stack import ReadableStack
+from webkit.manifest.catalog import kind_of
 from webkit.spec import AppSpec, ProjectSpec, ResourceSpec
 
 from .context import StackContext
@@ -42,7 +50,7 @@ def _as_terraform_text(item: ResourceSpec | AppSpec):
 
 
 def _factory(provider: str, type_: str):
-    module, _, name = kind_for(provider, type_).factory.partition(":")
+    module, _, name = kind_of(provider, type_).factory.partition(":")
     return getattr(importlib.import_module(module), name)
 
 
@@ -50,7 +58,7 @@ class ProjectStack(ReadableStack):
     """The whole project in one environment. Construct ids are the manifest's names: they are
     Terraform addresses, so renaming one destroys and recreates what it names."""
 
-    def __init__(self, scope: Construct, environment: str, spec: ProjectSpec):
+    def __init__(self, scope: Scope, environment: str, spec: ProjectSpec):
         super().__init__(scope, environment)
         self.spec = spec
         self.environment = environment
@@ -107,7 +115,7 @@ class ProjectStack(ReadableStack):
                 # only a secret output is secret: App Platform reads SECRET values back encrypted,
                 # so every needless SECRET is noise in every plan
                 resource = self.resource_specs[var.reference.resource]
-                secret = kind_for(resource.provider, resource.type).output(var.reference.output).secret
+                secret = kind_of(resource.provider, resource.type).secret(var.reference.output)
             elif var.secret:
                 value = ref(self.variables[var.secret.variable])
             else:
@@ -134,11 +142,11 @@ class ProjectStack(ReadableStack):
 
     def _outputs(self) -> None:
         for resource in self.spec.resources:
-            kind = kind_for(resource.provider, resource.type)
+            kind = kind_of(resource.provider, resource.type)
             for name in resource.outputs:
                 NamedOutput(
                     self, f"{resource.name}_{name}", value=self.resources[resource.name].output(name),
-                    sensitive=kind.output(name).secret,
+                    sensitive=kind.secret(name),
                 )
         for app_name, construct in self.apps.items():
             for name, (value, sensitive) in construct.outputs().items():

@@ -84,8 +84,8 @@ def _shown(value) -> str:
 
 def report_changes(project_dir: Path, report: Report) -> None:
     """Print what the edit since HEAD will do: a warning per replacement, a note per downtime."""
-    old = committed_manifest(project_dir)
-    found = changes(old, report.manifest) if old is not None else []
+    old, new = committed_manifest(project_dir), report.manifest
+    found = changes(old, new) if old is not None and new is not None else []
     if found:
         console.info("Compared with the committed app.json (git HEAD):")
     for change in found:

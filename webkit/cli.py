@@ -6,7 +6,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -37,7 +37,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     version: Annotated[
-        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = None,
 ) -> None:
     pass
@@ -74,10 +74,10 @@ def update_cmd(
     project_dir: ProjectDir = Path("."),
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any generated file is missing or differs.")] = False,
     infra_version: Annotated[
-        Optional[str], typer.Option("--infra-version", help="Stamp this version instead of the running webkit's.")
+        str | None, typer.Option("--infra-version", help="Stamp this version instead of the running webkit's.")
     ] = None,
     local_infra: Annotated[
-        Optional[Path], typer.Option("--local-infra", help="Load constructs_lib and stacks from this checkout.", file_okay=False)
+        Path | None, typer.Option("--local-infra", help="Load constructs_lib and stacks from this checkout.", file_okay=False)
     ] = None,
     strict: Strict = False,
 ) -> None:
@@ -143,7 +143,7 @@ def validate_cmd(project_dir: ProjectDir = Path("."), strict: Strict = False) ->
 
 @app.command("schema")
 def schema_cmd(
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Print the JSON Schema of app.json (generated from webkit's models)."""
     from webkit.files import write_atomic
@@ -158,7 +158,7 @@ def schema_cmd(
 
 
 Environment = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--environment", "-e", help="Only this environment (repeatable); default: all in app.json."),
 ]
 
@@ -250,10 +250,7 @@ def _terraform(project_dir: Path, environment: str, action: str, sandbox: bool, 
     spec = _spec(project_dir, strict)
     stack = _synthesize(spec, [environment])[environment]
     try:
-        if sandbox:
-            summary = local.sandbox(project_dir, environment, stack, action)
-        else:
-            summary = local.real_plan(project_dir, spec, environment, stack)
+        summary = local.sandbox(project_dir, environment, stack, action) if sandbox else local.real_plan(project_dir, spec, environment, stack)
     except (local.LocalError, SandboxError, TerraformMissing) as err:
         console.fail(str(err))
         raise typer.Exit(1) from None
@@ -277,9 +274,9 @@ def _dry_run(project_dir: Path, out: Path, strict: bool) -> None:
 def comment_cmd(
     plan_json: Annotated[Path, typer.Option("--plan-json", help="Output of `terraform show -json PLANFILE`.")],
     format: Annotated[str, typer.Option("--format", help="markdown (the PR comment) or json (the summary).")] = "markdown",
-    environment: Annotated[Optional[str], typer.Option("--environment", "-e", help="Named in the comment.")] = None,
-    error_log: Annotated[Optional[Path], typer.Option("--error-log", help="Output of a failed plan, shown in the comment.")] = None,
-    plan_log: Annotated[Optional[Path], typer.Option("--plan-log", help="Terraform's plan output, for its warnings.")] = None,
+    environment: Annotated[str | None, typer.Option("--environment", "-e", help="Named in the comment.")] = None,
+    error_log: Annotated[Path | None, typer.Option("--error-log", help="Output of a failed plan, shown in the comment.")] = None,
+    plan_log: Annotated[Path | None, typer.Option("--plan-log", help="Terraform's plan output, for its warnings.")] = None,
 ) -> None:
     """Render a Terraform plan as the pull-request comment CI posts (or as JSON)."""
     from workflows import plan_comment

@@ -8,10 +8,9 @@ comment's risk rules.
 from __future__ import annotations
 
 import json
-from importlib.util import find_spec
-from pathlib import Path
+from importlib.resources import files
 
-FACTS = json.loads((Path(find_spec("workflows").origin).parent / "provider_facts.json").read_text())
+FACTS = json.loads(files("workflows").joinpath("provider_facts.json").read_text())
 SENSITIVE = {name: set(attrs) for name, attrs in FACTS["sensitive"].items()}
 REPLACE_ON = {name: set(attrs) for name, attrs in FACTS["force_new"].items()}
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from webkit import cache
 from webkit.cache import MANIFEST_FILE
@@ -59,7 +60,7 @@ def render(project_dir: Path, spec: ProjectSpec, stacks: dict[str, str], root: P
     root = root or project_dir
     manifest_hash = stamp_hash((project_dir / MANIFEST_FILE).read_bytes())
     generation = Generation(spec, stacks, manifest_hash, spec.webkit_version)
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     files = {}
     for relative, text in render_files(generation).items():
         path = root / relative

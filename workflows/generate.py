@@ -71,7 +71,7 @@ class Generation:
 
     @property
     def sops_files(self) -> list[str]:
-        return sorted({s.file for s in self.spec.secrets if s.source == "sops"})
+        return sorted({s.file for s in self.spec.secrets if s.source == "sops" and s.file})
 
     def secrets_of(self, environment: str, source: str) -> list:
         return self.spec.secrets_for(environment, source)

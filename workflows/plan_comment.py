@@ -281,8 +281,8 @@ def _state_modules(module) -> list[dict]:
     """A state's module and its child modules, at any depth."""
     if not isinstance(module, dict):
         return []
-    children = module.get("child_modules") if isinstance(module.get("child_modules"), list) else []
-    return [module] + [m for child in children for m in _state_modules(child)]
+    children = module.get("child_modules")
+    return [module] + [m for child in children or [] if isinstance(children, list) for m in _state_modules(child)]
 
 
 def secret_values(plan: dict) -> frozenset:
@@ -504,11 +504,13 @@ def _load_facts() -> dict:
 FACTS = _load_facts()
 
 
+def _object(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def changed_attributes(change: dict) -> list[str]:
     """Top-level attributes whose value an update changes (unknown ones count as changed)."""
-    before = change.get("before") if isinstance(change.get("before"), dict) else {}
-    after = change.get("after") if isinstance(change.get("after"), dict) else {}
-    unknown = change.get("after_unknown") if isinstance(change.get("after_unknown"), dict) else {}
+    before, after, unknown = (_object(change.get(k)) for k in ("before", "after", "after_unknown"))
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k) or unknown.get(k) is True)
 
 
@@ -525,7 +527,7 @@ def consequences(item: dict) -> list[str]:
     return notes
 
 
-def risk(items: list[dict], counts: dict[str, int], checks: list[dict] = ()) -> dict:
+def risk(items: list[dict], counts: dict[str, int], checks: list[dict] | None = None) -> dict:
     """Level from the worst single change (and the plan's size); score sums them for ordering."""
     levels = ("low", "medium", "high", "critical")
     score, level, reasons = 0, 0, []
@@ -578,7 +580,8 @@ _WARNING_END = re.compile(r"^(Warning: |Error: |─{10}|Saved the plan to|Plan: 
 def plan_warnings(log: str) -> list[dict]:
     """Terraform's warnings in the output of `terraform plan -no-color` (stdout): a summary line and
     the lines under it."""
-    warnings, current = [], None
+    warnings: list[dict] = []
+    current: dict | None = None
     for line in log.splitlines():
         match = WARNING.match(line)
         if match:
@@ -898,7 +901,8 @@ def _known(value, unknown):
     if isinstance(value, list) and isinstance(unknown, list):
         return [_known(v, unknown[i] if i < len(unknown) else False) for i, v in enumerate(value)]
     if isinstance(value, dict) and isinstance(unknown, dict):
-        return {k: _known(v, unknown.get(k, False)) for k, v in value.items()} | {k: UNKNOWN for k, u in unknown.items() if u is True and k not in value}
+        known = {k: _known(v, unknown.get(k, False)) for k, v in value.items()}
+        return known | {k: UNKNOWN for k, u in unknown.items() if u is True and k not in value}
     return value
 
 
@@ -1115,10 +1119,10 @@ class GitHub:
         url = f"{path}{'&' if '?' in path else '?'}per_page=100"
         while url:
             items, headers = self.request("GET", url)
-            yield from items or []
+            yield from items if isinstance(items, list) else []
             link = headers.get("Link") or headers.get("link") or ""
             match = re.search(r'<([^>]+)>;\s*rel="next"', link)
-            url = match.group(1) if match else None
+            url = match.group(1) if match else ""
 
 
 RUN_MARK = re.compile(r"<!-- webkit-plan-run:(\d+)\.(\d+) -->")

@@ -109,7 +109,7 @@ def load_sops_secrets(secrets: list[SecretSpec]) -> str:
         "}",
     ]
     for secret in secrets:
-        lines.append(f"load_sops_secret {secret.variable} {shlex.quote(secret.file)} {secret.key}")
+        lines.append(f"load_sops_secret {secret.variable} {shlex.quote(secret.file or '')} {secret.key}")
     return "\n".join(lines) + "\n"
 
 

@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from constructs_lib.compat import Construct, TerraformDataSource, TerraformProvider, TerraformResource, named, ref
-from cdktf import TerraformProviderGeneratorMetadata
+from constructs_lib.compat import (
+    Scope,
+    TerraformDataSource,
+    TerraformProvider,
+    TerraformProviderGeneratorMetadata,
+    TerraformResource,
+    named,
+    ref,
+)
 
 PROVIDER_SOURCE = "Backblaze/b2"
 PROVIDER_VERSION = "~> 0.10"
@@ -25,7 +32,7 @@ def _without_none(values: dict[str, Any]) -> dict[str, Any]:
 class B2Provider(TerraformProvider):
     """Credentials come from B2_APPLICATION_KEY_ID / B2_APPLICATION_KEY in the environment."""
 
-    def __init__(self, scope: Construct, id: str):
+    def __init__(self, scope: Scope, id: str):
         super().__init__(
             scope, id, terraform_resource_type="b2", terraform_generator_metadata=_METADATA,
             terraform_provider_source=PROVIDER_SOURCE,
@@ -39,12 +46,12 @@ def _attribute(name: str) -> property:
     return property(lambda self: ref(self, name), doc=f"A reference to the `{name}` attribute.")
 
 
-class _B2Resource(named(TerraformResource)):
+class _B2Resource(named(TerraformResource)):  # type: ignore[misc]  # a class made at run time
     """A b2 resource: its arguments synthesised as given (None dropped)."""
 
     TF_RESOURCE_TYPE = ""
 
-    def __init__(self, scope: Construct, id: str, **arguments: Any):
+    def __init__(self, scope: Scope, id: str, **arguments: Any):
         super().__init__(scope, id, terraform_resource_type=self.TF_RESOURCE_TYPE, terraform_generator_metadata=_METADATA)
         self._attributes = _without_none(arguments)
 
@@ -68,10 +75,10 @@ class B2ApplicationKey(_B2Resource):
     application_key = _attribute("application_key")
 
 
-class B2AccountInfo(named(TerraformDataSource)):
+class B2AccountInfo(named(TerraformDataSource)):  # type: ignore[misc]  # a class made at run time
     TF_RESOURCE_TYPE = "b2_account_info"
 
-    def __init__(self, scope: Construct, id: str):
+    def __init__(self, scope: Scope, id: str):
         super().__init__(scope, id, terraform_resource_type=self.TF_RESOURCE_TYPE, terraform_generator_metadata=_METADATA)
 
     def _synthesize_attributes(self) -> dict[str, Any]:

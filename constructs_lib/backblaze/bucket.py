@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from constructs_lib.compat import Construct, Fn
+from constructs_lib.compat import Construct, Fn, Scope
 
 from .bindings import B2AccountInfo, B2ApplicationKey, B2Bucket
-
 
 # What an app needs to read and write its own bucket, and nothing else.
 KEY_CAPABILITIES = ["deleteFiles", "listAllBucketNames", "listBuckets", "listFiles", "readFiles", "writeFiles"]
 
 
 class Bucket(Construct):
-    def __init__(self, scope: Construct, id: str, *, name: str, acl: str = "private", versioning: bool = False):
+    def __init__(self, scope: Scope, id: str, *, name: str, acl: str = "private", versioning: bool = False):
         super().__init__(scope, id)
         # B2 keeps every version of a file unless told otherwise: without versioning, hidden and
         # overwritten versions are deleted a day later, like an ordinary S3 bucket.

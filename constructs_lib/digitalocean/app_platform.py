@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from constructs_lib.compat import Construct, ConstructError, TerraformData, address, digitalocean, ref
+from constructs_lib.compat import Construct, ConstructError, Scope, TerraformData, address, digitalocean, ref
 from constructs_lib.env import EnvValue
 
 _app = digitalocean("app")
@@ -26,7 +26,7 @@ def fingerprint(values: list[str]) -> str:
 class AppPlatformService(Construct):
     def __init__(
         self,
-        scope: Construct,
+        scope: Scope,
         id: str,
         *,
         name: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from constructs_lib.compat import Construct, TerraformResourceLifecycle, Token, digitalocean, ref
+from constructs_lib.compat import Construct, Scope, TerraformResourceLifecycle, Token, digitalocean, ref
 from constructs_lib.env import EnvValue, dotenv
 
 _droplet = digitalocean("droplet")
@@ -43,7 +43,7 @@ class Droplet(Construct):
 
     def __init__(
         self,
-        scope: Construct,
+        scope: Scope,
         id: str,
         *,
         name: str,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from constructs_lib.compat import Construct, digitalocean, ref
+from constructs_lib.compat import Construct, Scope, digitalocean, ref
 
 _cluster = digitalocean("database_cluster")
 _db = digitalocean("database_db")
@@ -26,7 +26,7 @@ class Postgres(Construct):
 
     def __init__(
         self,
-        scope: Construct,
+        scope: Scope,
         id: str,
         *,
         name: str,

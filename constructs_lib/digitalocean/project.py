@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from constructs_lib.compat import Construct, digitalocean
+from constructs_lib.compat import Construct, Scope, digitalocean
 
 _project = digitalocean("project")
 
@@ -11,7 +11,7 @@ _ENVIRONMENTS = {"production": "Production", "staging": "Staging"}
 
 class Project(Construct):
     def __init__(
-        self, scope: Construct, id: str, *, name: str, environment: str, resources: list[str], description: str | None = None
+        self, scope: Scope, id: str, *, name: str, environment: str, resources: list[str], description: str | None = None
     ):
         """`resources` are the URNs of what the project groups."""
         super().__init__(scope, id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from constructs_lib.compat import Construct, digitalocean, ref
+from constructs_lib.compat import Construct, Scope, digitalocean, ref
 
 _bucket = digitalocean("spaces_bucket")
 _cors = digitalocean("spaces_bucket_cors_configuration")
@@ -12,7 +12,7 @@ _key = digitalocean("spaces_key")
 class SpacesBucket(Construct):
     def __init__(
         self,
-        scope: Construct,
+        scope: Scope,
         id: str,
         *,
         name: str,

@@ -37,8 +37,9 @@ def test_importing_cdktf_goes_through_the_early_kernel():
 
 
 def test_no_second_kernel_once_one_runs():
-    import constructs_lib.compat  # noqa: F401  (the kernel of this test process is running)
     from jsii._kernel import Kernel
+
+    import constructs_lib.compat  # noqa: F401  (the kernel of this test process is running)
 
     provider = Kernel().provider
     kernel.prestart()

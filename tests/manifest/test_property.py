@@ -41,9 +41,7 @@ def test_mutations_of_a_valid_manifest_never_crash(edits):
     for path, value in edits:
         target = manifest
         for step in path[:-1]:
-            if isinstance(target, dict) and step in target:
-                target = target[step]
-            elif isinstance(target, list) and isinstance(step, int) and step < len(target):
+            if isinstance(target, dict) and step in target or isinstance(target, list) and isinstance(step, int) and step < len(target):
                 target = target[step]
         if isinstance(target, dict):
             target[str(path[-1])] = value

@@ -37,7 +37,7 @@ def test_each_upstream_manifest_fails_only_on_what_is_wrong(shared_fixtures, nam
     assert report.fatal is None
     found = [(p.check, format_path(p.path), report.describe(p)) for p in report.errors()]
     assert [(c, p) for c, p, _ in found] == [(c, p) for c, p, _ in EXPECTED[name]], [d for *_, d in found]
-    for (_, _, line), (_, _, words) in zip(found, EXPECTED[name]):
+    for (_, _, line), (_, _, words) in zip(found, EXPECTED[name], strict=True):
         assert words in line and f"({name} line " in line
 
 

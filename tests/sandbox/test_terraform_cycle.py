@@ -120,7 +120,8 @@ def test_edits_update_or_replace_as_the_provider_would(tmp_path):
         changed = actions(plan)
         assert changed["digitalocean_database_cluster.db_cluster"] == ["delete", "create"], "a database's name is ForceNew"
         assert changed["digitalocean_droplet.cms_droplet"] == ["delete", "create"]
-        assert ["monitoring"] in next(rc for rc in plan["resource_changes"] if rc["address"] == "digitalocean_droplet.cms_droplet")["change"]["replace_paths"]
+        droplet = next(rc for rc in plan["resource_changes"] if rc["address"] == "digitalocean_droplet.cms_droplet")
+        assert ["monitoring"] in droplet["change"]["replace_paths"]
         assert changed["digitalocean_spaces_bucket.media_bucket"] == ["update"], "a bucket's name is not ForceNew…"
         rendered = plan_comment.render(plan_comment.summarize(plan))
         assert "never performs it" in rendered, "…and the comment says the rename never happens"

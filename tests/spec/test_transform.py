@@ -127,7 +127,8 @@ def test_default_env_merges_under_each_environment_key_by_key():
     cms = manifest["apps"][0]
     cms["env"] = {"default": [value("A", "app-default"), value("REGION", "app")], "production": [value("A", "prod")],
                   "dev": [value("A", "local"), value("DEV_ONLY", "localhost")]}
-    env = {block: {v.key: v.value for v in vars} for block, vars in to_spec(Manifest.model_validate(manifest), "0.1.0").apps[0].environment_variables.items()}
+    blocks = to_spec(Manifest.model_validate(manifest), "0.1.0").apps[0].environment_variables
+    env = {block: {v.key: v.value for v in variables} for block, variables in blocks.items()}
     # shared.default < shared.<env> < app.default < app.<env>; dev takes no default
     assert env["production"] == {"LOG": "info", "REGION": "app", "A": "prod"}
     assert env["staging"] == {"LOG": "debug", "REGION": "app", "A": "app-default"}

@@ -63,9 +63,9 @@ def test_missing_node_is_a_clear_error(tmp_path):
 def test_an_error_about_the_configuration_is_a_synthesis_error_and_a_bug_is_not(monkeypatch):
     """A construct's own error, or one raised in cdktf's JavaScript, is worded for the user; any
     other exception is a bug in webkit and surfaces as itself, never as "synthesis failed"."""
-    from tests.conftest import plan_example
-    from constructs_lib.compat import App, Construct, ConstructError, is_synthesis_error
     import stacks.factories
+    from constructs_lib.compat import App, Construct, ConstructError, is_synthesis_error
+    from tests.conftest import plan_example
 
     app = App()
     Construct(app, "twice")

@@ -174,7 +174,8 @@ def test_user_masks_hide_what_they_match_everywhere(monkeypatch):
     summary["warnings"] = pc.plan_warnings("Warning: account acct-99 is old\n\nsee acct-99\n")
     body = pc.render(summary, "Error: acct-42 refused")
     assert "acct-" not in body and "internal" not in body
-    assert '| <code>name</code> | "(masked)" | "(masked)" (changed; the difference is not shown) |' in body and "(masked)" in "".join(diff_of(body, "user_data"))
+    assert '| <code>name</code> | "(masked)" | "(masked)" (changed; the difference is not shown) |' in body
+    assert "(masked)" in "".join(diff_of(body, "user_data"))
 
 
 def test_a_broken_mask_stops_the_render_with_its_line(monkeypatch, tmp_path):

@@ -191,5 +191,6 @@ def test_an_environment_can_name_its_branch(tmp_path):
     apply = load_yaml(project / ".github/workflows/terraform-apply.yml")
     drift = load_yaml(project / ".github/workflows/terraform-drift-check.yml")
     assert plan["on"]["pull_request"]["branches"] == apply["on"]["push"]["branches"] == ["release", "develop"]
-    assert "github.ref_name == 'release' && 'production' || github.ref_name == 'develop' && 'staging'" in apply["jobs"]["plan"]["env"]["WEBKIT_ENVIRONMENT"]
+    chosen = apply["jobs"]["plan"]["env"]["WEBKIT_ENVIRONMENT"]
+    assert "github.ref_name == 'release' && 'production' || github.ref_name == 'develop' && 'staging'" in chosen
     assert [m["branch"] for m in drift["jobs"]["drift"]["strategy"]["matrix"]["include"]] == ["release", "develop"]

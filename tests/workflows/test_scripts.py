@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.workflows.conftest import copy_project, load_yaml, stack_of, steps
 from tests.ghactions.services import FakeGitHub
+from tests.workflows.conftest import copy_project, load_yaml, stack_of, steps
+
 
 def run_step(script: str, cwd: Path, env: dict, tmp: Path) -> subprocess.CompletedProcess:
     """One `run:` script as GitHub runs it under the workflows' `defaults.run.shell: bash`, with

@@ -6,6 +6,7 @@ supported (provider, type) pairs, so adding a kind is one entry here plus its co
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -14,8 +15,22 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .shapes import (
-    Branch, Cidr, DbIdentifier, Domains, Header, ImageSlug, ImageTag, Origin, Region, RegistryName, Repository, SizeSlug, SSHKey, Tag,
-    UrlPath, Version,
+    Branch,
+    Cidr,
+    DbIdentifier,
+    Domains,
+    Header,
+    ImageSlug,
+    ImageTag,
+    Origin,
+    Region,
+    RegistryName,
+    Repository,
+    SizeSlug,
+    SSHKey,
+    Tag,
+    UrlPath,
+    Version,
 )
 
 
@@ -134,7 +149,7 @@ class Kind:
     provider: str
     type: str
     category: Literal["resource", "app"]
-    config: type[Config]
+    config: builtins.type[Config]  # `type` is a field here
     name_rule: NameRule
     factory: str
     outputs: tuple[Output, ...] = ()
@@ -148,6 +163,11 @@ class Kind:
 
     def output(self, name: str) -> Output | None:
         return next((o for o in self.outputs if o.name == name), None)
+
+    def secret(self, output: str) -> bool:
+        """Whether the output is secret (one this kind does not have counts as secret)."""
+        found = self.output(output)
+        return found is None or found.secret
 
 
 _LOWER_DASH = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
@@ -182,7 +202,8 @@ _ALL = (
     ),
     Kind(
         "backblaze", "s3", "resource", B2BucketConfig,
-        NameRule(6, 50, r"(?!b2-)[a-z0-9][a-z0-9-]*", "B2 bucket"), "stacks.factories:b2_bucket", resource_type="b2_bucket", name_attribute="bucket_name",
+        NameRule(6, 50, r"(?!b2-)[a-z0-9][a-z0-9-]*", "B2 bucket"), "stacks.factories:b2_bucket",
+        resource_type="b2_bucket", name_attribute="bucket_name",
         outputs=_BUCKET_OUTPUTS + (Output("bucket_id"),),
         default_outputs=("bucket_name", "bucket_url", "endpoint", "region", "bucket_id"),
     ),
@@ -242,6 +263,14 @@ def cloud_name(project: str, environment: str, name: str) -> str:
 
 def kind_for(provider: str, type_: str) -> Kind | None:
     return KINDS.get((provider, INFRA_TYPE_ALIASES.get(type_, type_)))
+
+
+def kind_of(provider: str, type_: str) -> Kind:
+    """The kind of an item of a checked manifest (the checks refuse unknown kinds)."""
+    kind = kind_for(provider, type_)
+    if kind is None:
+        raise LookupError(f"no kind {type_}/{provider}: was app.json checked?")
+    return kind
 
 
 def supported(category: str) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -53,7 +55,7 @@ def _shown(value) -> str:
     return text if len(text) <= 80 else text[:77] + "…'"
 
 
-def _message(item: dict) -> str:
+def _message(item: Mapping[str, Any]) -> str:
     """pydantic's error as a sentence that names the value as written (no type names, no regex)."""
     kind, value, ctx = item["type"], item.get("input"), item.get("ctx") or {}
     if kind == "value_error":
@@ -187,7 +189,7 @@ def _check_secret_variables(manifest: Manifest) -> list[Problem]:
                 secret = parse_secret(var.from_) if var.type == "secret" and var.from_ else None
                 if secret is None or isinstance(secret, str):
                     continue
-                other = first.setdefault(secret.variable, var.from_)
+                other = first.setdefault(secret.variable, var.from_ or "")
                 if other != var.from_:
                     problems.append(Problem(
                         "secrets", f"Secret sources '{other}' and '{var.from_}' would share the Terraform variable "
@@ -197,7 +199,8 @@ def _check_secret_variables(manifest: Manifest) -> list[Problem]:
 
 def _check_kinds(manifest: Manifest) -> list[Problem]:
     problems = []
-    items = [(("resources", i), r.provider, r.type, r.config, "resource") for i, r in enumerate(manifest.resources)]
+    items: list[tuple[tuple, str, str, dict, str]] = [
+        (("resources", i), r.provider, r.type, r.config, "resource") for i, r in enumerate(manifest.resources)]
     items += [(("apps", i, "infra"), a.infra.provider, a.infra.type, a.infra.config, "app") for i, a in enumerate(manifest.apps)]
     for path, provider, type_, config, category in items:
         kind = kind_for(provider, type_)
@@ -219,7 +222,7 @@ def _check_kinds(manifest: Manifest) -> list[Problem]:
                         "references", f"{kind.type} has no output '{output}' (it has {_names(kind.outputs)})",
                         path + ("outputs", j),
                     ))
-        elif parsed is not None and kind.type == "app" and parsed.image is None and manifest.project.repo_ref() is None:
+        elif parsed is not None and kind.type == "app" and getattr(parsed, "image", None) is None and manifest.project.repo_ref() is None:
             problems.append(Problem(
                 "config",
                 "App Platform needs a source: set infra.config.image, or project.repo to build from GitHub",
@@ -272,9 +275,9 @@ def _check_var(path: Path, var: EnvVar, repeated: bool, resources: dict) -> list
     if (var.from_ if unwanted == "from" else var.value) is not None:
         problems.append(Problem("env", f"'{unwanted}' is not used with type {var.type}", path + (unwanted,)))
     if var.type == "from_resource":
-        problems += _check_reference(path + ("from",), var.from_, resources)
+        problems += _check_reference(path + ("from",), var.from_ or "", resources)
     elif var.type == "secret":
-        parsed = parse_secret(var.from_)
+        parsed = parse_secret(var.from_ or "")
         if isinstance(parsed, str):
             problems.append(Problem("secrets", f"Malformed secret source '{var.from_}': {parsed}", path + ("from",)))
     return problems

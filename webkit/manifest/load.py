@@ -9,8 +9,8 @@ from pydantic import ValidationError
 
 from .checks import Problem, check, pydantic_problems
 from .models import Manifest
-from .upstream import translate
 from .source import ManifestSyntaxError, Source, format_path, parse
+from .upstream import translate
 
 MANIFEST_FILE = "app.json"
 
@@ -104,4 +104,5 @@ def load(project_dir: FilePath, strict: bool = False) -> tuple[Manifest, Report]
     report = read(FilePath(project_dir) / MANIFEST_FILE)
     if not report.ok(strict):
         raise ManifestError(report)
+    assert report.manifest is not None  # ok() says so
     return report.manifest, report

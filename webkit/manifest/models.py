@@ -16,7 +16,7 @@ from .shapes import Branch, BucketName, HttpsEndpoint, Name, RepoPath, StateRegi
 
 ENVIRONMENTS = ("production", "staging")
 ENV_BLOCKS = ("dev", "staging", "production")
-DEFAULT_BRANCHES = {"production": "main", "staging": "staging"}
+DEFAULT_BRANCHES: dict[str, str] = {"production": "main", "staging": "staging"}
 DEFAULT_BLOCK = "default"  # env vars for every provisioned environment (never dev)
 ENV_KEYS = (DEFAULT_BLOCK, *ENV_BLOCKS)
 DEFAULT_STATE = {
@@ -161,9 +161,10 @@ class Manifest(Model):
     apps: list[App] = []
 
     def branch_of(self, environment: str) -> str:
-        return self.branches.get(environment) or DEFAULT_BRANCHES[environment]
+        chosen = {str(name): branch for name, branch in self.branches.items()}.get(environment)
+        return chosen or DEFAULT_BRANCHES[environment]
 
-    def env_for(self, app: "App", block: str) -> list["EnvVar"]:
+    def env_for(self, app: App, block: str) -> list[EnvVar]:
         """The env vars `app` gets in `block`, merged key by key, later layers winning:
         shared.default, shared.<block>, app.default, app.<block> (no shared layers for an app
         with `env_from_shared: false`). `dev` takes no default: it is for local work and never

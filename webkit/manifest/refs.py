@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from .shapes import REPO_PATH
 
@@ -31,7 +32,7 @@ def parse_reference(text: str) -> Reference | None:
 
 @dataclass(frozen=True)
 class Secret:
-    source: str  # "github" or "sops"
+    source: Literal["github", "sops"]
     key: str
     file: str | None = None
 
@@ -40,7 +41,7 @@ class Secret:
         """Terraform variable name; filled in CI as TF_VAR_<variable>."""
         if self.source == "github":
             return f"github_{self.key}"
-        slug = re.sub(r"[^A-Za-z0-9]+", "_", self.file).strip("_")
+        slug = re.sub(r"[^A-Za-z0-9]+", "_", self.file or "").strip("_")
         return f"sops_{slug}_{self.key}"
 
     @property

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from .catalog import KINDS, INFRA_TYPE_ALIASES
+from .catalog import INFRA_TYPE_ALIASES, KINDS
 from .models import Manifest
 
 SCHEMA_ID = "https://webkit.dev/schema/app.schema.json"
@@ -15,7 +17,8 @@ SCHEMA_ID = "https://webkit.dev/schema/app.schema.json"
 def manifest_schema() -> dict:
     """The Manifest schema, with each `config` block typed by its (provider, type)."""
     configs = sorted({k.config for k in KINDS.values()}, key=lambda c: c.__name__)
-    _, defs = models_json_schema([(Manifest, "validation")] + [(c, "validation") for c in configs], by_alias=True)
+    models: list[tuple[type[BaseModel], Literal["validation"]]] = [(Manifest, "validation"), *((c, "validation") for c in configs)]
+    _, defs = models_json_schema(models, by_alias=True)
     defs = defs["$defs"]
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

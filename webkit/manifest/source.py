@@ -10,13 +10,20 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # there at run time; typeshed omits it
 
 Path = tuple[str | int, ...]
 
 _WS = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
 
+
+
+def _matched(pattern: re.Pattern, text: str, pos: int) -> int:
+    """Where `pattern`'s match at `pos` ends (text json.loads accepted always matches)."""
+    match = pattern.match(text, pos)
+    assert match is not None
+    return match.end()
 
 class ManifestSyntaxError(ValueError):
     """app.json is not JSON; carries the line and column of the fault."""
@@ -96,7 +103,7 @@ class _Scanner:
         self.pos = end
 
     def _skip_ws(self) -> None:
-        self._advance(_WS.match(self.text, self.pos).end())
+        self._advance(_matched(_WS, self.text, self.pos))
 
     def value(self, path: Path) -> None:
         self._skip_ws()
@@ -109,7 +116,7 @@ class _Scanner:
         elif char == '"':
             self._advance(scanstring(self.text, self.pos + 1)[1])
         else:
-            self._advance(_SCALAR.match(self.text, self.pos).end())
+            self._advance(_matched(_SCALAR, self.text, self.pos))
 
     def _object(self, path: Path) -> None:
         self._advance(self.pos + 1)

@@ -68,7 +68,7 @@ def _app(app: dict, path: tuple, notes: list) -> None:
         _env_lists(app["env"])
     domains = app.get("domains")
     if isinstance(domains, list) and all(isinstance(d, dict) and isinstance(d.get("name"), str) for d in domains):
-        infra = app.get("infra") if isinstance(app.get("infra"), dict) else {}
+        infra: dict = app["infra"] if isinstance(app.get("infra"), dict) else {}
         config = infra.setdefault("config", {}) if isinstance(infra.get("config", {}), dict) else {}
         if infra.get("type") in ("app", "container") and "domain" not in config:
             ordered = sorted(domains, key=lambda d: d.get("type") != "primary")

@@ -32,8 +32,6 @@ from tf.utils import Diagnostics
 from . import schemas
 from .schemas import FULL_NAMES
 
-
-
 # --------------------------------------------------------------------------- schema → tf
 
 
@@ -289,7 +287,7 @@ class SimProvider(Provider):
 
     def get_provider_schema(self, diags) -> tfs.Schema:
         if self.short == "digitalocean":
-            names = ("token", "spaces_access_id", "spaces_secret_key", "api_endpoint", "spaces_endpoint")
+            names: tuple[str, ...] = ("token", "spaces_access_id", "spaces_secret_key", "api_endpoint", "spaces_endpoint")
             extra = [tfs.Attribute(n, tft.Number(), optional=True) for n in ("http_retry_max", "requests_per_second")]
         else:
             names = ("application_key", "application_key_id", "endpoint")

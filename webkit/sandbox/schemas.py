@@ -15,12 +15,8 @@ does not use included so that a typo in a hand-written binding still fails.
 from __future__ import annotations
 
 import functools
-import json
 import re
-import tarfile
 from dataclasses import dataclass, field
-from importlib.util import find_spec
-from pathlib import Path
 
 from webkit.provider_facts import REPLACE_ON, SENSITIVE
 
@@ -44,7 +40,7 @@ class Attr:
 @dataclass
 class Block:
     attrs: dict[str, Attr] = field(default_factory=dict)
-    blocks: dict[str, "NestedBlock"] = field(default_factory=dict)
+    blocks: dict[str, NestedBlock] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,11 +64,9 @@ class TypeSchema:
 
 @functools.lru_cache(maxsize=1)
 def _assembly() -> dict:
-    package = Path(find_spec("cdktf_cdktf_provider_digitalocean").submodule_search_locations[0])
-    archive = next((package / "_jsii").glob("*.jsii.tgz"))
-    with tarfile.open(archive) as tar:
-        member = next(m for m in tar.getmembers() if m.name.endswith("/.jsii"))
-        return json.load(tar.extractfile(member))["types"]
+    from constructs_lib.kernel import assembly_types  # the one reader of the bindings' internals
+
+    return assembly_types("cdktf_cdktf_provider_digitalocean")
 
 
 def _snake(name: str) -> str:
@@ -145,6 +139,7 @@ def digitalocean_schema(type_name: str) -> TypeSchema:
         if js_name in config_names or js_name.endswith("Input") or f"{js_name}Input" in getters or js_name == "tfResourceType":
             continue
         ref = _strip_resolvable(prop["type"])
+        kind: object  # a primitive's name, or (collection, element)
         if "primitive" in ref:
             kind = _PRIMITIVES.get(ref["primitive"], "string")
         elif ref.get("fqn") == "cdktf.IResolvable":

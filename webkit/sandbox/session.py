@@ -78,14 +78,15 @@ class Sandbox:
         if self.mirror:
             yield self
             return
-        processes, attach = [], {}
+        processes: list[subprocess.Popen] = []
+        attach: dict = {}
         env = self.env() | {"PYTHONUNBUFFERED": "1"}
         try:
             for short in FULL_NAMES:
                 process = subprocess.Popen([sys.executable, "-m", "webkit.sandbox.provider", short, "--dev"],
                                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
                 processes.append(process)
-                for line in process.stdout:
+                for line in process.stdout or ():
                     if "TF_REATTACH_PROVIDERS=" in line:
                         attach |= json.loads(line.split("=", 1)[1].strip().strip("'"))
                         break

