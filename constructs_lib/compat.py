@@ -11,16 +11,10 @@ from __future__ import annotations
 import functools
 import importlib
 import importlib.util
-import os
-import shutil
 import sys
 from typing import Any
 
-from constructs_lib import kernel
-
-
-class NodeMissingError(kernel.NodeError):
-    """cdktf runs its core in Node.js through jsii; without node nothing can be synthesised."""
+from constructs_lib import kernel, node
 
 
 class ConstructError(ValueError):
@@ -38,16 +32,7 @@ def is_synthesis_error(err: BaseException) -> bool:
     )
 
 
-def _require_node() -> None:
-    node = os.environ.get("JSII_NODE") or "node"
-    if shutil.which(node) is None:
-        raise NodeMissingError(
-            f"Node.js not found ('{node}' is not on PATH). cdktf needs Node.js 20 or newer to synthesise: "
-            "install it (https://nodejs.org, or your package manager's nodejs) or point JSII_NODE at a node binary."
-        )
-
-
-_require_node()
+node.use()  # cdktf runs its core in Node.js through jsii: NodeError when there is none to use
 kernel.quiet_node()
 kernel.prestart()  # Node boots and loads the assemblies while Python imports the bindings below
 
@@ -66,7 +51,6 @@ import cdktf  # noqa: E402
 import constructs  # noqa: E402
 from cdktf import (  # noqa: E402,F401
     App,
-    DataResource,
     Fn,
     S3Backend,
     TerraformDataSource,
@@ -176,7 +160,21 @@ def digitalocean(module: str):
 
 NamedOutput = named(TerraformOutput)
 NamedVariable = named(TerraformVariable)
-TerraformData = named(DataResource)  # `terraform_data`, built into Terraform: no provider
+
+
+class TerraformData(named(TerraformResource)):  # type: ignore[misc]  # a class made at run time
+    """`terraform_data` (built into Terraform: no provider) with an `input`, written as cdktf's
+    DataResource writes it but without DataResource's check at synthesis, which runs `terraform
+    version` once per resource: it made `webkit update` need Terraform on PATH and cost a process
+    per App Platform app (synthesis of 100 apps took twice as long; bench/)."""
+
+    def __init__(self, scope: Scope, id: str, *, input: Any):
+        super().__init__(scope, id, terraform_resource_type="terraform_data",
+                         terraform_generator_metadata=TerraformProviderGeneratorMetadata(provider_name="terraform"))
+        self._input = input
+
+    def _synthesize_attributes(self) -> dict[str, Any]:
+        return {"input": self._input}
 
 __all__ = [
     "Construct", "ConstructError", "NamedOutput", "Scope", "NamedVariable", "TerraformData", "address", "cdktf", "digitalocean", "named",

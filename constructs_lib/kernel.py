@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,10 +24,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-
-class NodeError(RuntimeError):
-    """Node.js is missing, or jsii could not start it or load an assembly into it."""
-
+from constructs_lib import node
+from constructs_lib.node import NodeError
 
 # Loaded in dependency order, as the bindings' own imports would.
 PACKAGES = ("constructs", "cdktf", "cdktf_cdktf_provider_digitalocean")
@@ -41,6 +38,10 @@ def quiet_node() -> None:
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")  # majors, comma-separated
     os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
     os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+    # Node 24 warns that jsii's runtime uses util.isArray (DEP0044): noise to our users too
+    options = os.environ.get("NODE_OPTIONS", "")
+    if "--no-deprecation" not in options.split():
+        os.environ["NODE_OPTIONS"] = f"{options} --no-deprecation".strip()
 
 
 def assembly(package: str) -> tuple[str, str, str]:
@@ -83,11 +84,11 @@ def stop() -> bool:
 
     provider: Any = Kernel().provider
     process = provider._process
-    node = getattr(process, "_process", None)
+    spawned = getattr(process, "_process", None)
     process.stop()
-    if node is not None and getattr(process, "own_group", False):
+    if spawned is not None and getattr(process, "own_group", False):
         try:
-            os.killpg(node.pid, signal.SIGKILL)
+            os.killpg(spawned.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass  # the group has already ended
     return True
@@ -95,9 +96,10 @@ def stop() -> bool:
 
 def prestart() -> None:
     """Spawn the kernel and queue the loads of cdktf's assemblies; return without waiting."""
-    if _kernel_started() or shutil.which(os.environ.get("JSII_NODE") or "node") is None:
+    if _kernel_started():
         return
     try:
+        node.use()
         loads = [assembly(package) for package in PACKAGES]
         quiet_node()
         import jsii._runtime  # noqa: F401  (makes the kernel singleton)

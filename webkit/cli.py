@@ -29,8 +29,16 @@ Strict = Annotated[bool, typer.Option("--strict", help="Treat warnings (unknown 
 
 
 def _version(value: bool) -> None:
+    """The version, and which Node.js synthesis would run (and why that one)."""
     if value:
+        from constructs_lib.node import NodeError, chosen
+
         print(f"webkit {__version__}")
+        try:
+            node = chosen()
+            print(f"Node.js {node.version}: {node.path} ({node.why})")
+        except NodeError as err:
+            print(f"Node.js: none usable. {err}")
         raise typer.Exit()
 
 

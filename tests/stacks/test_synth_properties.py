@@ -52,12 +52,13 @@ def test_cdktf_synth_app_writes_the_same_json_as_webkit(tmp_path):
     assert json.loads((REPO / "cdktf.json").read_text())["app"] == "python -m stacks --project-dir examples/my-website"
 
 
-def test_missing_node_is_a_clear_error(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "JSII_NODE"} | {"PATH": str(tmp_path)}
+def test_an_unusable_node_is_a_clear_error(tmp_path):
+    env = os.environ | {"JSII_NODE": str(tmp_path / "node")}
     result = subprocess.run([sys.executable, "-m", "webkit", "infra", "synth", "-C", str(EXAMPLE), "--out", str(tmp_path)],
                             capture_output=True, text=True, env=env)
     assert result.returncode == 1
-    assert "Node.js not found" in result.stderr and "Traceback" not in result.stderr
+    assert f"JSII_NODE is '{tmp_path / 'node'}', which is not a Node.js executable" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_an_error_about_the_configuration_is_a_synthesis_error_and_a_bug_is_not(monkeypatch):
