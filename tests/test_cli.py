@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -212,3 +213,61 @@ def test_a_near_miss_of_a_known_key_is_an_error_with_a_suggestion(tmp_path):
     assert "✗ Unknown key 'engine_verison': did you mean 'engine_version'?: resources[0].config.engine_verison" in result.output
     assert "⚠ Unknown key 'vpc_name'" in result.output, "update shows the warnings beside its errors"
     assert not (tmp_path / ".github").exists()
+
+
+def test_project_dir_works_before_or_after_the_command_and_never_twice():
+    for args in (["-C", str(EXAMPLE), "infra", "validate"], ["infra", "-C", str(EXAMPLE), "validate"],
+                 ["infra", "validate", "-C", str(EXAMPLE)], ["-C", str(EXAMPLE), "infra", "validate", "-C", str(EXAMPLE)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)
+    clash = runner.invoke(app, ["-C", str(EXAMPLE), "infra", "validate", "-C", str(REPO)])
+    assert clash.exit_code == 2 and "given more than once, naming different folders" in clash.output
+    alone = runner.invoke(app, ["infra", "validate"])
+    assert alone.exit_code == 1, "no -C anywhere is the current folder (the repository root has no app.json)"
+
+
+def test_help_shows_flags_as_flags():
+    for args in (["update", "--help"], ["infra", "plan", "--help"], ["--help"]):
+        text = webkit(*args).stdout
+        assert "<bool>" not in text and "\x1b[" not in text
+    assert "--check " in webkit("update", "--help").stdout
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch):
+    from webkit import console
+
+    for no_color, coloured in ((None, True), ("1", False)):
+        if no_color:
+            monkeypatch.setenv("NO_COLOR", no_color)
+        out = Terminal()
+        monkeypatch.setattr(sys, "stdout", out)
+        console.ok("done")
+        assert ("\x1b[32m✓\x1b[0m done" in out.getvalue()) is coloured and "done" in out.getvalue()
+
+
+def test_a_slow_step_shows_progress_on_a_terminal_only(monkeypatch):
+    import time
+
+    from webkit import console
+
+    monkeypatch.setattr(console, "PROGRESS_AFTER", 0.05)
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with console.progress("Synthesising"):
+        time.sleep(0.3)
+    assert "Synthesising…" in terminal.getvalue() and terminal.getvalue().endswith("\r\x1b[K"), "shown, then erased"
+    quick = Terminal()
+    monkeypatch.setattr(sys, "stderr", quick)
+    with console.progress("Synthesising"):
+        pass
+    assert quick.getvalue() == "", "a quick step shows nothing"
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    with console.progress("Synthesising"):
+        time.sleep(0.3)
+    assert piped.getvalue() == "", "nothing in a pipe or a CI log"

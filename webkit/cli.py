@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -16,15 +17,34 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click help: flags shown as flags (rich help printed `<bool>`), no colour codes
     help="Turn app.json into Terraform (via cdktf) and the GitHub Actions workflows that apply it.",
 )
-infra = typer.Typer(no_args_is_help=True, help="Local work on the project's infrastructure.")
+infra = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Local work on the project's infrastructure.")
 app.add_typer(infra, name="infra")
 
-ProjectDir = Annotated[
-    Path,
-    typer.Option("--project-dir", "-C", help="Project directory holding app.json.", file_okay=False),
-]
+# -C works before the command too (`webkit -C site update`, `webkit infra -C site plan`): the
+# groups' callbacks run first and remember it; each command's own -C then resolves to one folder.
+_BEFORE_COMMAND: list[Path] = []
+
+
+def _remember_dir(ctx: typer.Context, value: Path | None) -> None:
+    if ctx.parent is None:  # the root: a new command line (CliRunner runs several in one process)
+        _BEFORE_COMMAND.clear()
+    if value is not None:
+        _BEFORE_COMMAND.append(value)
+
+
+def _project_dir(value: Path | None) -> Path:
+    given = list(dict.fromkeys([*_BEFORE_COMMAND, *([value] if value is not None else [])]))
+    if len(given) > 1:
+        raise typer.BadParameter(f"given more than once, naming different folders: {', '.join(map(str, given))}")
+    return given[0] if given else Path(".")
+
+
+_DIR_HELP = "Project directory holding app.json (default: the current one)."
+GroupDir = Annotated[Path | None, typer.Option("--project-dir", "-C", help=_DIR_HELP, file_okay=False, callback=_remember_dir)]
+ProjectDir = Annotated[Path, typer.Option("--project-dir", "-C", help=_DIR_HELP, file_okay=False, callback=_project_dir)]
 Strict = Annotated[bool, typer.Option("--strict", help="Treat warnings (unknown keys…) as errors.")]
 
 
@@ -47,8 +67,14 @@ def main(
     version: Annotated[
         bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = None,
+    project_dir: GroupDir = None,
 ) -> None:
     pass
+
+
+@infra.callback()
+def infra_group(project_dir: GroupDir = None) -> None:
+    """Local work on the project's infrastructure."""
 
 
 def _load(project_dir: Path, strict: bool, compare: bool = False):
@@ -79,7 +105,7 @@ VERSION_SHAPE = r"v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]{1,40})?"
 
 @app.command("update")
 def update_cmd(
-    project_dir: ProjectDir = Path("."),
+    project_dir: ProjectDir = None,  # type: ignore[assignment]  # resolved by its callback
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if any generated file is missing or differs.")] = False,
     infra_version: Annotated[
         str | None, typer.Option("--infra-version", help="Stamp this version instead of the running webkit's.")
@@ -141,7 +167,10 @@ def _use_local_infra(path: Path) -> None:
 
 
 @infra.command("validate")
-def validate_cmd(project_dir: ProjectDir = Path("."), strict: Strict = False) -> None:
+def validate_cmd(
+    project_dir: ProjectDir = None,  # type: ignore[assignment]  # resolved by its callback
+    strict: Strict = False,
+) -> None:
     """Check app.json: schema, references, providers, config, names, env vars, secrets."""
     from webkit.validate import validate
 
@@ -184,7 +213,8 @@ def _synthesize(spec, environments):
     from webkit.synth import SynthError, synthesize
 
     try:
-        return synthesize(spec, environments)
+        with console.progress("Synthesising with cdktf"):
+            return synthesize(spec, environments)
     except SynthError as err:
         console.fail(str(err))
         raise typer.Exit(1) from None
@@ -192,7 +222,7 @@ def _synthesize(spec, environments):
 
 @infra.command("synth")
 def synth_cmd(
-    project_dir: ProjectDir = Path("."),
+    project_dir: ProjectDir = None,  # type: ignore[assignment]  # resolved by its callback
     environment: Environment = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (like cdktf's).")] = Path("cdktf.out"),
     strict: Strict = False,
@@ -217,11 +247,14 @@ OneEnvironment = Annotated[str, typer.Option("--environment", "-e", help="The en
 
 @infra.command("plan")
 def plan_cmd(
-    project_dir: ProjectDir = Path("."),
+    project_dir: ProjectDir = None,  # type: ignore[assignment]  # resolved by its callback
     environment: OneEnvironment = "production",
     sandbox: Sandbox = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write what CI would be handed; run nothing.")] = False,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for --dry-run.")] = Path(".webkit/dry-run"),
+    json_out: Annotated[
+        Path | None, typer.Option("--json-out", help="Also save the plan as JSON (for `webkit infra comment --plan-json`).", dir_okay=False)
+    ] = None,
     strict: Strict = False,
 ) -> None:
     """Plan with real Terraform: against the cloud (credentials from the environment, as in CI),
@@ -229,40 +262,48 @@ def plan_cmd(
     if dry_run:
         _dry_run(project_dir, out, strict)
     else:
-        _terraform(project_dir, environment, "plan", sandbox, strict)
+        _terraform(project_dir, environment, "plan", sandbox, strict, json_out)
 
 
 @infra.command("apply")
-def apply_cmd(project_dir: ProjectDir = Path("."), environment: OneEnvironment = "production",
+def apply_cmd(project_dir: ProjectDir = None,  # type: ignore[assignment]  # resolved by its callback
+              environment: OneEnvironment = "production",
               sandbox: Sandbox = False, strict: Strict = False) -> None:
     """Apply in the sandbox (real applies run in CI, after review)."""
     _terraform(project_dir, environment, "apply", sandbox, strict)
 
 
 @infra.command("destroy")
-def destroy_cmd(project_dir: ProjectDir = Path("."), environment: OneEnvironment = "production",
+def destroy_cmd(project_dir: ProjectDir = None,  # type: ignore[assignment]  # resolved by its callback
+                environment: OneEnvironment = "production",
                 sandbox: Sandbox = False, strict: Strict = False) -> None:
     """Destroy everything in the sandbox."""
     _terraform(project_dir, environment, "destroy", sandbox, strict)
 
 
-def _terraform(project_dir: Path, environment: str, action: str, sandbox: bool, strict: bool) -> None:
+def _terraform(project_dir: Path, environment: str, action: str, sandbox: bool, strict: bool, json_out: Path | None = None) -> None:
     if action != "plan" and not sandbox:
         console.fail(f"`webkit infra {action}` runs only with --sandbox: real changes go through a pull request and CI")
         raise typer.Exit(2)
     from webkit import local
+    from webkit.files import write_atomic
     from webkit.sandbox.session import SandboxError
     from webkit.sandbox.terraform import TerraformMissing
-    from workflows.plan_comment import terminal_summary
+    from workflows.plan_comment import summarize, terminal_summary
 
     spec = _spec(project_dir, strict)
     stack = _synthesize(spec, [environment])[environment]
     try:
-        summary = local.sandbox(project_dir, environment, stack, action) if sandbox else local.real_plan(project_dir, spec, environment, stack)
+        with console.progress(f"terraform {action}"):
+            plan = local.sandbox(project_dir, environment, stack, action) if sandbox else local.real_plan(project_dir, spec, environment, stack)
     except (local.LocalError, SandboxError, TerraformMissing) as err:
         console.fail(str(err))
         raise typer.Exit(1) from None
-    print(terminal_summary(summary), end="")
+    print(terminal_summary(summarize(plan, f"{environment} (sandbox)" if sandbox else environment)), end="")
+    if json_out is not None:
+        write_atomic(json_out, json.dumps(plan, indent=2) + "\n", mode=0o600)  # a real plan holds secrets in clear
+        console.info(f"Saved the plan as JSON in {json_out}: preview the pull-request comment with "
+                     f"`webkit infra comment --plan-json {json_out}`" + ("" if sandbox else "; it holds secret values, keep it out of git"))
     done = {"plan": "Planned", "apply": "Applied", "destroy": "Destroyed"}[action]
     console.ok(f"{done} {environment}" + (" in the sandbox (.webkit/sandbox)" if sandbox else ""))
 

@@ -33,7 +33,7 @@ def _mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_all(files: dict[Path, str]) -> list[Path]:
+def write_all(files: dict[Path, str], mode: int | None = None) -> list[Path]:
     """Write every file whose bytes change, all or none: each goes to a temporary file beside it
     first, and only when all of them are written are they renamed into place. Returns those written.
     An OSError (full disk, a read-only folder, a file where a folder should be) leaves every target
@@ -52,7 +52,7 @@ def write_all(files: dict[Path, str]) -> list[Path]:
             pending.append((tmp, path))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            os.chmod(tmp, _mode(path))
+            os.chmod(tmp, _mode(path) if mode is None else mode)
     except BaseException:
         for tmp, _ in pending:
             Path(tmp).unlink(missing_ok=True)
@@ -62,23 +62,7 @@ def write_all(files: dict[Path, str]) -> list[Path]:
     return [path for _, path in pending]
 
 
-def write_atomic(path: Path, text: str) -> bool:
-    """Replace `path` by rename so readers never see half a file; False when it was already identical."""
-    path = Path(path)
-    data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, _mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return True
+def write_atomic(path: Path, text: str, mode: int | None = None) -> bool:
+    """Replace `path` by rename so readers never see half a file; False when it was already identical.
+    `mode`: the file's mode (else an existing file keeps its own, a new one gets the usual)."""
+    return bool(write_all({Path(path): text}, mode))

@@ -36,11 +36,10 @@ def required_credentials(spec: ProjectSpec, stack: dict) -> list[str]:
 
 
 def sandbox(project_dir: Path, environment: str, stack_json: str, action: str) -> dict:
-    """Plan (and apply, for `apply` and `destroy`) in the sandbox; returns the plan's summary."""
+    """Plan (and apply, for `apply` and `destroy`) in the sandbox; returns the plan (`terraform show -json`)."""
     from importlib.util import find_spec
 
     from webkit.sandbox.session import Sandbox, sandbox_secrets
-    from workflows.plan_comment import summarize
 
     if find_spec("tf") is None:
         raise LocalError("the sandbox needs the simulated providers' framework: pip install 'webkit[sandbox]'")
@@ -52,13 +51,13 @@ def sandbox(project_dir: Path, environment: str, stack_json: str, action: str) -
         plan = box.plan(secrets, destroy=action == "destroy")
         if action in ("apply", "destroy"):
             box.apply(secrets=secrets)
-    return summarize(plan, f"{environment} (sandbox)")
+    return plan
 
 
 def real_plan(project_dir: Path, spec: ProjectSpec, environment: str, stack_json: str) -> dict:
-    """`terraform plan` against the real cloud and state, with the user's credentials."""
+    """`terraform plan` against the real cloud and state, with the user's credentials; returns the
+    plan (`terraform show -json`), which holds secret values in clear."""
     from webkit.sandbox import terraform
-    from workflows.plan_comment import summarize
 
     missing = [name for name in required_credentials(spec, json.loads(stack_json)) if not os.environ.get(name)]
     if missing:
@@ -82,4 +81,4 @@ def real_plan(project_dir: Path, spec: ProjectSpec, environment: str, stack_json
     finally:
         os.umask(umask)
         (folder / "tfplan").unlink(missing_ok=True)
-    return summarize(json.loads(result.stdout), environment)
+    return json.loads(result.stdout)

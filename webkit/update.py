@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from webkit import cache
+from webkit import cache, console
 from webkit.cache import MANIFEST_FILE
 from webkit.files import write_all
 from webkit.synth import prestart, synthesize
@@ -83,7 +83,9 @@ def update(
     from webkit.spec import to_spec
 
     spec = to_spec(manifest, version)
-    files, secrets = render(project_dir, spec, synthesize(spec))
+    with console.progress("Synthesising with cdktf"):
+        stacks = synthesize(spec)
+    files, secrets = render(project_dir, spec, stacks)
     result = UpdateResult(secrets=secrets, environments=list(manifest.environments))
     written = set() if check else set(write_all(files))
     for path, text in files.items():

@@ -87,8 +87,31 @@ def test_a_real_plan_against_an_s3_state_keeps_its_plan_file_private_and_removes
         for key, value in env.items():
             monkeypatch.setenv(key, value)
         monkeypatch.setattr(terraform, "run", spying)
-        summary = local.real_plan(project, spec, "production", stack)
-    assert summary["counts"]["add"] == 12
+        plan = local.real_plan(project, spec, "production", stack)
+    assert sum(1 for rc in plan["resource_changes"] if rc["change"]["actions"] == ["create"]) == 12
     folder = project / ".webkit" / "plan" / "production"
     assert modes["tfplan"] == 0o600 and folder.stat().st_mode & 0o777 == 0o700
     assert not (folder / "tfplan").exists()
+
+
+def test_a_sandbox_plan_saved_as_json_previews_the_pull_request_comment(tmp_path):
+    project = tmp_path / "my-website"
+    shutil.copytree(EXAMPLE, project)
+    saved = tmp_path / "plan.json"
+    plan = webkit("infra", "plan", "--sandbox", "--json-out", str(saved), cwd=project)
+    assert plan.returncode == 0, plan.stderr
+    assert f"ℹ Saved the plan as JSON in {saved}: preview the pull-request comment with" in plan.stdout
+    assert saved.stat().st_mode & 0o777 == 0o600, "a plan may hold secret values"
+    comment = webkit("infra", "comment", "--plan-json", str(saved), "-e", "production", cwd=project)
+    assert comment.returncode == 0, comment.stderr
+    assert comment.stdout.startswith("<!-- webkit-plan-comment:production -->")
+    assert "**12 to add, 0 to change, 0 to destroy**" in comment.stdout
+
+
+def test_a_bad_terraform_choice_is_a_clear_error(tmp_path):
+    project = tmp_path / "my-website"
+    shutil.copytree(EXAMPLE, project)
+    env = {"WEBKIT_TERRAFORM": str(tmp_path / "no-terraform")}
+    result = webkit("infra", "plan", "--sandbox", cwd=project, env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"WEBKIT_TERRAFORM is '{tmp_path / 'no-terraform'}', which is not a Terraform binary" in result.stderr

