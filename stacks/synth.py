@@ -7,10 +7,9 @@ from pathlib import Path
 
 from constructs_lib.compat import App
 from webkit.spec import ProjectSpec
+from webkit.workspace import STACK_FILE
 
 from .project_stack import ProjectStack
-
-STACK_FILE = "cdk.tf.json"
 
 
 def synth_app(spec: ProjectSpec, outdir: Path, environments: list[str] | None = None) -> App:

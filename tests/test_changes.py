@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from tests.conftest import plan_example, write_project
-from webkit.changes import changes
+from webkit.commands.changes import changes
 from webkit.manifest.catalog import KINDS
 from webkit.manifest.models import Manifest
 from webkit.provider_facts import REPLACE_ON

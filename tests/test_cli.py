@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLE, REPO, plan_example, write_project
-from webkit.cli import app
+from webkit.commands.cli import app
 
 runner = CliRunner()
 

@@ -1,3 +1,3 @@
-from webkit.cli import run
+from webkit.commands.cli import run
 
 run()

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from webkit.spec import ProjectSpec
+from webkit.workspace import MANIFEST_FILE
 
 from . import scripts
 
@@ -239,7 +240,7 @@ def _job_env(environment_expr: str) -> dict:
 
 
 def _paths(g: Generation) -> list[str]:
-    return ["app.json", *g.sops_files, ".github/workflows/terraform-*.yml", ".github/actions/**"]
+    return [MANIFEST_FILE, *g.sops_files, ".github/workflows/terraform-*.yml", ".github/actions/**"]
 
 
 # --------------------------------------------------------------------------- workflows
@@ -551,7 +552,7 @@ def header(g: Generation) -> str:
 
 
 def render_files(g: Generation) -> dict[str, str]:
-    """Relative path → text, with the generation time left as a placeholder (see webkit.update)."""
+    """Relative path → text, with the generation time left as a placeholder (see webkit.commands.update)."""
     head = header(g)
     files = {
         ".github/workflows/terraform-plan.yml": plan_workflow(g),

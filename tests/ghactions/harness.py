@@ -48,8 +48,8 @@ def generate(folder: Path) -> None:
     import pytest
 
     from webkit import __version__
+    from webkit.commands.update import update
     from webkit.manifest import load
-    from webkit.update import update
     from workflows import generate as gen
 
     version, sha256 = emulated.sops_release()

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE, REPO
+from webkit.commands.synth import synthesize
 from webkit.manifest import Manifest
 from webkit.sandbox.session import Sandbox, sandbox_secrets
 from webkit.spec import to_spec
-from webkit.synth import synthesize
 
 MANIFESTS = REPO / "tests" / "manifests"
 SOURCES = {

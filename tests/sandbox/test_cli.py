@@ -52,12 +52,12 @@ def test_a_real_plan_against_an_s3_state_keeps_its_plan_file_private_and_removes
     import json as jsonlib
 
     from tests.ghactions.services import S3Server
-    from webkit import local
+    from webkit.commands import local
+    from webkit.commands.synth import synthesize
     from webkit.manifest import load
     from webkit.sandbox import terraform
     from webkit.sandbox.session import cli_config, install_mirror
     from webkit.spec import to_spec
-    from webkit.synth import synthesize
 
     project = tmp_path / "my-website"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".github", ".webkit"))

@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE, REPO
+from webkit.commands.synth import synthesize
 from webkit.manifest import Manifest, load
 from webkit.spec import to_spec
-from webkit.synth import synthesize
 
 MANIFESTS = REPO / "tests" / "manifests"
 

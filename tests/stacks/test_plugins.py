@@ -55,7 +55,7 @@ def test_a_changed_plugin_is_never_answered_from_the_update_cache(tmp_path):
 
     plugin = tmp_path / "plugin"
     shutil.copytree(PLUGIN_PATH, plugin)
-    code = "from webkit.cache import _code_fingerprint; print(_code_fingerprint())"
+    code = "from webkit.commands.cache import _code_fingerprint; print(_code_fingerprint())"
 
     def fingerprint() -> str:
         env = dict(os.environ, PYTHONPATH=str(plugin))

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import EXAMPLE, REPO
 from tests.stacks.conftest import MANIFESTS, spec_of
-from webkit.synth import SynthError, synthesize
+from webkit.commands.synth import SynthError, synthesize
 
 ALL = [EXAMPLE, *sorted(MANIFESTS.glob("*.json"))]
 SECRET_ATTRIBUTES = re.compile(r"\.(uri|password|secret_key|application_key|private_uri)\b|var\.")

@@ -11,8 +11,8 @@ import yaml
 
 from tests.conftest import EXAMPLE, REPO, write_project
 from webkit import __version__
+from webkit.commands.update import update
 from webkit.manifest import load
-from webkit.update import update
 
 MANIFESTS = REPO / "tests" / "manifests"
 PROJECTS = {
@@ -57,7 +57,7 @@ def copy_project(project: Path, into: Path) -> Path:
 
 
 def stack_of(project: Path, environment: str) -> dict:
+    from webkit.commands.synth import synthesize
     from webkit.spec import to_spec
-    from webkit.synth import synthesize
 
     return json.loads(synthesize(to_spec(load(project)[0], __version__), [environment])[environment])

@@ -13,9 +13,9 @@ from ruamel.yaml import YAML
 
 from tests.conftest import plan_example
 from tests.ghactions.expressions import interpolate
+from webkit.commands.synth import synthesize
 from webkit.manifest import Manifest
 from webkit.spec import to_spec
-from webkit.synth import synthesize
 from workflows.generate import Generation, render_files
 
 TRICKY = st.sampled_from(["\u0085", "\u2028", "\u2029", "\ufeff", "\x7f", "\x9b", "WEBKIT_STACK_EOF", "\nWEBKIT_STACK_EOF\n",

@@ -155,7 +155,7 @@ class Kind:
     outputs: tuple[Output, ...] = ()
     default_outputs: tuple[str, ...] = ()
     # Its main cloud resource, and the attribute holding the cloud name: with the provider facts,
-    # they say what a config change or a rename does to it (webkit.changes).
+    # they say what a config change or a rename does to it (webkit.commands.changes).
     resource_type: str = ""
     name_attribute: str = "name"
     # Attributes its construct tells Terraform to ignore after creation (never a replacement).

@@ -7,12 +7,12 @@ from pathlib import Path as FilePath
 
 from pydantic import ValidationError
 
+from webkit.workspace import MANIFEST_FILE
+
 from .checks import Problem, check, pydantic_problems
 from .models import Manifest
 from .source import ManifestSyntaxError, Source, format_path, parse
 from .upstream import translate
-
-MANIFEST_FILE = "app.json"
 
 
 @dataclass

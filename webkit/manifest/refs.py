@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .shapes import REPO_PATH
+from .shapes import NAME, REPO_PATH
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LONG_REF = re.compile(r"resource:(?P<resource>[^:.\s]+):(?P<output>[^:.\s]+)")
-_SHORT_REF = re.compile(r"(?P<resource>[a-z][a-z0-9-]*)\.(?P<output>[a-z_][a-z0-9_]*)")
+_SHORT_REF = re.compile(rf"(?P<resource>{NAME})\.(?P<output>[a-z_][a-z0-9_]*)")
 _SOPS = re.compile(r"sops:(?P<file>[^:]+):/(?P<key>.+)")
 _GITHUB = re.compile(r"github-secrets:(?P<key>.+)")
 

@@ -16,10 +16,11 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from webkit.workspace import STACK_FILE
+
 from . import schemas, terraform
 from .schemas import FULL_NAMES
 
-STACK_FILE = "cdk.tf.json"
 MIRROR_VERSIONS = {"digitalocean": schemas.DO_VERSION, "b2": schemas.B2_VERSION}
 
 

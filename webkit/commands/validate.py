@@ -29,7 +29,7 @@ def validate(project_dir: Path, strict: bool = False) -> Report:
         else:
             console.ok(title)
     if report.ok(strict):
-        from webkit.changes import report_changes
+        from webkit.commands.changes import report_changes
 
         report_changes(project_dir, report)
     return report

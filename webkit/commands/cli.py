@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from webkit import __version__, console
+from webkit.workspace import STACK_FILE
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -79,7 +80,7 @@ def infra_group(project_dir: GroupDir = None) -> None:
 
 def _load(project_dir: Path, strict: bool, compare: bool = False):
     """The checked manifest, or exit 1 after printing every error. `compare`: also say what the
-    edit since the committed app.json will do to running resources (webkit.changes)."""
+    edit since the committed app.json will do to running resources (webkit.commands.changes)."""
     from webkit.manifest import ManifestError, load
 
     try:
@@ -94,7 +95,7 @@ def _load(project_dir: Path, strict: bool, compare: bool = False):
     for problem in report.warnings(strict):
         console.warn(report.describe(problem))
     if compare:
-        from webkit.changes import report_changes
+        from webkit.commands.changes import report_changes
 
         report_changes(project_dir, report)
     return manifest
@@ -123,8 +124,8 @@ def update_cmd(
     version = infra_version or __version__
     if local_infra is not None:
         _use_local_infra(local_infra)
-    from webkit.synth import SynthError
-    from webkit.update import update
+    from webkit.commands.synth import SynthError
+    from webkit.commands.update import update
 
     def load():
         manifest = _load(project_dir, strict, compare=True)
@@ -172,7 +173,7 @@ def validate_cmd(
     strict: Strict = False,
 ) -> None:
     """Check app.json: schema, references, providers, config, names, env vars, secrets."""
-    from webkit.validate import validate
+    from webkit.commands.validate import validate
 
     if not validate(project_dir, strict).ok(strict):
         raise typer.Exit(1)
@@ -202,15 +203,15 @@ Environment = Annotated[
 
 def _spec(project_dir: Path, strict: bool):
     """The checked manifest as a spec, for a synthesis (every caller synthesises next)."""
+    from webkit.commands.synth import prestart
     from webkit.spec import to_spec
-    from webkit.synth import prestart
 
     prestart()
     return to_spec(_load(project_dir, strict), __version__)
 
 
 def _synthesize(spec, environments):
-    from webkit.synth import SynthError, synthesize
+    from webkit.commands.synth import SynthError, synthesize
 
     try:
         with console.progress("Synthesising with cdktf"):
@@ -232,7 +233,7 @@ def synth_cmd(
 
     stacks = _synthesize(_spec(project_dir, strict), environment)
     for env, text in stacks.items():
-        path = _under(project_dir, out) / "stacks" / env / "cdk.tf.json"
+        path = _under(project_dir, out) / "stacks" / env / STACK_FILE
         write_atomic(path, text)
         console.ok(f"Synthesised {env}: {path}")
 
@@ -285,7 +286,7 @@ def _terraform(project_dir: Path, environment: str, action: str, sandbox: bool, 
     if action != "plan" and not sandbox:
         console.fail(f"`webkit infra {action}` runs only with --sandbox: real changes go through a pull request and CI")
         raise typer.Exit(2)
-    from webkit import local
+    from webkit.commands import local
     from webkit.files import write_atomic
     from webkit.sandbox.session import SandboxError
     from webkit.sandbox.terraform import TerraformMissing
@@ -309,7 +310,7 @@ def _terraform(project_dir: Path, environment: str, action: str, sandbox: bool, 
 
 
 def _dry_run(project_dir: Path, out: Path, strict: bool) -> None:
-    from webkit.dry_run import dry_run_files
+    from webkit.commands.dry_run import dry_run_files
     from webkit.files import write_atomic
 
     spec = _spec(project_dir, strict)

@@ -3,7 +3,7 @@
 Everything is rendered before anything is written; an invalid manifest or a failed synthesis
 writes nothing. Unchanged files are not rewritten (their generation time included).
 
-When nothing changed since the last update, `webkit.cache` answers without synthesising.
+When nothing changed since the last update, `webkit.commands.cache` answers without synthesising.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from webkit import cache, console
-from webkit.cache import MANIFEST_FILE
+from webkit import console
+from webkit.commands import cache
+from webkit.commands.synth import prestart, synthesize
 from webkit.files import write_all
-from webkit.synth import prestart, synthesize
+from webkit.workspace import MANIFEST_FILE
 
 if TYPE_CHECKING:  # imported when used: until a synthesis is certain this module stays light
     from webkit.manifest import Manifest

@@ -10,22 +10,12 @@ import json
 import os
 from pathlib import Path
 
-from webkit.cache import WEBKIT_DIR
 from webkit.spec import ProjectSpec
+from webkit.workspace import STACK_FILE, workspace
 
 
 class LocalError(Exception):
     """The user's environment is missing something; the message names it."""
-
-
-def workspace(project_dir: Path, name: str) -> Path:
-    """`.webkit/<name>`, with `.webkit/` ignoring itself so nothing in it is ever committed."""
-    root = Path(project_dir) / WEBKIT_DIR
-    root.mkdir(exist_ok=True)
-    ignore = root / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# written by webkit: local plans, sandbox state and lock files stay local\n*\n")
-    return root / name
 
 
 def required_credentials(spec: ProjectSpec, stack: dict) -> list[str]:
@@ -68,7 +58,7 @@ def real_plan(project_dir: Path, spec: ProjectSpec, environment: str, stack_json
     folder = workspace(project_dir, "plan") / environment
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)  # a saved plan holds every secret in clear
-    (folder / "cdk.tf.json").write_text(stack_json)
+    (folder / STACK_FILE).write_text(stack_json)
     env = dict(os.environ, TF_IN_AUTOMATION="1", AWS_REQUEST_CHECKSUM_CALCULATION="when_required",
                AWS_RESPONSE_CHECKSUM_VALIDATION="when_required")
     umask = os.umask(0o077)  # what Terraform writes (tfplan) is the user's alone

@@ -15,9 +15,9 @@ from importlib.metadata import entry_points
 from importlib.util import find_spec
 from pathlib import Path
 
+from webkit.workspace import MANIFEST_FILE, WEBKIT_DIR, workspace
+
 CACHE_FILE = "update-cache.json"
-WEBKIT_DIR = ".webkit"
-MANIFEST_FILE = "app.json"
 
 
 def _package_files(package: str, digest) -> None:
@@ -74,7 +74,6 @@ def cached(project_dir: Path, version: str) -> dict | None:
 
 def remember(project_dir: Path, version: str, files: dict[str, str], secrets: list[str]) -> None:
     from webkit.files import write_atomic
-    from webkit.local import workspace
 
     cache = {"key": _key(project_dir, version), "files": {p: _digest(t) for p, t in files.items()}, "secrets": secrets}
     try:
