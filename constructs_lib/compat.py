@@ -40,9 +40,9 @@ def _lazy_provider_package(name: str = "cdktf_cdktf_provider_digitalocean") -> N
     """Register the provider package without running its __init__, which imports all 138
     resource modules; each module is then imported when first used (measured: bench/)."""
     if name not in sys.modules:
-        spec = importlib.util.find_spec(name)
-        if spec is not None:  # else the import below says it is missing
-            sys.modules[name] = importlib.util.module_from_spec(spec)
+        found = importlib.util.find_spec(name)
+        if found is not None:  # else the import below says it is missing
+            sys.modules[name] = importlib.util.module_from_spec(found)
 
 
 _lazy_provider_package()
@@ -63,9 +63,6 @@ from cdktf import (  # noqa: E402,F401
     TerraformVariable,
     Token,
 )
-
-CDKTF_VERSION = "0.21.0"
-
 
 # --------------------------------------------------------------------------- readable addresses
 

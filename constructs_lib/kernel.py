@@ -46,14 +46,14 @@ def quiet_node() -> None:
 
 def assembly(package: str) -> tuple[str, str, str]:
     """(name, version, tarball) that `package`'s `_jsii` module loads, read without importing it."""
-    spec = find_spec(package)  # a top-level package: found, not run
-    if spec is None or spec.origin is None:
+    found = find_spec(package)  # a top-level package: found, not run
+    if found is None or found.origin is None:
         raise NodeError(f"{package} is not installed")
-    folder = Path(spec.origin).parent / "_jsii"
-    found = _LOAD.search((folder / "__init__.py").read_text())
-    if found is None:
+    folder = Path(found.origin).parent / "_jsii"
+    load = _LOAD.search((folder / "__init__.py").read_text())
+    if load is None:
         raise NodeError(f"{package}'s jsii assembly is not where this jsii version puts it")
-    name, version, tarball = found.groups()
+    name, version, tarball = load.groups()
     return name, version, str(folder / tarball)
 
 

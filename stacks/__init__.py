@@ -1,4 +1,5 @@
 """cdktf stacks: one ProjectStack per environment, built from a ProjectSpec.
 
-Importing this package starts cdktf; webkit imports it only on synthesising paths.
+Importing `stacks.synth` or `stacks.project_stack` starts cdktf; webkit does so only on
+synthesising paths.
 """

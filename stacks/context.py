@@ -13,8 +13,8 @@ class StackContext:
     project: str
     environment: str
     repo: str | None
-    # app name → its resolved environment for this stack (filled by ProjectStack before apps are built)
-    env: dict[str, list[EnvValue]] = field(default_factory=dict)
+    # app name → its env vars, resolved for this stack (filled by ProjectStack before apps are built)
+    env_vars: dict[str, list[EnvValue]] = field(default_factory=dict)
 
     def name(self, name: str) -> str:
         """The cloud name: `<project>-<name>` in production, `<project>-<env>-<name>` elsewhere."""

@@ -78,7 +78,7 @@ class ProjectStack(ReadableStack):
         self.resources = {r.name: _factory(r.provider, r.type)(self, _as_terraform_text(r), self.ctx) for r in spec.resources}
         self.apps = {}
         for app in spec.apps:
-            self.ctx.env[app.name] = self._env(app)
+            self.ctx.env_vars[app.name] = self._env(app)
             self.apps[app.name] = construct = _factory(app.provider, app.infrastructure_type)(self, _as_terraform_text(app), self.ctx)
             self._wire(app, construct)
         self._depends_on()
@@ -151,7 +151,7 @@ class ProjectStack(ReadableStack):
         for app_name, construct in self.apps.items():
             for name, (value, sensitive) in construct.outputs().items():
                 NamedOutput(self, f"{app_name}_{name}", value=value, sensitive=sensitive,
-                            description=_env_description(self.ctx.env[app_name]) if name == "env" else None)
+                            description=_env_description(self.ctx.env_vars[app_name]) if name == "env" else None)
         NamedOutput(
             self, "deployment_summary",
             value={

@@ -24,4 +24,4 @@ def synthesize(spec: ProjectSpec, environments: list[str] | None = None) -> dict
     """Terraform JSON text per environment, identical for identical specs."""
     with tempfile.TemporaryDirectory(prefix="webkit-synth-") as tmp:
         synth_app(spec, Path(tmp), environments)
-        return {env: (Path(tmp) / "stacks" / env / STACK_FILE).read_text() for env in environments or spec.environments}
+        return {e: (Path(tmp) / "stacks" / e / STACK_FILE).read_text() for e in environments or spec.environments}

@@ -199,9 +199,9 @@ def _with_sops(g: Generation, script) -> str:
     if g.only_environment:
         return script(g.secrets_of(g.only_environment, "sops"))
     cases = []
-    for env in g.environments:
-        loader = scripts.load_sops_secrets(g.secrets_of(env, "sops"))
-        cases.append(f"  {env})\n" + "".join(f"    {line}\n" for line in loader.splitlines()) + "    ;;")
+    for environment in g.environments:
+        loader = scripts.load_sops_secrets(g.secrets_of(environment, "sops"))
+        cases.append(f"  {environment})\n" + "".join(f"    {line}\n" for line in loader.splitlines()) + "    ;;")
     return 'case "$WEBKIT_ENVIRONMENT" in\n' + "\n".join(cases) + "\nesac\n" + script([])
 
 

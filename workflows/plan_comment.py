@@ -36,7 +36,7 @@ import urllib.request
 MAX_COMMENT = 65536  # GitHub rejects longer comment bodies
 SENSITIVE = "(sensitive)"
 UNKNOWN = "(known after apply)"
-KINDS = ("add", "change", "destroy", "replace", "import", "move", "forget", "read")
+CHANGE_KINDS = ("add", "change", "destroy", "replace", "import", "move", "forget", "read")
 
 # What users fear losing: destroying or replacing these loses data.
 STATEFUL = re.compile(
@@ -600,7 +600,7 @@ def plan_warnings(log: str) -> list[dict]:
 
 
 def summarize(plan: dict, environment: str | None = None) -> dict:
-    counts = dict.fromkeys(KINDS, 0)
+    counts = dict.fromkeys(CHANGE_KINDS, 0)
     items = []
     secrets_changed = secret_changes(plan)
     for rc in plan.get("resource_changes") or []:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from constructs_lib.compat import Construct, Fn, Scope
+from webkit.manifest.catalog import B2BucketConfig
 
 from .bindings import B2AccountInfo, B2ApplicationKey, B2Bucket
 
@@ -11,13 +12,14 @@ KEY_CAPABILITIES = ["deleteFiles", "listAllBucketNames", "listBuckets", "listFil
 
 
 class Bucket(Construct):
-    def __init__(self, scope: Scope, id: str, *, name: str, acl: str = "private", versioning: bool = False):
+    def __init__(self, scope: Scope, id: str, *, name: str, config: B2BucketConfig):
+        """`config`: the validated B2 (`s3`/backblaze) config of app.json."""
         super().__init__(scope, id)
         # B2 keeps every version of a file unless told otherwise: without versioning, hidden and
         # overwritten versions are deleted a day later, like an ordinary S3 bucket.
-        lifecycle = None if versioning else [{"file_name_prefix": "", "days_from_hiding_to_deleting": 1}]
+        lifecycle = None if config.versioning else [{"file_name_prefix": "", "days_from_hiding_to_deleting": 1}]
         self.bucket = B2Bucket(
-            self, "bucket", bucket_name=name, bucket_type="allPublic" if acl == "public-read" else "allPrivate",
+            self, "bucket", bucket_name=name, bucket_type="allPublic" if config.acl == "public-read" else "allPrivate",
             lifecycle_rules=lifecycle,
         )
         self.key = B2ApplicationKey(

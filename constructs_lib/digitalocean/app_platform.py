@@ -7,6 +7,7 @@ import re
 
 from constructs_lib.compat import Construct, ConstructError, Scope, TerraformData, address, digitalocean, ref
 from constructs_lib.env import EnvValue
+from webkit.manifest.catalog import AppPlatformConfig
 
 _app = digitalocean("app")
 
@@ -30,33 +31,27 @@ class AppPlatformService(Construct):
         id: str,
         *,
         name: str,
-        region: str | None = None,
+        config: AppPlatformConfig,
         repo: str | None = None,
         source_dir: str = "/",
-        branch: str = "main",
-        deploy_on_push: bool = True,
-        image: dict | None = None,
-        instance_count: int = 1,
-        instance_size: str = "apps-s-1vcpu-0.5gb",
-        http_port: int = 8080,
-        health_check_path: str | None = None,
-        domains: list[str] | None = None,
         env: list[EnvValue] | None = None,
     ):
+        """`config`: the validated `app` config of app.json; `repo` and `source_dir` say where a
+        build-from-source app's code is (the project's repository, the app's path)."""
         super().__init__(scope, id)
-        if image is None and repo is None:
+        if config.image is None and repo is None:
             raise ConstructError(f"App Platform app {name} needs an image or a GitHub repo")
         source = (
-            {"image": _app.AppSpecServiceImage(**image)}
-            if image
+            {"image": _app.AppSpecServiceImage(**config.image.model_dump(exclude_none=True))}
+            if config.image
             else {
-                "github": _app.AppSpecServiceGithub(repo=repo, branch=branch, deploy_on_push=deploy_on_push),
+                "github": _app.AppSpecServiceGithub(repo=repo, branch=config.branch, deploy_on_push=config.deploy_on_push),
                 "source_dir": source_dir,
             }
         )
         service = _app.AppSpecService(
-            name=id, instance_count=instance_count, instance_size_slug=instance_size, http_port=http_port,
-            health_check=_app.AppSpecServiceHealthCheck(http_path=health_check_path) if health_check_path else None,
+            name=id, instance_count=config.instance_count, instance_size_slug=config.instance_size, http_port=config.http_port,
+            health_check=_app.AppSpecServiceHealthCheck(http_path=config.health_check_path) if config.health_check_path else None,
             env=[
                 _app.AppSpecServiceEnv(key=e.key, value=e.value, type="SECRET" if e.secret else "GENERAL", scope="RUN_AND_BUILD_TIME")
                 for e in env or []
@@ -64,11 +59,11 @@ class AppPlatformService(Construct):
             **source,
         )
         domain_blocks = [
-            _app.AppSpecDomain(name=domain, type="PRIMARY" if i == 0 else "ALIAS") for i, domain in enumerate(domains or [])
+            _app.AppSpecDomain(name=domain, type="PRIMARY" if i == 0 else "ALIAS") for i, domain in enumerate(config.domains)
         ]
         self.app = _app.App(
             self, "app",
-            spec=_app.AppSpec(name=name, region=app_platform_region(region), service=[service], domain=domain_blocks or None),
+            spec=_app.AppSpec(name=name, region=app_platform_region(config.region), service=[service], domain=domain_blocks or None),
         )
         secrets = [e.value for e in env or [] if e.secret]
         if secrets:

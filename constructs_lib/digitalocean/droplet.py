@@ -7,6 +7,7 @@ import re
 
 from constructs_lib.compat import Construct, Scope, TerraformResourceLifecycle, Token, digitalocean, ref
 from constructs_lib.env import EnvValue, dotenv
+from webkit.manifest.catalog import DropletConfig, kind_of
 
 _droplet = digitalocean("droplet")
 _firewall = digitalocean("firewall")
@@ -47,33 +48,29 @@ class Droplet(Construct):
         id: str,
         *,
         name: str,
-        region: str,
-        size: str,
-        image: str = "ubuntu-24-04-x64",
-        monitoring: bool = True,
-        backups: bool = False,
-        ssh_keys: list[str] | None = None,
-        ssh_sources: list[str] | None = None,
-        reserved_ip: bool = False,
+        config: DropletConfig,
         tags: list[str] | None = None,
         user_data: str | None = None,
         env: list[EnvValue] | None = None,
     ):
+        """`config`: the validated `vm` config of app.json; `tags` (the stack's) come before its own."""
         super().__init__(scope, id)
         self.env = list(env or [])
+        tags = [*(tags or []), *(t for t in config.tags if t not in (tags or []))]
         self.droplet = _droplet.Droplet(
-            self, "droplet", name=name, region=region, size=size, image=image, monitoring=monitoring,
-            backups=backups, ssh_keys=[self._ssh_key(k) for k in dict.fromkeys(ssh_keys or [])] or None, tags=tags,
+            self, "droplet", name=name, region=config.region, size=config.size, image=config.image, monitoring=config.monitoring,
+            backups=config.backups, ssh_keys=[self._ssh_key(k) for k in dict.fromkeys(config.ssh_keys)] or None, tags=tags or None,
             user_data=CLOUD_INIT if user_data is None else user_data,
             # user_data and ssh_keys only matter at first boot; the provider would replace the droplet.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["user_data", "ssh_keys"]),
+            lifecycle=TerraformResourceLifecycle(ignore_changes=list(kind_of("digitalocean", "vm").ignore_changes)),
         )
         droplet_ids = [Token.as_number(ref(self.droplet, "id"))]
         self.firewall = _firewall.Firewall(
             self, "firewall", name=name, droplet_ids=droplet_ids,
             inbound_rule=[
                 # An empty ssh_sources admits nobody to port 22 (closed by default, never open by omission).
-                *([_firewall.FirewallInboundRule(protocol="tcp", port_range="22", source_addresses=ssh_sources)] if ssh_sources else []),
+                *([_firewall.FirewallInboundRule(protocol="tcp", port_range="22", source_addresses=config.ssh_sources)]
+                  if config.ssh_sources else []),
                 _firewall.FirewallInboundRule(protocol="tcp", port_range="80", source_addresses=_ANYWHERE),
                 _firewall.FirewallInboundRule(protocol="tcp", port_range="443", source_addresses=_ANYWHERE),
             ],
@@ -84,7 +81,7 @@ class Droplet(Construct):
             ],
         )
         self.reserved_ip = (
-            _reserved_ip.ReservedIp(self, "reserved_ip", region=region, droplet_id=droplet_ids[0]) if reserved_ip else None
+            _reserved_ip.ReservedIp(self, "reserved_ip", region=config.region, droplet_id=droplet_ids[0]) if config.reserved_ip else None
         )
 
     def _ssh_key(self, key: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from constructs_lib.compat import Construct, Scope, digitalocean, ref
+from webkit.manifest.catalog import PostgresConfig
 
 _cluster = digitalocean("database_cluster")
 _db = digitalocean("database_db")
@@ -30,26 +31,21 @@ class Postgres(Construct):
         id: str,
         *,
         name: str,
-        region: str,
-        size: str,
-        engine_version: str = "17",
-        node_count: int = 1,
-        database: str = "app",
-        user: str = "app",
-        pool_size: int = 10,
+        config: PostgresConfig,
         tags: list[str] | None = None,
     ):
+        """`config`: the validated `postgres` config of app.json (its defaults and their docs live there)."""
         super().__init__(scope, id)
         self.cluster = _cluster.DatabaseCluster(
-            self, "cluster", name=name, engine="pg", version=engine_version, size=size, region=region,
-            node_count=node_count, tags=tags,
+            self, "cluster", name=name, engine="pg", version=config.engine_version, size=config.size, region=config.region,
+            node_count=config.node_count, tags=tags,
         )
         cluster_id = ref(self.cluster, "id")
-        self.database = _db.DatabaseDb(self, "database", cluster_id=cluster_id, name=database)
-        self.user = _user.DatabaseUser(self, "user", cluster_id=cluster_id, name=user)
+        self.database = _db.DatabaseDb(self, "database", cluster_id=cluster_id, name=config.database)
+        self.user = _user.DatabaseUser(self, "user", cluster_id=cluster_id, name=config.user)
         self.pool = _pool.DatabaseConnectionPool(
-            self, "pool", cluster_id=cluster_id, name=database, db_name=ref(self.database, "name"),
-            user=ref(self.user, "name"), mode="transaction", size=pool_size,
+            self, "pool", cluster_id=cluster_id, name=config.database, db_name=ref(self.database, "name"),
+            user=ref(self.user, "name"), mode="transaction", size=config.pool_size,
         )
         self._rules: list = []
         self._firewall = _firewall.DatabaseFirewall(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from constructs_lib.compat import Construct, Scope, digitalocean, ref
+from webkit.manifest.catalog import SpacesConfig
 
 _bucket = digitalocean("spaces_bucket")
 _cors = digitalocean("spaces_bucket_cors_configuration")
@@ -16,20 +17,18 @@ class SpacesBucket(Construct):
         id: str,
         *,
         name: str,
-        region: str,
-        acl: str = "private",
-        versioning: bool = False,
-        cors: list[dict] | None = None,
+        config: SpacesConfig,
     ):
+        """`config`: the validated Spaces (`s3`/digitalocean) config of app.json."""
         super().__init__(scope, id)
         self.bucket = _bucket.SpacesBucket(
-            self, "bucket", name=name, region=region, acl=acl,
-            versioning=_bucket.SpacesBucketVersioning(enabled=True) if versioning else None,
+            self, "bucket", name=name, region=config.region, acl=config.acl,
+            versioning=_bucket.SpacesBucketVersioning(enabled=True) if config.versioning else None,
         )
-        if cors:
+        if config.cors:
             _cors.SpacesBucketCorsConfiguration(
-                self, "cors", bucket=ref(self.bucket, "name"), region=region,
-                cors_rule=[_cors.SpacesBucketCorsConfigurationCorsRule(**rule) for rule in cors],
+                self, "cors", bucket=ref(self.bucket, "name"), region=config.region,
+                cors_rule=[_cors.SpacesBucketCorsConfigurationCorsRule(**rule.model_dump()) for rule in config.cors],
             )
         self.key = _key.SpacesKey(
             self, "key", name=name,

@@ -2,12 +2,14 @@ import pytest
 
 from constructs_lib.digitalocean import AppPlatformService
 from constructs_lib.env import EnvValue
+from webkit.manifest.catalog import AppPlatformConfig
 
 
 def test_github_source_env_types_and_domains(harness):
     AppPlatformService(
-        harness.stack, "web", name="site-web", region="fra1", repo="acme/site", source_dir="apps/web",
-        instance_count=2, http_port=3000, health_check_path="/health", domains=["www.site.com", "site.com"],
+        harness.stack, "web", name="site-web", repo="acme/site", source_dir="apps/web",
+        config=AppPlatformConfig(region="fra1", instance_count=2, http_port=3000, health_check_path="/health",
+                                 domain=["www.site.com", "site.com"]),
         env=[EnvValue("PUBLIC_URL", "https://site.com", False), EnvValue("DATABASE_URL", "${x.uri}", True)],
     )
     (app,) = harness.resources("digitalocean_app")
@@ -22,8 +24,8 @@ def test_github_source_env_types_and_domains(harness):
 
 
 def test_image_source(harness):
-    AppPlatformService(harness.stack, "api", name="site-api",
-                       image={"registry_type": "GHCR", "registry": "acme", "repository": "api", "tag": "1.2"})
+    image = {"registry_type": "GHCR", "registry": "acme", "repository": "api", "tag": "1.2"}
+    AppPlatformService(harness.stack, "api", name="site-api", config=AppPlatformConfig(image=image))
     (app,) = harness.resources("digitalocean_app")
     (service,) = app["spec"]["service"]
     assert service["image"] == {"registry_type": "GHCR", "registry": "acme", "repository": "api", "tag": "1.2"}
@@ -32,12 +34,12 @@ def test_image_source(harness):
 
 def test_needs_a_source(harness):
     with pytest.raises(ValueError, match="needs an image or a GitHub repo"):
-        AppPlatformService(harness.stack, "api", name="site-api")
+        AppPlatformService(harness.stack, "api", name="site-api", config=AppPlatformConfig())
 
 
 def test_secret_values_are_fingerprinted_as_live_references(harness):
     AppPlatformService(
-        harness.stack, "web", name="site-web", repo="acme/site",
+        harness.stack, "web", name="site-web", repo="acme/site", config=AppPlatformConfig(),
         env=[EnvValue("PUBLIC_URL", "https://site.com", False), EnvValue("DATABASE_URL", "${x.uri}", True),
              EnvValue("MEDIA", 'https://${y.domain}/"a\\b"', True)],
     )
@@ -50,5 +52,5 @@ def test_secret_values_are_fingerprinted_as_live_references(harness):
 
 
 def test_no_fingerprint_without_secrets(harness):
-    AppPlatformService(harness.stack, "web", name="site-web", repo="acme/site", env=[EnvValue("A", "b", False)])
+    AppPlatformService(harness.stack, "web", name="site-web", repo="acme/site", config=AppPlatformConfig(), env=[EnvValue("A", "b", False)])
     assert harness.resources("terraform_data") == []

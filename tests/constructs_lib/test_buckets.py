@@ -2,11 +2,13 @@ import json
 
 from constructs_lib.backblaze import B2Provider, Bucket
 from constructs_lib.digitalocean import SpacesBucket
+from webkit.manifest.catalog import B2BucketConfig, SpacesConfig
 
 
 def test_spaces_bucket_with_a_key_for_that_bucket_only(harness):
-    SpacesBucket(harness.stack, "media", name="site-media", region="ams3", acl="public-read", versioning=True,
-                 cors=[{"allowed_origins": ["https://site.com"], "allowed_methods": ["GET"]}])
+    cors = [{"allowed_origins": ["https://site.com"], "allowed_methods": ["GET"]}]
+    SpacesBucket(harness.stack, "media", name="site-media",
+                 config=SpacesConfig(region="ams3", acl="public-read", versioning=True, cors=cors))
     assert harness.has("digitalocean_spaces_bucket", {"name": "site-media", "region": "ams3", "acl": "public-read",
                                                       "versioning": {"enabled": True}})
     assert harness.has("digitalocean_spaces_key", {
@@ -18,7 +20,7 @@ def test_spaces_bucket_with_a_key_for_that_bucket_only(harness):
 
 def test_b2_bucket_key_and_provider(harness):
     B2Provider(harness.stack, "b2")
-    bucket = Bucket(harness.stack, "files", name="site-files", acl="public-read")
+    bucket = Bucket(harness.stack, "files", name="site-files", config=B2BucketConfig(acl="public-read"))
     synth = json.loads(harness.synth())
     assert synth["terraform"]["required_providers"]["b2"] == {"source": "Backblaze/b2", "version": "~> 0.10"}
     (b2,) = synth["resource"]["b2_bucket"].values()
@@ -34,6 +36,6 @@ def test_b2_bucket_key_and_provider(harness):
 
 def test_b2_versioning_keeps_versions(harness):
     B2Provider(harness.stack, "b2")
-    Bucket(harness.stack, "files", name="site-files", versioning=True)
+    Bucket(harness.stack, "files", name="site-files", config=B2BucketConfig(versioning=True))
     (b2,) = harness.resources("b2_bucket")
     assert b2["bucket_type"] == "allPrivate" and "lifecycle_rules" not in b2

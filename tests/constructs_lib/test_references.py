@@ -5,11 +5,12 @@ import constructs
 from constructs_lib.compat import NamedVariable, Token, address, digitalocean, ref
 from constructs_lib.digitalocean import Droplet, Postgres
 from constructs_lib.env import TOKEN_MARK
+from webkit.manifest.catalog import DropletConfig, PostgresConfig
 
 
 def test_references_written_in_python_resolve_like_cdktf_tokens(harness):
-    db = Postgres(harness.stack, "db", name="site-db", region="nyc3", size="db-s-1vcpu-1gb")
-    vm = Droplet(harness.stack, "cms", name="site-cms", region="nyc3", size="s", reserved_ip=True)
+    db = Postgres(harness.stack, "db", name="site-db", config=PostgresConfig(region="nyc3", size="db-s-1vcpu-1gb"))
+    vm = Droplet(harness.stack, "cms", name="site-cms", config=DropletConfig(region="nyc3", size="s", reserved_ip=True))
     secret = NamedVariable(harness.stack, "api_key", type="string", sensitive=True)
     key = digitalocean("data_digitalocean_ssh_key").DataDigitaloceanSshKey(harness.stack, "laptop", name="ops laptop")
     pairs = [
@@ -38,7 +39,7 @@ def test_elements_not_named_from_python_give_cdktf_tokens(harness):
 
 
 def test_addresses_are_the_ones_cdktf_allocates(harness):
-    db = Postgres(harness.stack, "db", name="site-db", region="nyc3", size="db-s-1vcpu-1gb")
+    db = Postgres(harness.stack, "db", name="site-db", config=PostgresConfig(region="nyc3", size="db-s-1vcpu-1gb"))
     plain = constructs.Construct(harness.stack, "plain")
     cluster = digitalocean("database_cluster").DatabaseCluster(
         plain, "cluster", name="x", engine="pg", version="17", size="s", region="nyc3", node_count=1

@@ -232,10 +232,10 @@ def synth_cmd(
     from webkit.files import write_atomic
 
     stacks = _synthesize(_spec(project_dir, strict), environment)
-    for env, text in stacks.items():
-        path = _under(project_dir, out) / "stacks" / env / STACK_FILE
+    for name, text in stacks.items():
+        path = _under(project_dir, out) / "stacks" / name / STACK_FILE
         write_atomic(path, text)
-        console.ok(f"Synthesised {env}: {path}")
+        console.ok(f"Synthesised {name}: {path}")
 
 
 def _under(project_dir: Path, path: Path) -> Path:

@@ -15,6 +15,6 @@ def dry_run_files(project_dir: Path, spec: ProjectSpec, stacks: dict[str, str], 
     from webkit.commands.update import render
 
     files = {folder / TFVARS_FILE: spec.to_json()}
-    files |= {folder / "stacks" / env / STACK_FILE: text for env, text in stacks.items()}
+    files |= {folder / "stacks" / environment / STACK_FILE: text for environment, text in stacks.items()}
     files |= render(project_dir, spec, stacks, root=folder)[0]
     return files

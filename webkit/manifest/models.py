@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .shapes import Branch, BucketName, HttpsEndpoint, Name, RepoPath, StateRegion
 
-ENVIRONMENTS = ("production", "staging")
 ENV_BLOCKS = ("dev", "staging", "production")
 DEFAULT_BRANCHES: dict[str, str] = {"production": "main", "staging": "staging"}
 DEFAULT_BLOCK = "default"  # env vars for every provisioned environment (never dev)

@@ -55,9 +55,6 @@ class TypeSchema:
     name: str
     block: Block
 
-    def attribute_names(self) -> set[str]:
-        return set(self.block.attrs) | set(self.block.blocks)
-
 
 # --------------------------------------------------------------------------- DigitalOcean
 
@@ -116,10 +113,10 @@ def _add_argument(block: Block, prop: dict, types: dict) -> None:
 def _classes(types: dict) -> dict[str, str]:
     """Terraform type name → binding class fqn, for resources and data sources."""
     out = {}
-    for fqn, spec in types.items():
-        summary = spec.get("docs", {}).get("summary", "")
+    for fqn, described in types.items():
+        summary = described.get("docs", {}).get("summary", "")
         match = re.match(r"Represents a \{@link \S+/docs/(resources|data-sources)/\w+ (\w+)\}", summary)
-        if spec.get("kind") == "class" and match:
+        if described.get("kind") == "class" and match:
             out[("data." if match.group(1) == "data-sources" else "") + match.group(2)] = fqn
     return out
 

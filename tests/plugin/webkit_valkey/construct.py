@@ -1,12 +1,14 @@
 from cdktf_cdktf_provider_digitalocean.database_cluster import DatabaseCluster
 from constructs import Construct
 
+from webkit_valkey import ValkeyConfig
+
 
 class Valkey(Construct):
-    def __init__(self, scope, id, *, name: str, size: str, region: str, version: str = "8"):
+    def __init__(self, scope, id, *, name: str, config: ValkeyConfig):
         super().__init__(scope, id)
-        self.cluster = DatabaseCluster(self, "cluster", name=name, engine="valkey", version=version, size=size,
-                                       region=region, node_count=1)
+        self.cluster = DatabaseCluster(self, "cluster", name=name, engine="valkey", version=config.version, size=config.size,
+                                       region=config.region, node_count=1)
 
     @property
     def urn(self) -> str:
@@ -17,4 +19,4 @@ class Valkey(Construct):
 
 
 def build(scope, resource, ctx):
-    return Valkey(scope, resource.name, name=ctx.name(resource.name), **resource.config)
+    return Valkey(scope, resource.name, name=ctx.name(resource.name), config=ValkeyConfig.model_validate(resource.config))
