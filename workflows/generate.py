@@ -291,7 +291,6 @@ def plan_workflow(g: Generation) -> dict:
 
 def apply_workflow(g: Generation) -> dict:
     env_expr = _env_expr(g, "github.ref_name")
-    artifact = "tfplan-${{ env.WEBKIT_ENVIRONMENT }}-${{ github.run_id }}"
     return {
         "name": "Terraform Apply",
         "on": {"push": {"branches": [g.spec.branches[e] for e in g.environments], "paths": _paths(g)}, "workflow_dispatch": {}},
@@ -299,102 +298,112 @@ def apply_workflow(g: Generation) -> dict:
         "defaults": DEFAULTS,
         # One run at a time per state file (B2 cannot lock state); never cancel an apply midway.
         "concurrency": {"group": f"{g.state_group}-{env_expr}", "cancel-in-progress": False},
-        "jobs": {
-            "plan": {
-                "name": f"Plan ({env_expr})",
-                "runs-on": RUNNER,
-                "timeout-minutes": 30,
-                "environment": PLAN_ENVIRONMENT,
-                "permissions": {"contents": "read"},
-                "env": _job_env(env_expr),
-                "outputs": {"changes": "${{ steps.plan.outputs.changes }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}"},
-                "steps": [
-                    _guard(g),
-                    _checkout(),
-                    _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
-                    _check_secrets(g, {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")}),
-                    _init(),
-                    _plan(g),
-                    {
-                        "name": "Stop when the plan failed",
-                        # failure(): an earlier step (init, a missing secret) failed before any plan
-                        "if": "${{ failure() || (steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2') }}",
-                        "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "RUN_URL": RUN_URL,
-                                "PLAN_DIR": "${{ steps.setup.outputs.directory }}"},
-                        "run": scripts.report_plan_failure(),
-                    },
-                    {
-                        "name": "Summarise the plan",
-                        "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": {"COMMENT_SCRIPT": COMMENT_SCRIPT_PATH},
-                        "run": 'python3 "$COMMENT_SCRIPT" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" \\\n'
-                               '  --plan-log plan-output.log >> "$GITHUB_STEP_SUMMARY"\n',
-                    },
-                    {
-                        "name": "Encrypt the plan",
-                        "if": "${{ steps.plan.outputs.changes == 'true' }}",
-                        "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")},
-                        "run": scripts.encrypt_plan(),
-                    },
-                    {
-                        "name": "Upload the encrypted plan",
-                        "if": "${{ steps.plan.outputs.changes == 'true' }}",
-                        "uses": ACTIONS["upload-artifact"][0],
-                        "with": {"name": artifact, "path": "${{ runner.temp }}/plan-out", "retention-days": PLAN_RETENTION_DAYS,
-                                 "if-no-files-found": "error"},
-                    },
-                ],
+        "jobs": {"plan": _apply_plan_job(g, env_expr), "apply": _apply_job(g, env_expr)},
+    }
+
+
+APPLY_ARTIFACT = "tfplan-${{ env.WEBKIT_ENVIRONMENT }}-${{ github.run_id }}"
+
+
+def _apply_plan_job(g: Generation, env_expr: str) -> dict:
+    """The merge's plan, in the read-only `plan` environment; the plan leaves it encrypted."""
+    return {
+        "name": f"Plan ({env_expr})",
+        "runs-on": RUNNER,
+        "timeout-minutes": 30,
+        "environment": PLAN_ENVIRONMENT,
+        "permissions": {"contents": "read"},
+        "env": _job_env(env_expr),
+        "outputs": {"changes": "${{ steps.plan.outputs.changes }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}"},
+        "steps": [
+            _guard(g),
+            _checkout(),
+            _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
+            _check_secrets(g, {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")}),
+            _init(),
+            _plan(g),
+            {
+                "name": "Stop when the plan failed",
+                # failure(): an earlier step (init, a missing secret) failed before any plan
+                "if": "${{ failure() || (steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2') }}",
+                "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "RUN_URL": RUN_URL,
+                        "PLAN_DIR": "${{ steps.setup.outputs.directory }}"},
+                "run": scripts.report_plan_failure(),
             },
-            "apply": {
-                "name": f"Apply ({env_expr})",
-                "needs": "plan",
-                # Provider noise alone (App Platform's encrypted secrets) never redeploys anything.
-                "if": "${{ needs.plan.outputs.changes == 'true' }}",
-                "runs-on": RUNNER,
-                "timeout-minutes": 60,
-                "environment": {"name": "${{ needs.plan.outputs.environment }}"},
-                "permissions": {"contents": "read"},
-                "env": _job_env("${{ needs.plan.outputs.environment }}") | {"RUN_URL": RUN_URL},
-                "steps": [
-                    _guard(g),
-                    _checkout(),
-                    _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
-                    {
-                        "name": "Download the plan",
-                        "uses": ACTIONS["download-artifact"][0],
-                        "with": {"name": artifact, "path": "${{ runner.temp }}/plan"},
-                    },
-                    {
-                        "name": "Decrypt the plan",
-                        "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")},
-                        "run": scripts.decrypt_plan(),
-                    },
-                    _init(),
-                    {
-                        "name": "Terraform apply (exactly the reviewed plan)",
-                        "id": "apply",
-                        "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment),
-                        "run": _with_sops(g, scripts.apply),
-                    },
-                    {
-                        "name": "Deployment summary",
-                        "if": "${{ steps.apply.outcome == 'success' }}",
-                        "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": backend_env(),
-                        "run": scripts.apply_summary(),
-                    },
-                    {
-                        "name": "Notify Slack",
-                        "if": "${{ always() }}",
-                        "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "APPLY_OUTCOME": "${{ steps.apply.outcome }}"},
-                        "run": scripts.notify_apply(),
-                    },
-                ],
+            {
+                "name": "Summarise the plan",
+                "working-directory": "${{ steps.setup.outputs.directory }}",
+                "env": {"COMMENT_SCRIPT": COMMENT_SCRIPT_PATH},
+                "run": 'python3 "$COMMENT_SCRIPT" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" \\\n'
+                       '  --plan-log plan-output.log >> "$GITHUB_STEP_SUMMARY"\n',
             },
-        },
+            {
+                "name": "Encrypt the plan",
+                "if": "${{ steps.plan.outputs.changes == 'true' }}",
+                "working-directory": "${{ steps.setup.outputs.directory }}",
+                "env": {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")},
+                "run": scripts.encrypt_plan(),
+            },
+            {
+                "name": "Upload the encrypted plan",
+                "if": "${{ steps.plan.outputs.changes == 'true' }}",
+                "uses": ACTIONS["upload-artifact"][0],
+                "with": {"name": APPLY_ARTIFACT, "path": "${{ runner.temp }}/plan-out", "retention-days": PLAN_RETENTION_DAYS,
+                         "if-no-files-found": "error"},
+            },
+        ],
+    }
+
+
+def _apply_job(g: Generation, env_expr: str) -> dict:
+    """Applies exactly that plan, in the environment's own GitHub environment (its reviewers)."""
+    return {
+        "name": f"Apply ({env_expr})",
+        "needs": "plan",
+        # Provider noise alone (App Platform's encrypted secrets) never redeploys anything.
+        "if": "${{ needs.plan.outputs.changes == 'true' }}",
+        "runs-on": RUNNER,
+        "timeout-minutes": 60,
+        "environment": {"name": "${{ needs.plan.outputs.environment }}"},
+        "permissions": {"contents": "read"},
+        "env": _job_env("${{ needs.plan.outputs.environment }}") | {"RUN_URL": RUN_URL},
+        "steps": [
+            _guard(g),
+            _checkout(),
+            _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
+            {
+                "name": "Download the plan",
+                "uses": ACTIONS["download-artifact"][0],
+                "with": {"name": APPLY_ARTIFACT, "path": "${{ runner.temp }}/plan"},
+            },
+            {
+                "name": "Decrypt the plan",
+                "working-directory": "${{ steps.setup.outputs.directory }}",
+                "env": {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")},
+                "run": scripts.decrypt_plan(),
+            },
+            _init(),
+            {
+                "name": "Terraform apply (exactly the reviewed plan)",
+                "id": "apply",
+                "working-directory": "${{ steps.setup.outputs.directory }}",
+                "env": backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment),
+                "run": _with_sops(g, scripts.apply),
+            },
+            {
+                "name": "Deployment summary",
+                "if": "${{ steps.apply.outcome == 'success' }}",
+                "working-directory": "${{ steps.setup.outputs.directory }}",
+                "env": backend_env(),
+                "run": scripts.apply_summary(),
+            },
+            {
+                "name": "Notify Slack",
+                "if": "${{ always() }}",
+                "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "APPLY_OUTCOME": "${{ steps.apply.outcome }}"},
+                "run": scripts.notify_apply(),
+            },
+        ],
     }
 
 

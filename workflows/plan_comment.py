@@ -934,6 +934,21 @@ def _provenance() -> list[str]:
 def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: int | None = None, full_plan: str | None = None) -> str:
     """The comment body; `detail` 3 shows every diff, 2 shortens them, 1 lists resources, 0 also
     caps the list. `full_plan` says where the uncut plan is, for a comment that had to be cut."""
+    lines = _header(summary, error_log)
+    lines += _checks_and_warnings(summary, detail)
+    lines += _changes(summary, detail, cap)
+    lines += _drift(summary, detail, cap)
+    lines += _outputs(summary, detail, cap)
+    if detail < 3:
+        cut = {2: "long diffs shortened", 1: "attribute diffs left out"}.get(detail, "attribute diffs left out, the list cut")
+        where = f"The whole plan is in {full_plan}." if full_plan else "`terraform show` of the plan file has all of it."
+        lines += ["", f"_Cut to fit GitHub's 65,536-character comment limit ({cut}). {where}_"]
+    return "\n".join(lines) + "\n"
+
+
+def _header(summary: dict, error_log: str | None) -> list[str]:
+    """The marker, the verdict, the counts and the risk (or why there are none), the run's links,
+    the provider-noise note and a failed plan's error."""
     c, r = summary["counts"], summary["risk"]
     emoji, verdict = _verdict(summary)
     env = f" · {summary['environment']}" if summary["environment"] else ""
@@ -957,30 +972,28 @@ def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: in
             lines += _fenced(error_log.strip().splitlines()[-60:], "", summary["secrets"])
         else:
             lines.append("The plan stopped with an error; the changes below are partial. See the workflow log.")
-    lines += _checks_and_warnings(summary, detail)
+    return lines
+
+
+def _changes(summary: dict, detail: int, cap: int | None) -> list[str]:
+    """The graph, then each change grouped by kind (the first `cap` of them, the counts exact)."""
     items = summary["resources"]
     shown = items if cap is None else items[:cap]
-    if shown:
-        lines += ["", "### Changes", ""]
-        lines += _mermaid(summary, summary.get("configuration") or {}) if detail >= 2 else []
-        main = {id(i): next(k for k in ORDER if k in i["kinds"]) for i in items}
-        totals = {kind: sum(1 for i in items if main[id(i)] == kind) for kind in ORDER}
-        for kind in ORDER:
-            group = [i for i in shown if main[id(i)] == kind]
-            total = totals[kind]
-            if group:
-                listed = f"{total}, {len(group)} listed" if len(group) < total else f"{total}"
-                lines += ["", f"#### {EMOJI[kind]} {kind} ({listed})", ""]
-                lines += [_resource_block(i, detail, summary["secrets"]) + ("\n" if detail > 1 else "") for i in group]
-        if len(shown) < len(items):
-            lines += ["", f"_…and {len(items) - len(shown)} more resources, not listed to fit GitHub's comment limit; the counts above are exact._"]
-    lines += _drift(summary, detail, cap)
-    lines += _outputs(summary, detail, cap)
-    if detail < 3:
-        cut = {2: "long diffs shortened", 1: "attribute diffs left out"}.get(detail, "attribute diffs left out, the list cut")
-        where = f"The whole plan is in {full_plan}." if full_plan else "`terraform show` of the plan file has all of it."
-        lines += ["", f"_Cut to fit GitHub's 65,536-character comment limit ({cut}). {where}_"]
-    return "\n".join(lines) + "\n"
+    if not shown:
+        return []
+    lines = ["", "### Changes", ""]
+    lines += _mermaid(summary, summary.get("configuration") or {}) if detail >= 2 else []
+    main = {id(i): next(k for k in ORDER if k in i["kinds"]) for i in items}
+    for kind in ORDER:
+        group = [i for i in shown if main[id(i)] == kind]
+        total = sum(1 for i in items if main[id(i)] == kind)
+        if group:
+            listed = f"{total}, {len(group)} listed" if len(group) < total else f"{total}"
+            lines += ["", f"#### {EMOJI[kind]} {kind} ({listed})", ""]
+            lines += [_resource_block(i, detail, summary["secrets"]) + ("\n" if detail > 1 else "") for i in group]
+    if len(shown) < len(items):
+        lines += ["", f"_…and {len(items) - len(shown)} more resources, not listed to fit GitHub's comment limit; the counts above are exact._"]
+    return lines
 
 
 def _checks_and_warnings(summary: dict, detail: int) -> list[str]:

@@ -17,6 +17,7 @@ import os
 import re
 import sys
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,61 +115,91 @@ def _cloud() -> Cloud:
 _SIZE = re.compile(r"(\d+)vcpu-(\d+)(gb|mb)")
 
 
+@dataclass(frozen=True)
+class _New:
+    """A resource being created, as its computed values are made from it."""
+
+    type_name: str
+    state: dict
+    serial: int
+    token: str  # a hex digest unique to the resource and attribute
+    label: str  # its name, as clouds build host names from it
+
+    @property
+    def region(self) -> str:
+        return self.state.get("region") or "nyc3"
+
+
+def _id(new: _New) -> str:
+    if new.type_name in ("digitalocean_droplet", "digitalocean_reserved_ip"):
+        return str(new.serial)
+    t = new.token
+    return f"{t[:8]}-{t[8:12]}-{t[12:16]}-{t[16:20]}-{t[20:32]}"
+
+
+def _urn(new: _New) -> str:
+    kind = {"digitalocean_database_cluster": "dbaas", "digitalocean_spaces_bucket": "space"}.get(new.type_name, new.type_name.split("_", 1)[1])
+    return f"do:{kind}:{new.state.get('id') or new.serial}"
+
+
+# attribute → its value for a new resource of any type that has it
+_COMPUTED = {
+    "id": _id,
+    "urn": _urn,
+    "ipv4_address": lambda n: f"203.0.113.{n.serial % 250 + 1}",
+    "ip_address": lambda n: f"203.0.113.{n.serial % 250 + 1}",
+    "ipv4_address_private": lambda n: f"10.10.0.{n.serial % 250 + 1}",
+    "bucket_domain_name": lambda n: f"{n.label}.{n.region}.digitaloceanspaces.com",
+    "endpoint": lambda n: f"{n.region}.digitaloceanspaces.com",
+    "live_url": lambda n: f"https://{n.label}-{n.token[:5]}.ondigitalocean.app",
+    "default_ingress": lambda n: f"https://{n.label}-{n.token[:5]}.ondigitalocean.app",
+    "live_domain": lambda n: f"{n.label}-{n.token[:5]}.ondigitalocean.app",
+    **dict.fromkeys(("access_key", "application_key_id", "bucket_id", "account_id"), lambda n: n.token[:20]),
+    **dict.fromkeys(("secret_key", "application_key", "account_auth_token"), lambda n: f"sim-secret-{n.token[:32]}"),
+    "s3_api_url": lambda n: "https://s3.us-west-004.backblazeb2.com",
+    "api_url": lambda n: "https://api004.backblazeb2.com",
+    "download_url": lambda n: "https://f004.backblazeb2.com",
+    "created_at": lambda n: "2026-01-01T00:00:00Z",
+    "updated_at": lambda n: "2026-01-01T00:00:00Z",
+    "status": lambda n: "active",
+}
+_DATABASE = {"host", "private_host", "database", "user", "port", "password", "role", "uri", "private_uri"}
+
+
+def _database_value(new: _New, name: str, data: dict) -> Any:
+    """A database cluster's, user's or pool's connection values, consistent with its cluster."""
+    cluster = data["resources"].get("digitalocean_database_cluster", {}).get(str(new.state.get("cluster_id")), {})
+    host = cluster.get("host") or f"{new.label}-do-user-0.db.ondigitalocean.com"
+    port = 25061 if "pool" in new.type_name else 25060
+    if name in ("uri", "private_uri"):
+        database = new.state.get("db_name") or cluster.get("database") or "defaultdb"
+        user = new.state.get("user") or cluster.get("user") or "doadmin"
+        prefix = "private-" if name == "private_uri" else ""
+        return f"postgresql://{user}:sim-{new.token[:24]}@{prefix}{host}:{port}/{database}?sslmode=require"
+    return {"host": host, "private_host": f"private-{host}", "database": "defaultdb", "user": "doadmin",
+            "port": port, "password": f"sim-{new.token[:24]}", "role": "normal"}[name]
+
+
+def _size_value(name: str, state: dict) -> int | None:
+    """A droplet's vcpus, memory (MB) and disk (GB), read from its size slug."""
+    match = _SIZE.search(str(state.get("size", "")))
+    if match is None:
+        return None
+    vcpus, amount, unit = int(match.group(1)), int(match.group(2)), match.group(3)
+    return {"vcpus": vcpus, "memory": amount * 1024 if unit == "gb" else amount, "disk": 25 * vcpus}[name]
+
+
 def computed_value(type_name: str, name: str, state: dict, serial: int, data: dict) -> Any:
     """A plausible value for computed attribute `name` of a resource being created."""
     label = str(state.get("name") or state.get("bucket_name") or state.get("key_name") or type_name)
     token = hashlib.sha256(f"{type_name}:{serial}:{name}".encode()).hexdigest()
-    region = state.get("region") or "nyc3"
-    if name == "id":
-        numeric = type_name in ("digitalocean_droplet", "digitalocean_reserved_ip")
-        return str(serial) if numeric else f"{token[:8]}-{token[8:12]}-{token[12:16]}-{token[16:20]}-{token[20:32]}"
-    if name == "urn":
-        kind = {"digitalocean_database_cluster": "dbaas", "digitalocean_spaces_bucket": "space"}.get(type_name, type_name.split("_", 1)[1])
-        return f"do:{kind}:{state.get('id') or serial}"
-    if name in ("ipv4_address", "ip_address"):
-        return f"203.0.113.{serial % 250 + 1}"
-    if name == "ipv4_address_private":
-        return f"10.10.0.{serial % 250 + 1}"
-    if type_name.startswith("digitalocean_database"):
-        cluster = data["resources"].get("digitalocean_database_cluster", {}).get(str(state.get("cluster_id")), {})
-        host = cluster.get("host") or f"{label}-do-user-0.db.ondigitalocean.com"
-        database = state.get("db_name") or cluster.get("database") or "defaultdb"
-        user = state.get("user") or cluster.get("user") or "doadmin"
-        values = {
-            "host": host, "private_host": f"private-{host}", "database": "defaultdb", "user": "doadmin",
-            "port": 25061 if "pool" in type_name else 25060, "password": f"sim-{token[:24]}", "role": "normal",
-        }
-        if name in values:
-            return values[name]
-        if name in ("uri", "private_uri"):
-            prefix = "private-" if name == "private_uri" else ""
-            port = 25061 if "pool" in type_name else 25060
-            return f"postgresql://{user}:sim-{token[:24]}@{prefix}{host}:{port}/{database}?sslmode=require"
-    if name == "bucket_domain_name":
-        return f"{label}.{region}.digitaloceanspaces.com"
-    if name == "endpoint":
-        return f"{region}.digitaloceanspaces.com"
-    if name in ("live_url", "default_ingress"):
-        return f"https://{label}-{token[:5]}.ondigitalocean.app"
-    if name == "live_domain":
-        return f"{label}-{token[:5]}.ondigitalocean.app"
-    if name in ("access_key", "application_key_id", "bucket_id", "account_id"):
-        return token[:20]
-    if name in ("secret_key", "application_key", "account_auth_token"):
-        return f"sim-secret-{token[:32]}"
-    if name in ("s3_api_url", "api_url"):
-        return "https://s3.us-west-004.backblazeb2.com" if name == "s3_api_url" else "https://api004.backblazeb2.com"
-    if name == "download_url":
-        return "https://f004.backblazeb2.com"
-    if name in ("created_at", "updated_at"):
-        return "2026-01-01T00:00:00Z"
-    if name == "status":
-        return "active"
-    if name in ("vcpus", "memory", "disk") and (match := _SIZE.search(str(state.get("size", "")))):
-        vcpus, amount, unit = int(match.group(1)), int(match.group(2)), match.group(3)
-        memory = amount * 1024 if unit == "gb" else amount
-        return {"vcpus": vcpus, "memory": memory, "disk": 25 * vcpus}[name]
-    return None
+    new = _New(type_name, state, serial, token, label)
+    if type_name.startswith("digitalocean_database") and name in _DATABASE:
+        return _database_value(new, name, data)
+    if name in ("vcpus", "memory", "disk"):
+        return _size_value(name, state)
+    made = _COMPUTED.get(name)
+    return made(new) if made else None
 
 
 def _fill(type_name: str, state: dict, data: dict) -> dict:
