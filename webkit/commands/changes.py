@@ -52,6 +52,7 @@ def _items(manifest: Manifest):
 
 
 def changes(old: Manifest, new: Manifest) -> list[Change]:
+    """What going from `old` to `new` does to each resource and app present in both."""
     found = []
     before = {(path[0], name): (kind, raw) for path, name, kind, raw in _items(old)}
     for path, name, kind, raw in _items(new):
