@@ -33,7 +33,7 @@ def is_synthesis_error(err: BaseException) -> bool:
 
 
 node.use()  # cdktf runs its core in Node.js through jsii: NodeError when there is none to use
-kernel.quiet_node()
+kernel.configure_node()
 kernel.prestart()  # Node boots and loads the assemblies while Python imports the bindings below
 
 def _lazy_provider_package(name: str = "cdktf_cdktf_provider_digitalocean") -> None:

@@ -32,16 +32,22 @@ PACKAGES = ("constructs", "cdktf", "cdktf_cdktf_provider_digitalocean")
 _LOAD = re.compile(r'JSIIAssembly\.load\(\s*"([^"]+)",\s*"([^"]+)",\s*__name__\[0:-6\],\s*"([^"]+)"')
 
 
-def quiet_node() -> None:
-    """jsii prints a banner on every start for Node versions it calls end-of-life or untested;
-    our users cannot act on it (set before the kernel starts: Node reads it once)."""
+# Node options for the kernel, each only when NODE_OPTIONS does not already set it:
+# - Node 24 warns that jsii's runtime uses util.isArray (DEP0044): noise our users cannot act on;
+# - Node 24's young generation is larger than Node 20's: at N=500 the process tree peaked at 460 MB;
+#   8 MB semi-spaces keep it at 344 MB and synthesis a little faster (Node 20: no change; bench/).
+NODE_OPTIONS = {"--no-deprecation": "--no-deprecation", "--max-semi-space-size": "--max-semi-space-size=8"}
+
+
+def configure_node() -> None:
+    """Set, before the kernel starts (Node reads them once): jsii's banners off (a Node version it
+    calls end-of-life or untested; our users cannot act on it) and NODE_OPTIONS above."""
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")  # majors, comma-separated
     os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
     os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
-    # Node 24 warns that jsii's runtime uses util.isArray (DEP0044): noise to our users too
-    options = os.environ.get("NODE_OPTIONS", "")
-    if "--no-deprecation" not in options.split():
-        os.environ["NODE_OPTIONS"] = f"{options} --no-deprecation".strip()
+    given = os.environ.get("NODE_OPTIONS", "").split()
+    added = [option for name, option in NODE_OPTIONS.items() if not any(g.split("=")[0] == name for g in given)]
+    os.environ["NODE_OPTIONS"] = " ".join(given + added)
 
 
 def assembly(package: str) -> tuple[str, str, str]:
@@ -101,7 +107,7 @@ def prestart() -> None:
     try:
         node.use()
         loads = [assembly(package) for package in PACKAGES]
-        quiet_node()
+        configure_node()
         import jsii._runtime  # noqa: F401  (makes the kernel singleton)
         from jsii._kernel import Kernel
         from jsii._kernel.providers.process import ProcessProvider

@@ -33,12 +33,20 @@ class Node:
     why: str
 
 
-def _version(path: str) -> str | None:
+def _run_version(path: str) -> tuple[str | None, str]:
+    """(`node --version`'s answer, or None; what went wrong, if it did)."""
     try:
-        shown = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30, check=False).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return shown if re.fullmatch(r"v\d+\.\d+\.\d+.*", shown) else None
+        ran = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError) as err:
+        return None, str(err)
+    shown = ran.stdout.strip()
+    if re.fullmatch(r"v\d+\.\d+\.\d+.*", shown):
+        return shown, ""
+    return None, (ran.stderr.strip().splitlines() or ["it printed no version"])[-1]
+
+
+def _version(path: str) -> str | None:
+    return _run_version(path)[0]
 
 
 def _major(version: str) -> int:
@@ -62,9 +70,11 @@ def chosen() -> Node:
     explicit = os.environ.get("JSII_NODE")
     if explicit:
         path = shutil.which(explicit)
-        version = _version(path) if path else None
-        if path is None or version is None:
+        if path is None:
             raise NodeError(f"JSII_NODE is {explicit!r}, which is not a Node.js executable: unset it or point it at one")
+        version, problem = _run_version(path)
+        if version is None:
+            raise NodeError(f"JSII_NODE is {explicit!r}, and `{path} --version` failed: {problem}")
         return Node(path, version, "JSII_NODE")
     system = shutil.which("node")
     version = _version(system) if system else None

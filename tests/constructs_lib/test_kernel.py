@@ -80,3 +80,12 @@ def alive(pid: int) -> bool:
         return "\nState:\tZ" not in status.read_text()
     except FileNotFoundError:
         return False
+
+
+def test_node_options_are_added_only_where_the_user_set_none(monkeypatch):
+    monkeypatch.setenv("NODE_OPTIONS", "--max-semi-space-size=32 --trace-warnings")
+    kernel.configure_node()
+    assert os.environ["NODE_OPTIONS"].split() == ["--max-semi-space-size=32", "--trace-warnings", "--no-deprecation"]
+    monkeypatch.delenv("NODE_OPTIONS")
+    kernel.configure_node()
+    assert os.environ["NODE_OPTIONS"].split() == ["--no-deprecation", "--max-semi-space-size=8"]

