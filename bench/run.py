@@ -227,7 +227,11 @@ def fresh_install(work: Path) -> str:
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
+    build = HERE.parent / "build"  # setuptools builds the wheel in the checkout: leave it as found
+    existed = build.exists()
     subprocess.run([python, "-m", "pip", "install", "--quiet", str(HERE.parent)], check=True)
+    if not existed:
+        shutil.rmtree(build, ignore_errors=True)
     return python
 
 
