@@ -331,11 +331,11 @@ def _apply_plan_job(g: Generation, env_expr: str) -> dict:
                 "run": scripts.report_plan_failure(),
             },
             {
-                "name": "Summarise the plan",
+                "name": "Summarise the plan",  # the whole plan, to the job summary's 1 MiB
                 "working-directory": "${{ steps.setup.outputs.directory }}",
                 "env": {"COMMENT_SCRIPT": COMMENT_SCRIPT_PATH},
                 "run": 'python3 "$COMMENT_SCRIPT" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" \\\n'
-                       '  --plan-log plan-output.log >> "$GITHUB_STEP_SUMMARY"\n',
+                       '  --plan-log plan-output.log --summary-out "$GITHUB_STEP_SUMMARY" --out /dev/null\n',
             },
             {
                 "name": "Encrypt the plan",

@@ -215,6 +215,7 @@ def test_merge_applies_exactly_the_reviewed_plan_and_keeps_state_in_the_bucket(e
     state = example.state("production")
     assert state and any(r["type"] == "digitalocean_droplet" for r in state["resources"])
     assert "Deployed production" in apply.summary
+    assert "Terraform plan · production" in plan.summary and "Cut to fit" not in plan.summary, "the whole plan"
     assert any("infrastructure applied" in m["text"] for m in example.slack.messages)
     assert len(example.cloud_resources()["digitalocean_droplet"]) == 1, "the apply reached the (simulated) cloud"
 
