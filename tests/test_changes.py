@@ -133,3 +133,23 @@ def test_ssh_keys_are_ignored_after_creation_as_the_droplet_says():
     stack = json.loads(synthesize(to_spec(Manifest.model_validate(new), "0"))["production"])
     droplet = next(iter(stack["resource"]["digitalocean_droplet"].values()))
     assert tuple(droplet["lifecycle"]["ignore_changes"]) == KINDS[("digitalocean", "vm")].ignore_changes
+
+
+def test_a_gone_resource_or_environment_is_a_warning():
+    old = plan_example()
+    old["resources"] += BUCKETS
+    old["environments"] = ["production", "staging"]
+    new = json.loads(json.dumps(old))
+    new["resources"] = [r for r in new["resources"] if r["name"] != "media"]
+    new["resources"][0]["name"] = "database"  # a rename is a new address: the old one is destroyed
+    new["apps"][0]["env"]["production"][0]["from"] = "resource:database:connection_url"
+    new["environments"] = ["production"]
+    said = {c.message: c.serious for c in changes(Manifest.model_validate(old), Manifest.model_validate(new))}
+    assert said == {
+        "resources.db is gone from app.json (removed or renamed): its digitalocean_database_cluster will be destroyed, "
+        "and its data is lost, in every environment": True,
+        "resources.media is gone from app.json (removed or renamed): its digitalocean_spaces_bucket will be destroyed, "
+        "and its files are lost, in every environment": True,
+        "environment staging is gone from environments: webkit no longer plans or applies it, and its cloud resources "
+        "keep running (and billing) until you destroy them (README, Environments)": True,
+    }

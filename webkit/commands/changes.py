@@ -52,8 +52,9 @@ def _items(manifest: Manifest):
 
 
 def changes(old: Manifest, new: Manifest) -> list[Change]:
-    """What going from `old` to `new` does to each resource and app present in both."""
-    found = []
+    """What going from `old` to `new` does: to each resource and app present in both, to those
+    gone (a renamed one is gone too: its Terraform address changes), to an environment gone."""
+    found = _gone(old, new)
     before = {(path[0], name): (kind, raw) for path, name, kind, raw in _items(old)}
     for path, name, kind, raw in _items(new):
         prior_kind, prior_raw = before.get((path[0], name), (None, None))
@@ -77,6 +78,26 @@ def changes(old: Manifest, new: Manifest) -> list[Change]:
                 happens != "updated in place",
             ))
     return found
+
+
+def _gone(old: Manifest, new: Manifest) -> list[Change]:
+    now = {(path[0], name) for path, name, _, _ in _items(new)}
+    found = [
+        Change((section,), f"{section}.{name} is gone from app.json (removed or renamed): its {kind.resource_type or 'resources'} "
+               f"will be destroyed{_with_data(kind.resource_type)}, in every environment", True)
+        for (section, *_), name, kind, _ in _items(old) if kind is not None and (section, name) not in now
+    ]
+    found += [
+        Change(("environments",), f"environment {environment} is gone from environments: webkit no longer plans or applies it, "
+               "and its cloud resources keep running (and billing) until you destroy them (README, Environments)", True)
+        for environment in old.environments if environment not in new.environments
+    ]
+    return found
+
+
+def _with_data(resource_type: str) -> str:
+    replaced = FACTS["replaced"].get(resource_type, "")
+    return ", and " + replaced.split(": ", 1)[1] if ": " in replaced and "lost" in replaced else ""
 
 
 def _shown(value) -> str:
