@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
 from tests.conftest import plan_example, write_project
+from tests.test_cli import webkit
 from webkit.commands.changes import changes
 from webkit.manifest.catalog import KINDS
 from webkit.manifest.models import Manifest
@@ -29,10 +29,6 @@ def committed(folder, manifest: dict):
     subprocess.run(git + ["add", "app.json"], check=True)
     subprocess.run(git + ["commit", "-qm", "app.json"], check=True)
     return folder
-
-
-def webkit(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "webkit", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def edited(change) -> tuple[dict, dict]:

@@ -29,8 +29,9 @@ class Change:
     serious: bool  # a replacement or a rename that does not happen: a warning, else information
 
 
-def committed_manifest(project_dir: Path) -> Manifest | None:
-    """app.json as committed at HEAD, when the project is a git work tree and it parses."""
+def committed_manifest(project_dir: Path, current: str | None = None) -> Manifest | None:
+    """app.json as committed at HEAD, when the project is a git work tree and it parses; None too
+    when it is `current` (unchanged: nothing to compare, and no second check of the manifest)."""
     try:
         shown = subprocess.run(
             ["git", "-C", str(project_dir), "show", f"HEAD:./{MANIFEST_FILE}"], capture_output=True, timeout=30, check=False,
@@ -39,7 +40,10 @@ def committed_manifest(project_dir: Path) -> Manifest | None:
         return None
     if shown.returncode != 0:
         return None
-    report = check_text(Report(Path(project_dir) / MANIFEST_FILE, text=shown.stdout.decode("utf-8-sig", "replace")))
+    text = shown.stdout.decode("utf-8-sig", "replace")
+    if text == current:
+        return None
+    report = check_text(Report(Path(project_dir) / MANIFEST_FILE, text=text))
     return report.manifest if report.ok() else None
 
 
@@ -106,7 +110,7 @@ def _shown(value) -> str:
 
 def report_changes(project_dir: Path, report: Report) -> None:
     """Print what the edit since HEAD will do: a warning per replacement, a note per downtime."""
-    old, new = committed_manifest(project_dir), report.manifest
+    old, new = committed_manifest(project_dir, report.text), report.manifest
     found = changes(old, new) if old is not None and new is not None else []
     if found:
         console.info("Compared with the committed app.json (git HEAD):")
