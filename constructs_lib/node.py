@@ -45,10 +45,6 @@ def _run_version(path: str) -> tuple[str | None, str]:
     return None, (ran.stderr.strip().splitlines() or ["it printed no version"])[-1]
 
 
-def _version(path: str) -> str | None:
-    return _run_version(path)[0]
-
-
 def _major(version: str) -> int:
     return int(version[1:].split(".")[0])
 
@@ -77,7 +73,7 @@ def chosen() -> Node:
             raise NodeError(f"JSII_NODE is {explicit!r}, and `{path} --version` failed: {problem}")
         return Node(path, version, "JSII_NODE")
     system = shutil.which("node")
-    version = _version(system) if system else None
+    version = _run_version(system)[0] if system else None
     if system and version and _major(version) >= MIN_MAJOR:
         return Node(system, version, "on PATH")
     bundled = _wheel()

@@ -25,7 +25,7 @@ def synthesize(spec: ProjectSpec, environments: list[str] | None = None) -> dict
     unknown = sorted(set(environments or []) - set(spec.environments))
     if unknown:
         raise SynthError(f"unknown environment {', '.join(unknown)} (app.json has: {', '.join(spec.environments)})")
-    from constructs_lib.kernel import NodeError
+    from constructs_lib.node import NodeError
 
     try:
         from stacks.synth import synthesize as run
