@@ -15,9 +15,11 @@ from importlib.metadata import entry_points
 from importlib.util import find_spec
 from pathlib import Path
 
-from webkit.workspace import MANIFEST_FILE, WEBKIT_DIR, workspace
+from webkit.files import read_regular
+from webkit.workspace import GENERATED_LIMIT, MANIFEST_FILE, MANIFEST_LIMIT, WEBKIT_DIR, workspace
 
 CACHE_FILE = "update-cache.json"
+CACHE_LIMIT = 2**20  # a digest per generated file: a few KiB
 
 
 def _package_files(package: str, digest) -> None:
@@ -50,7 +52,7 @@ def _code_fingerprint() -> str:
 
 
 def _key(project_dir: Path, version: str) -> str:
-    manifest = (project_dir / MANIFEST_FILE).read_bytes()
+    manifest = read_regular(project_dir / MANIFEST_FILE, MANIFEST_LIMIT)
     return hashlib.sha256(manifest + f"\0{version}\0{_code_fingerprint()}".encode()).hexdigest()
 
 
@@ -61,14 +63,14 @@ def _digest(text: str) -> str:
 def cached(project_dir: Path, version: str) -> dict | None:
     """{"files": [...], "secrets": [...]} of the last update when nothing it depends on changed."""
     try:
-        cache = json.loads((project_dir / WEBKIT_DIR / CACHE_FILE).read_text())
+        cache = json.loads(read_regular(project_dir / WEBKIT_DIR / CACHE_FILE, CACHE_LIMIT, follow=False))
         if cache["key"] != _key(project_dir, version):
             return None
         for relative, digest in cache["files"].items():
-            if _digest((project_dir / relative).read_text()) != digest:
+            if _digest(read_regular(project_dir / relative, GENERATED_LIMIT).decode()) != digest:
                 return None
         return {"files": list(cache["files"]), "secrets": list(cache["secrets"])}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # UnicodeDecodeError is a ValueError
         return None
 
 
@@ -77,6 +79,6 @@ def remember(project_dir: Path, version: str, files: dict[str, str], secrets: li
 
     cache = {"key": _key(project_dir, version), "files": {p: _digest(t) for p, t in files.items()}, "secrets": secrets}
     try:
-        write_atomic(workspace(project_dir, CACHE_FILE), json.dumps(cache, indent=2) + "\n")
+        write_atomic(workspace(project_dir, CACHE_FILE), json.dumps(cache, indent=2) + "\n", own=True)
     except OSError:
         pass  # the cache only saves time; a project folder we cannot write .webkit/ into works without it

@@ -20,6 +20,7 @@ from webkit.manifest.checks import Problem
 from webkit.manifest.load import check_text
 from webkit.provider_facts import FACTS, REPLACE_ON, what_happens
 from webkit.spec.transform import filled_config
+from webkit.workspace import MANIFEST_LIMIT
 
 
 @dataclass(frozen=True)
@@ -32,19 +33,33 @@ class Change:
 def committed_manifest(project_dir: Path, current: str | None = None) -> Manifest | None:
     """app.json as committed at HEAD, when the project is a git work tree and it parses; None too
     when it is `current` (unchanged: nothing to compare, and no second check of the manifest)."""
-    try:
-        shown = subprocess.run(
-            ["git", "-C", str(project_dir), "show", f"HEAD:./{MANIFEST_FILE}"], capture_output=True, timeout=30, check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+    data = _committed_bytes(project_dir)
+    if data is None:
         return None
-    if shown.returncode != 0:
-        return None
-    text = shown.stdout.decode("utf-8-sig", "replace")
+    text = data.decode("utf-8-sig", "replace")
     if text == current:
         return None
     report = check_text(Report(Path(project_dir) / MANIFEST_FILE, text=text))
     return report.manifest if report.ok() else None
+
+
+def _committed_bytes(project_dir: Path) -> bytes | None:
+    """app.json's bytes at HEAD, read no further than the manifest limit (a huge committed file
+    is not compared, as the manifest itself would be refused); None when git cannot say.
+    `cat-file blob` runs no textconv or filter; no bare repository a checkout holds is used."""
+    command = ["git", "-c", "safe.bareRepository=explicit", "-c", "core.fsmonitor=false", "-C", str(project_dir),
+               "cat-file", "blob", f"HEAD:./{MANIFEST_FILE}"]
+    try:
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL) as git:
+            assert git.stdout is not None  # a pipe, asked for above
+            data = git.stdout.read(MANIFEST_LIMIT + 1)
+            if len(data) > MANIFEST_LIMIT:
+                git.kill()
+            git.stdout.close()
+            code = git.wait(timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return data if code == 0 and len(data) <= MANIFEST_LIMIT else None
 
 
 def _items(manifest: Manifest):

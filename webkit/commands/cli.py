@@ -287,11 +287,13 @@ def _terraform(project_dir: Path, environment: str, action: str, sandbox: bool, 
         console.fail(f"`webkit infra {action}` runs only with --sandbox: real changes go through a pull request and CI")
         raise typer.Exit(2)
     from webkit.commands import local
-    from webkit.files import write_atomic
+    from webkit.files import check_target, write_atomic
     from webkit.sandbox.session import SandboxError
     from webkit.sandbox.terraform import TerraformMissing
     from workflows.plan_comment import summarize, terminal_summary
 
+    if json_out is not None:
+        check_target(json_out)  # before the plan, not after: a FIFO, a device or a link is refused
     spec = _spec(project_dir, strict)
     stack = _synthesize(spec, [environment])[environment]
     try:
@@ -300,7 +302,7 @@ def _terraform(project_dir: Path, environment: str, action: str, sandbox: bool, 
     except (local.LocalError, SandboxError, TerraformMissing) as err:
         console.fail(str(err))
         raise typer.Exit(1) from None
-    print(terminal_summary(summarize(plan, f"{environment} (sandbox)" if sandbox else environment)), end="")
+    console.text(terminal_summary(summarize(plan, f"{environment} (sandbox)" if sandbox else environment)))
     if json_out is not None:
         write_atomic(json_out, json.dumps(plan, indent=2) + "\n", mode=0o600)  # a real plan holds secrets in clear
         console.info(f"Saved the plan as JSON in {json_out}: preview the pull-request comment with "
@@ -341,7 +343,7 @@ def comment_cmd(
     except plan_comment.PlanError as err:
         console.fail(f"{plan_json}: {err}")
         raise typer.Exit(1) from None
-    print(text, end="")
+    console.text(text)
 
 
 def run() -> None:

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from webkit.spec import ProjectSpec
-from webkit.workspace import STACK_FILE, workspace
+from webkit.workspace import STACK_FILE, fresh_folder, workspace
 
 
 class LocalError(Exception):
@@ -55,9 +55,9 @@ def real_plan(project_dir: Path, spec: ProjectSpec, environment: str, stack_json
             "missing credentials: set " + ", ".join(missing) + " (the B2 state key as AWS_*, like CI does; "
             "secrets as TF_VAR_*), or try the change with --sandbox"
         )
-    folder = workspace(project_dir, "plan") / environment
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o700)  # a saved plan holds every secret in clear
+    # made anew, private (a saved plan holds every secret in clear), holding only the stack: a
+    # `.tf` file or a link a checkout put there never reaches Terraform
+    folder = fresh_folder(workspace(project_dir, "plan"), environment)
     (folder / STACK_FILE).write_text(stack_json)
     env = dict(os.environ, TF_IN_AUTOMATION="1", AWS_REQUEST_CHECKSUM_CALCULATION="when_required",
                AWS_RESPONSE_CHECKSUM_VALIDATION="when_required")

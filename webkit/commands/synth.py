@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from webkit.console import listed
+
 if TYPE_CHECKING:
     from webkit.spec import ProjectSpec
 
@@ -24,7 +26,7 @@ def synthesize(spec: ProjectSpec, environments: list[str] | None = None) -> dict
     """Terraform JSON text per environment (all environments in one cdktf process)."""
     unknown = sorted(set(environments or []) - set(spec.environments))
     if unknown:
-        raise SynthError(f"unknown environment {', '.join(unknown)} (app.json has: {', '.join(spec.environments)})")
+        raise SynthError(f"unknown environment {listed(unknown)} (app.json has: {listed(spec.environments)})")
     from constructs_lib.node import NodeError
 
     try:

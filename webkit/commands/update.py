@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from webkit import console
 from webkit.commands import cache
 from webkit.commands.synth import prestart, synthesize
-from webkit.files import write_all
-from webkit.workspace import MANIFEST_FILE
+from webkit.files import TooLarge, read_regular, write_all
+from webkit.workspace import GENERATED_LIMIT, MANIFEST_FILE, MANIFEST_LIMIT
 
 if TYPE_CHECKING:  # imported when used: until a synthesis is certain this module stays light
     from webkit.manifest import Manifest
@@ -59,15 +59,23 @@ def render(project_dir: Path, spec: ProjectSpec, stacks: dict[str, str], root: P
     from workflows.generate import Generation, render_files, required_secrets
 
     root = root or project_dir
-    manifest_hash = stamp_hash((project_dir / MANIFEST_FILE).read_bytes())
+    manifest_hash = stamp_hash(read_regular(project_dir / MANIFEST_FILE, MANIFEST_LIMIT))
     generation = Generation(spec, stacks, manifest_hash, spec.webkit_version)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     files = {}
     for relative, text in render_files(generation).items():
         path = root / relative
-        existing = path.read_text() if path.is_file() else None
-        files[path] = _stamped(text, existing, stamp)
+        files[path] = _stamped(text, _existing(path), stamp)
     return files, required_secrets(generation)
+
+
+def _existing(path: Path) -> str | None:
+    """A generated file as it is now, when it is one webkit could have written (a larger one, or
+    one that is not UTF-8, is not; a FIFO or a device there is an OSError naming it)."""
+    try:
+        return read_regular(path, GENERATED_LIMIT).decode("utf-8")
+    except (FileNotFoundError, NotADirectoryError, TooLarge, UnicodeDecodeError):
+        return None
 
 
 def update(
@@ -93,7 +101,7 @@ def update(
         relative = str(path.relative_to(project_dir))
         if not check:
             (result.written if path in written else result.unchanged).append(relative)
-        elif path.is_file() and path.read_text() == text:
+        elif _existing(path) == text:
             result.unchanged.append(relative)
         else:
             result.stale.append(relative)

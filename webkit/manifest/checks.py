@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from webkit.console import listed
+
 from .catalog import BROKEN_PLUGINS, Config, cloud_name, kind_for, supported
 from .models import ENV_KEYS, App, EnvVar, Manifest
 from .refs import IDENTIFIER, parse_reference, parse_secret
@@ -163,7 +165,7 @@ def _check_exposure(manifest: Manifest) -> list[Problem]:
         for environment in manifest.environments:
             if with_env and environment not in with_env:
                 problems.append(Problem(
-                    "env", f"App '{app.name}' gets no env vars in {environment} (it has some in {', '.join(with_env)}): "
+                    "env", f"App '{app.name}' gets no env vars in {environment} (it has some in {listed(with_env)}): "
                     f"add a 'default' group for every environment, or a '{environment}' list", ("apps", i, "env"), warning=True))
         kind = kind_for(app.infra.provider, app.infra.type)
         if kind is not None and kind.type == "vm" and not app.infra.config.get("ssh_keys"):
@@ -255,7 +257,7 @@ def _check_env(path: Path, env: dict[str, list[EnvVar]], resources: dict) -> lis
     problems = []
     for block, variables in env.items():
         if block not in ENV_KEYS:
-            problems.append(Problem("env", f"Unknown environment '{block}' (known: {', '.join(ENV_KEYS)})", path + (block,)))
+            problems.append(Problem("env", f"Unknown environment '{block}' (known: {listed(ENV_KEYS)})", path + (block,)))
         seen: set[str] = set()
         for i, var in enumerate(variables):
             problems += _check_var(path + (block, i), var, var.key in seen, resources)
@@ -289,7 +291,7 @@ def _check_reference(path: Path, text: str, resources: dict) -> list[Problem]:
         return [Problem("references", f"Malformed reference '{text}' (expected resource:<name>:<output> or <name>.<output>)", path)]
     resource = resources.get(ref.resource)
     if resource is None:
-        known = ", ".join(resources) or "none"
+        known = listed(resources) or "none"
         return [Problem("references", f"Reference '{text}' names unknown resource '{ref.resource}' (resources: {known})", path)]
     kind = kind_for(resource.provider, resource.type)
     if kind is not None and kind.output(ref.output) is None:
@@ -310,4 +312,4 @@ def _check_depends_on(manifest: Manifest, index: int, app: App) -> list[Problem]
 
 
 def _names(outputs) -> str:
-    return ", ".join(o.name for o in outputs)
+    return listed(o.name for o in outputs)

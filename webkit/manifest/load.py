@@ -7,7 +7,7 @@ from pathlib import Path as FilePath
 
 from pydantic import ValidationError
 
-from webkit.workspace import MANIFEST_FILE
+from webkit.workspace import MANIFEST_FILE, MANIFEST_LIMIT
 
 from .checks import Problem, check, pydantic_problems
 from .models import Manifest
@@ -51,9 +51,6 @@ class ManifestError(Exception):
     def __init__(self, report: Report):
         super().__init__("\n".join(report.first_lines()))
         self.report = report
-
-
-MANIFEST_LIMIT = 4 * 2**20  # a manifest of thousands of apps is well under 1 MiB
 
 
 def read(file: FilePath) -> Report:

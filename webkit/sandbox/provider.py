@@ -30,8 +30,12 @@ from tf.runner import run_provider
 from tf.types import Unknown
 from tf.utils import Diagnostics
 
+from webkit.files import read_regular, write_atomic
+
 from . import schemas
 from .schemas import FULL_NAMES
+
+CLOUD_LIMIT = 256 * 2**20
 
 # --------------------------------------------------------------------------- schema → tf
 
@@ -98,14 +102,20 @@ class Cloud:
 
     @contextmanager
     def open(self):
+        """The cloud's data, written back when the block ends. Its files are never followed
+        through a link (a checkout may hold .webkit/): the sandbox replaces such links first."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_suffix(".lock"), "w") as lock:
+        lock = os.open(self.path.with_suffix(".lock"), os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            data = json.loads(self.path.read_text()) if self.path.exists() else {"counter": 1000, "resources": {}}
+            try:
+                data = json.loads(read_regular(self.path, CLOUD_LIMIT, follow=False))
+            except FileNotFoundError:
+                data = {"counter": 1000, "resources": {}}
             yield data
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
-            os.replace(tmp, self.path)
+            write_atomic(self.path, json.dumps(data, indent=2, sort_keys=True), own=True)
+        finally:
+            os.close(lock)
 
 
 def _cloud() -> Cloud:

