@@ -22,7 +22,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from webkit.files import read_regular, write_atomic
+from webkit.files import NotRegularFile, read_regular, write_atomic
 from webkit.workspace import STACK_FILE, fresh_folder, own_folder
 
 from . import schemas, terraform
@@ -71,8 +71,8 @@ class Sandbox:
                 path.unlink()
         try:
             state = read_regular(self.dir / STATE_FILE, STATE_LIMIT, follow=False)
-        except (FileNotFoundError, NotADirectoryError):
-            state = None
+        except (FileNotFoundError, NotADirectoryError, NotRegularFile):
+            state = None  # none yet; or a FIFO, a device or a link, which no sandbox run wrote
         fresh_folder(self.root, self.environment)
         if state is not None:
             (self.dir / STATE_FILE).write_bytes(state)
