@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
 import pytest
 
@@ -149,3 +150,23 @@ def test_a_gone_resource_or_environment_is_a_warning():
         "environment staging is gone from environments: webkit no longer plans or applies it, and its cloud resources "
         "keep running (and billing) until you destroy them (README, Environments)": True,
     }
+
+
+def test_a_huge_committed_app_json_is_read_no_further_than_the_manifest_limit(tmp_path):
+    """A committed app.json of 256 MiB was read whole (about 1.2 GiB of memory, or a traceback):
+    git's output is read up to the manifest limit, and such a file is no baseline."""
+    folder = committed(tmp_path / "p", '{"project": {"name": "shop"}, "pad": "' + " " * 2**28 + '"}')
+    write_project(folder, plan_example())
+    code = (
+        "import resource, sys, pathlib\n"
+        "from webkit.commands.changes import committed_manifest\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "found = committed_manifest(pathlib.Path(sys.argv[1]))\n"
+        "print(found, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    found, grown_mib = result.stdout.split()
+    assert found == "None" and int(grown_mib) < 40, f"memory grew by {grown_mib} MiB"
+    checked = webkit("infra", "validate", "-C", str(folder))
+    assert checked.returncode == 0 and "Traceback" not in checked.stderr
