@@ -128,3 +128,17 @@ def test_the_local_plan_runs_as_from_a_clean_checkout(tmp_path, monkeypatch):
     assert sorted(p.name for p in folder.iterdir()) == [".terraform", ".terraform.lock.hcl", "cdk.tf.json"]
     assert not (tmp_path / "victims" / "plan" / "cdk.tf.json").exists()
     assert sorted(p.name for p in marks.iterdir()) == [], "a hostile file ran"
+
+
+def test_a_webkit_folder_that_is_a_link_is_refused(tmp_path):
+    """`.webkit` committed as a link to another folder: webkit would keep its state, plans and
+    lock files wherever it points."""
+    project, elsewhere = tmp_path / "my-website", tmp_path / "elsewhere"
+    shutil.copytree(EXAMPLE, project)
+    elsewhere.mkdir()
+    (project / ".webkit").symlink_to(elsewhere)
+    for command in (["infra", "plan", "--sandbox"], ["infra", "plan", "--dry-run"]):
+        result = webkit(*command, cwd=project)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert "✗ cannot write or read .webkit: a symbolic link, where webkit keeps its own files (remove it)" in result.stderr
+    assert list(elsewhere.iterdir()) == []

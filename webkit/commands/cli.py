@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from webkit import __version__, console
-from webkit.workspace import STACK_FILE
+from webkit.workspace import STACK_FILE, WEBKIT_DIR, workspace
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -315,6 +315,8 @@ def _dry_run(project_dir: Path, out: Path, strict: bool) -> None:
     from webkit.commands.dry_run import dry_run_files
     from webkit.files import write_atomic
 
+    if not out.is_absolute() and out.parts[:1] == (WEBKIT_DIR,):
+        workspace(project_dir, "")  # the default: in .webkit/, which must be webkit's own folder
     spec = _spec(project_dir, strict)
     files = dry_run_files(project_dir, spec, _synthesize(spec, None), _under(project_dir, out))
     for path, text in files.items():
