@@ -9,7 +9,9 @@ nothing to compare with, and nothing is said.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,8 @@ from webkit.manifest.load import check_text
 from webkit.provider_facts import FACTS, REPLACE_ON, what_happens
 from webkit.spec.transform import filled_config
 from webkit.workspace import MANIFEST_LIMIT
+
+GIT_TIMEOUT = 30  # seconds
 
 
 @dataclass(frozen=True)
@@ -45,20 +49,28 @@ def committed_manifest(project_dir: Path, current: str | None = None) -> Manifes
 
 def _committed_bytes(project_dir: Path) -> bytes | None:
     """app.json's bytes at HEAD, read no further than the manifest limit (a huge committed file
-    is not compared, as the manifest itself would be refused); None when git cannot say.
-    `cat-file blob` runs no textconv or filter; no bare repository a checkout holds is used."""
+    is not compared, as the manifest itself would be refused); None when git cannot say, or not
+    within GIT_TIMEOUT (a partial clone fetches a missing blob). `cat-file blob` runs no textconv
+    or filter; no bare repository that a checkout holds is used."""
     command = ["git", "-c", "safe.bareRepository=explicit", "-c", "core.fsmonitor=false", "-C", str(project_dir),
                "cat-file", "blob", f"HEAD:./{MANIFEST_FILE}"]
     try:
-        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL) as git:
+        git = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                               env=dict(os.environ, GIT_TERMINAL_PROMPT="0"))
+    except OSError:
+        return None
+    timer = threading.Timer(GIT_TIMEOUT, git.kill)
+    timer.start()
+    with git:
+        try:
             assert git.stdout is not None  # a pipe, asked for above
             data = git.stdout.read(MANIFEST_LIMIT + 1)
             if len(data) > MANIFEST_LIMIT:
                 git.kill()
             git.stdout.close()
-            code = git.wait(timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return None
+            code = git.wait()
+        finally:
+            timer.cancel()
     return data if code == 0 and len(data) <= MANIFEST_LIMIT else None
 
 

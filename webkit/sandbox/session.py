@@ -30,7 +30,7 @@ from .schemas import FULL_NAMES
 
 MIRROR_VERSIONS = {"digitalocean": schemas.DO_VERSION, "b2": schemas.B2_VERSION}
 STATE_FILE = "terraform.tfstate"
-OWN_FILES = ("cloud.json", "cloud.lock", "cloud.tmp", "terraformrc")
+OWN_FILES = ("cloud.json", "cloud.lock")  # the provider reads and locks them without following links
 STATE_LIMIT = 256 * 2**20  # the state of thousands of resources is a few MiB
 
 
@@ -65,7 +65,7 @@ class Sandbox:
     def _recreate(self) -> None:
         """The working folder anew, holding the last run's state; the CLI config (and mirror) anew."""
         own_folder(self.root)
-        for name in OWN_FILES:  # the simulated cloud's files: a link there is replaced, not followed
+        for name in OWN_FILES:  # a link (or a FIFO) a checkout put there is removed, never followed
             path = self.root / name
             if path.is_symlink() or (path.exists() and not path.is_file()):
                 path.unlink()
