@@ -21,3 +21,11 @@ def workspace(project_dir: Path, name: str) -> Path:
     if not ignore.exists():
         ignore.write_text("# written by webkit: local plans, sandbox state and lock files stay local\n*\n")
     return root / name
+
+
+def find_project(start: Path) -> Path | None:
+    """The nearest folder from `start` upwards that holds app.json, as git finds `.git`."""
+    for folder in (start, *start.parents):
+        if (folder / MANIFEST_FILE).is_file():
+            return folder
+    return None
