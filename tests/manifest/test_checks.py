@@ -100,13 +100,15 @@ CASES = {
         lambda m: app_env(m).append(dict(app_env(m)[0])), "env", "given more than once",
         "apps[0].env.production[1].key"),
     "value missing": (
-        lambda m: app_env(m).append({"key": "X", "type": "value"}), "env", "Missing 'value' for type value",
+        lambda m: app_env(m).append({"key": "X", "type": "value"}), "env", "Missing 'value': type value takes 'value' (the literal text)",
         "apps[0].env.production[1]"),
     "from given to a value": (
         lambda m: app_env(m).append({"key": "X", "type": "value", "value": "1", "from": "db.host"}), "env",
-        "'from' is not used with type value", "apps[0].env.production[1].from"),
+        "Type value takes 'value' (the literal text), not 'from' as well ('db.host'): remove 'from', or change the type",
+        "apps[0].env.production[1].from"),
     "from missing on a secret": (
-        lambda m: app_env(m).append({"key": "X", "type": "secret"}), "env", "Missing 'from' for type secret",
+        lambda m: app_env(m).append({"key": "X", "type": "secret"}), "env",
+        "Missing 'from': type secret takes 'from' (a source such as sops:secrets/app.yaml:/KEY or github-secrets:KEY)",
         "apps[0].env.production[1]"),
     "unknown env block": (
         lambda m: m["apps"][0]["env"].update(prod=[]), "env", "Unknown environment 'prod'", "apps[0].env.prod"),
