@@ -18,9 +18,10 @@ def report_for(manifest: dict | str) -> Report:
 
 
 def mutated(change) -> dict:
-    """The plan's example with an SSH key (so it warns about nothing), changed."""
+    """The plan's example with an SSH key and its own state bucket (so it warns about nothing), changed."""
     manifest = plan_example()
     manifest["apps"][0]["infra"]["config"]["ssh_keys"] = ["deploy"]
+    manifest["state"] = {"bucket": "my-website-tf-state"}
     change(manifest)
     return manifest
 
@@ -167,7 +168,8 @@ def test_the_plan_example_is_valid():
     report = report_for(plan_example())
     assert report.errors() == []
     # …and closed by default: a droplet without SSH keys admits nobody, which validate says
-    assert [report.describe(p).split(":")[0] for p in report.warnings()] == ["App 'cms' has no ssh_keys"]
+    # (and it names no state bucket of its own: the default is a bucket the reader does not own)
+    assert [report.describe(p).split(":")[0] for p in report.warnings()] == ["App 'cms' has no ssh_keys", "No state block"]
 
 
 def test_a_database_no_app_uses_in_an_environment_is_named():
