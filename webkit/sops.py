@@ -75,15 +75,17 @@ def decrypt(path: Path, key: str) -> str:
 
 def encrypt(text: str, recipient: str, filename: str, folder: Path) -> str:
     """`text` (YAML) encrypted by sops for the age `recipient`; the plain text goes through a
-    private temporary file that is removed at once."""
+    private temporary file that is removed at once. sops gets a config of its own, so that a
+    `.sops.yaml` found in a parent folder cannot refuse or redirect the encryption."""
     import tempfile
 
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".webkit-sops-") as scratch:
-        plain = Path(scratch) / Path(filename).name
+    with tempfile.TemporaryDirectory(dir=Path(folder).resolve(), prefix=".webkit-sops-") as scratch:
+        plain, config = Path(scratch) / Path(filename).name, Path(scratch) / "sops-config.yaml"
+        config.write_text(f"creation_rules:\n  - age: {recipient}\n")
         plain.write_text(text)
         plain.chmod(0o600)
-        result = subprocess.run([binary(), "--encrypt", "--age", recipient, "--input-type", "yaml", "--output-type", "yaml",
-                                 "--", str(plain)], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        result = subprocess.run([binary(), "--config", str(config), "--encrypt", "--input-type", "yaml", "--output-type", "yaml",
+                                 "--", str(plain)], capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=scratch)
     if result.returncode != 0:
         raise SopsError(f"sops could not encrypt {filename}: {result.stderr.strip()}")
     return result.stdout
@@ -103,3 +105,36 @@ def new_age_identity() -> tuple[str, str]:
         return private, public
     identity = x25519.Identity.generate()
     return str(identity), str(identity.to_public())
+
+
+def file_problems(manifest, project_dir: Path) -> list:
+    """Each `sops:` source whose file is missing or lacks the named key, at the env var's `from`
+    (paths are relative to the project folder, as the workflows read them from the repository
+    root). Reads key names only: no age key needed."""
+    from webkit.manifest.checks import Problem
+    from webkit.manifest.refs import parse_secret
+
+    envs = [(("shared", "env"), manifest.shared.env)] + [(("apps", i, "env"), a.env) for i, a in enumerate(manifest.apps)]
+    found: dict[str, list[str] | str] = {}
+    problems = []
+    for path, env in envs:
+        for block, variables in env.items():
+            for j, var in enumerate(variables):
+                secret = parse_secret(var.from_) if var.type == "secret" and var.from_ and block != "dev" else None
+                if secret is None or isinstance(secret, str) or secret.source != "sops" or secret.file is None:
+                    continue
+                if secret.file not in found:
+                    try:
+                        found[secret.file] = keys_in(Path(project_dir) / secret.file)
+                    except SopsError as err:
+                        found[secret.file] = str(err)
+                keys = found[secret.file]
+                where = path + (block, j, "from")
+                if isinstance(keys, str):
+                    fix = f"; create it with `sops {secret.file}`" if keys == "does not exist" else ""
+                    problems.append(Problem("secrets", f"sops file '{secret.file}' {keys}{fix}", where))
+                elif secret.key not in keys:
+                    has = ", ".join(keys) or "no keys"
+                    problems.append(Problem("secrets", f"sops file '{secret.file}' has no key '{secret.key}' (it has {has}); "
+                                                       f"add it with `sops {secret.file}`", where))
+    return problems
