@@ -113,3 +113,16 @@ def test_commands_find_app_json_in_a_parent_folder(tmp_path):
     lonely.mkdir()
     result = webkit("infra", "validate", cwd=lonely)
     assert result.returncode == 1 and "app.json not found (run webkit in the project directory or pass --project-dir)" in result.stderr
+
+
+def test_init_sops_without_a_key_generator_says_how_to_get_one_and_writes_nothing(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from webkit.commands.cli import app
+
+    monkeypatch.setitem(sys.modules, "pyrage", None)  # an install without the sops extra
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # and no age-keygen
+    result = CliRunner().invoke(app, ["init", "--sops", "--name", "shop", "-C", str(tmp_path / "site")])
+    assert result.exit_code == 1
+    assert result.output == "✗ making an age key needs pyrage or age-keygen: pip install 'webkit[sops]'\n"
+    assert not (tmp_path / "site" / "app.json").exists() and not (tmp_path / "site" / ".sops.yaml").exists()

@@ -107,3 +107,11 @@ def test_a_local_plan_without_the_age_key_or_with_another_says_so_and_shows_no_v
     result = webkit("infra", "plan", cwd=folder, env={k: v for k, v in __import__("os").environ.items() if not k.startswith("SOPS_")})
     assert result.returncode == 1 and "set SOPS_AGE_KEY or SOPS_AGE_KEY_FILE" in result.stderr and "Traceback" not in result.stderr
     assert json.dumps(result.stderr).count("p4yload") == 0
+
+
+def test_update_warns_about_a_sops_key_the_file_lacks_before_ci_does(tmp_path, age_key):
+    folder = project(tmp_path, age_key[1], {"cms.yaml": "PAYLOAD_SECRET: a\n", "shared.yaml": "SENTRY: b\n"})
+    result = webkit("update", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert ("⚠ sops file 'secrets/shared.yaml' has no key 'SENTRY_DSN' (it has SENTRY); add it with `sops secrets/shared.yaml`: "
+            f"apps[0].env.production[2].from (app.json line {line_of(folder, 'secrets/shared.yaml')})") in result.stderr.splitlines()

@@ -40,6 +40,12 @@ def errors(manifest: dict) -> list[str]:
      "Type secret takes 'from' (a source such as sops:secrets/app.yaml:/KEY or github-secrets:KEY), not 'value' (a value, not shown); "
      "a secret's value never goes in app.json: put it in a sops file or a GitHub secret and name that in 'from': "
      "apps[0].env.production[1].value"),
+    ({"key": "X", "type": "secret", "from": "db.password"},
+     "Malformed secret source 'db.password': expected sops:<file>:/<KEY> or github-secrets:<KEY>; for a resource's output use "
+     "type from_resource: apps[0].env.production[1].from"),
+    ({"key": "X", "type": "from_resource", "from": "github-secrets:STRIPE_KEY"},
+     "Malformed reference 'github-secrets:STRIPE_KEY' (expected resource:<name>:<output> or <name>.<output>); for a secret use "
+     "type secret: apps[0].env.production[1].from"),
 ])
 def test_a_type_and_fields_that_do_not_match_name_what_was_given_and_what_the_type_takes(variable, message):
     manifest = mutated(lambda m: app_env(m).append(variable))

@@ -112,7 +112,10 @@ def _load(project_dir: Path, strict: bool, compare: bool = False):
         console.warn(report.describe(problem))
     if compare:
         from webkit.commands.changes import report_changes
+        from webkit.sops import file_problems
 
+        for problem in file_problems(manifest, project_dir):  # CI's plan would stop at decryption
+            console.warn(report.describe(problem))
         report_changes(project_dir, report)
     return manifest
 

@@ -287,7 +287,8 @@ def _check_var(path: Path, var: EnvVar, repeated: bool, resources: dict) -> list
     elif var.type == "secret":
         parsed = parse_secret(var.from_ or "")
         if isinstance(parsed, str):
-            problems.append(Problem("secrets", f"Malformed secret source '{var.from_}': {parsed}", path + ("from",)))
+            hint = "; for a resource's output use type from_resource" if parse_reference(var.from_ or "") else ""
+            problems.append(Problem("secrets", f"Malformed secret source '{var.from_}': {parsed}{hint}", path + ("from",)))
     return problems
 
 
@@ -330,7 +331,8 @@ def _fitting_type(var: EnvVar) -> str:
 def _check_reference(path: Path, text: str, resources: dict) -> list[Problem]:
     ref = parse_reference(text)
     if ref is None:
-        return [Problem("references", f"Malformed reference '{text}' (expected resource:<name>:<output> or <name>.<output>)", path)]
+        hint = "; for a secret use type secret" if not isinstance(parse_secret(text), str) else ""
+        return [Problem("references", f"Malformed reference '{text}' (expected resource:<name>:<output> or <name>.<output>){hint}", path)]
     resource = resources.get(ref.resource)
     if resource is None:
         known = ", ".join(resources) or "none"
