@@ -129,7 +129,7 @@ def init_cmd(
     sops: Annotated[bool, typer.Option("--sops", help="Also set up sops: a new age key, .sops.yaml, secrets/production.yaml.")] = False,
 ) -> None:
     """Start a project: a minimal app.json and its schema (and sops, with --sops); never overwrites."""
-    from webkit.commands.init import NEXT_COMMANDS, InitError, init
+    from webkit.commands.init import InitError, init, next_commands
 
     try:
         started = init(project_dir or Path("."), name, repo, sops)
@@ -143,9 +143,7 @@ def init_cmd(
         print(started.age_private_key)
         console.info("Store it now as the GitHub secret SOPS_AGE_KEY (Settings → Secrets and variables → Actions → "
                      "New repository secret), and for sops on this machine in ~/.config/sops/age/keys.txt")
-    width = max(len(command) for command, _ in NEXT_COMMANDS)
-    console.info("Next:\n" + "\n".join(f"    {command.ljust(width)}   {why}" for command, why in NEXT_COMMANDS))
-
+    console.info("Next:\n" + next_commands(project_dir or Path(".")))
 
 VERSION_SHAPE = r"v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]{1,40})?"
 

@@ -100,6 +100,17 @@ def render(folder: Path, name: str | None, repo: str | None, sops: bool) -> Star
     return started
 
 
+def next_commands(folder: Path) -> str:
+    """The next three commands, run from here: naming the new folder when it is another one
+    (commands find app.json in parent folders, never below)."""
+    import shlex
+
+    here = folder.resolve() == Path.cwd()
+    commands = [(c if here else c.replace("webkit ", f"webkit -C {shlex.quote(str(folder))} ", 1), why) for c, why in NEXT_COMMANDS]
+    width = max(len(command) for command, _ in commands)
+    return "\n".join(f"    {command.ljust(width)}   {why}" for command, why in commands)
+
+
 def init(folder: Path, name: str | None = None, repo: str | None = None, sops: bool = False) -> Started:
     """Write a new project's files into `folder`; InitError (nothing written) when one exists."""
     from webkit.files import write_all
