@@ -3,7 +3,7 @@ with the key CI uses, and never a value in a message."""
 
 from __future__ import annotations
 
-import json
+import os
 
 import pytest
 
@@ -41,7 +41,7 @@ def line_of(folder, fragment: str) -> int:
 
 def test_validate_names_a_missing_sops_file_and_a_missing_key_without_an_age_key(tmp_path, age_key, monkeypatch):
     folder = project(tmp_path, age_key[1], {"cms.yaml": "PAYLOAD_SECRETS: s3cr3t-value\nOTHER: x\n"})
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("SOPS_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOPS_")}
     result = webkit("infra", "validate", cwd=folder, env=env)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
@@ -104,9 +104,20 @@ def test_a_local_plan_without_the_age_key_or_with_another_says_so_and_shows_no_v
     with pytest.raises(LocalError) as wrong:
         variables(folder)
     assert str(wrong.value) == f"{folder / 'secrets/cms.yaml'}: cannot decrypt PAYLOAD_SECRET: the age key cannot open it"
-    result = webkit("infra", "plan", cwd=folder, env={k: v for k, v in __import__("os").environ.items() if not k.startswith("SOPS_")})
-    assert result.returncode == 1 and "set SOPS_AGE_KEY or SOPS_AGE_KEY_FILE" in result.stderr and "Traceback" not in result.stderr
-    assert json.dumps(result.stderr).count("p4yload") == 0
+    plain = {k: v for k, v in os.environ.items() if not k.startswith(("SOPS_", "AWS_", "DIGITALOCEAN", "TF_VAR_"))}
+    result = webkit("infra", "plan", cwd=folder, env=plain)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "✗ missing credentials: set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, DIGITALOCEAN_TOKEN, SOPS_AGE_KEY (or SOPS_AGE_KEY_FILE) "
+        "for the sops secrets (the B2 state key as AWS_*, like CI does; secrets as TF_VAR_*), or try the change with --sandbox")
+    # every other credential there: the plan decrypts before Terraform starts, and says when the key is not CI's
+    given = plain | {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "DIGITALOCEAN_TOKEN": "t",
+                     "SOPS_AGE_KEY": sops.new_age_identity()[0]}
+    result = webkit("infra", "plan", cwd=folder, env=given)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == "✗ secrets/cms.yaml: cannot decrypt PAYLOAD_SECRET: the age key cannot open it"
+    assert not (folder / ".webkit" / "plan").exists(), "Terraform never started"
+    assert "p4yload" not in result.stdout + result.stderr
 
 
 def test_update_warns_about_a_sops_key_the_file_lacks_before_ci_does(tmp_path, age_key):
