@@ -62,3 +62,11 @@ def fresh_folder(parent: Path, name: str) -> Path:
         pass
     os.mkdir(folder, 0o700)
     return folder
+
+
+def find_project(start: Path) -> Path | None:
+    """The nearest folder from `start` upwards that holds app.json, as git finds `.git`."""
+    for folder in (start, *start.parents):
+        if (folder / MANIFEST_FILE).is_file():
+            return folder
+    return None

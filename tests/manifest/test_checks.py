@@ -18,9 +18,10 @@ def report_for(manifest: dict | str) -> Report:
 
 
 def mutated(change) -> dict:
-    """The plan's example with an SSH key (so it warns about nothing), changed."""
+    """The plan's example with an SSH key and its own state bucket (so it warns about nothing), changed."""
     manifest = plan_example()
     manifest["apps"][0]["infra"]["config"]["ssh_keys"] = ["deploy"]
+    manifest["state"] = {"bucket": "my-website-tf-state"}
     change(manifest)
     return manifest
 
@@ -100,13 +101,15 @@ CASES = {
         lambda m: app_env(m).append(dict(app_env(m)[0])), "env", "given more than once",
         "apps[0].env.production[1].key"),
     "value missing": (
-        lambda m: app_env(m).append({"key": "X", "type": "value"}), "env", "Missing 'value' for type value",
+        lambda m: app_env(m).append({"key": "X", "type": "value"}), "env", "Missing 'value': type value takes 'value' (the literal text)",
         "apps[0].env.production[1]"),
     "from given to a value": (
         lambda m: app_env(m).append({"key": "X", "type": "value", "value": "1", "from": "db.host"}), "env",
-        "'from' is not used with type value", "apps[0].env.production[1].from"),
+        "Type value takes 'value' (the literal text), not 'from' as well ('db.host'): remove 'from', or change the type",
+        "apps[0].env.production[1].from"),
     "from missing on a secret": (
-        lambda m: app_env(m).append({"key": "X", "type": "secret"}), "env", "Missing 'from' for type secret",
+        lambda m: app_env(m).append({"key": "X", "type": "secret"}), "env",
+        "Missing 'from': type secret takes 'from' (a source such as sops:secrets/app.yaml:/KEY or github-secrets:KEY)",
         "apps[0].env.production[1]"),
     "unknown env block": (
         lambda m: m["apps"][0]["env"].update(prod=[]), "env", "Unknown environment 'prod'", "apps[0].env.prod"),
@@ -165,7 +168,8 @@ def test_the_plan_example_is_valid():
     report = report_for(plan_example())
     assert report.errors() == []
     # …and closed by default: a droplet without SSH keys admits nobody, which validate says
-    assert [report.describe(p).split(":")[0] for p in report.warnings()] == ["App 'cms' has no ssh_keys"]
+    # (and it names no state bucket of its own: the default is a bucket the reader does not own)
+    assert [report.describe(p).split(":")[0] for p in report.warnings()] == ["App 'cms' has no ssh_keys", "No state block"]
 
 
 def test_a_database_no_app_uses_in_an_environment_is_named():

@@ -19,9 +19,8 @@ EXPECTED = {
     # The first version: one reference to a resource that does not exist.
     "ainsleydev__webkit@a5a0487f__internal__playground__app.json": [
         ("references", "apps[1].env.production[1].from", "names unknown resource 'object-store'")],
-    # A Spaces bucket with no region (its `repo: {owner, repo}` spelling is read).
-    "ainsleydev__webkit@dcdc647c__internal__playground__app.simple.json": [
-        ("config", "resources[0].config.region", "Missing required config")],
+    # A Spaces bucket with no region: read as the Go tool's ams3, with a warning (next test).
+    "ainsleydev__webkit@dcdc647c__internal__playground__app.simple.json": [],
     # The docs' aspirational schema: `infrastructure` instead of `infra`, repo as an object of URLs.
     "ainsleydev__webkit__docs__manifest__examples.md__go-api-on-hetzner.json": [
         ("schema", "project.repo", "expected \"owner/name\""), ("schema", "apps[0].infra", "Missing required key")],
@@ -39,6 +38,40 @@ def test_each_upstream_manifest_fails_only_on_what_is_wrong(shared_fixtures, nam
     assert [(c, p) for c, p, _ in found] == [(c, p) for c, p, _ in EXPECTED[name]], [d for *_, d in found]
     for (_, _, line), (_, _, words) in zip(found, EXPECTED[name], strict=True):
         assert words in line and f"({name} line " in line
+
+
+def test_config_the_go_tools_modules_defaulted_is_read_with_a_warning_per_default(shared_fixtures, tmp_path):
+    name = "ainsleydev__webkit@dcdc647c__internal__playground__app.simple.json"
+    report = read(shared_fixtures / "upstream-manifests" / name)
+    assert report.ok() and report.manifest is not None
+    assert report.manifest.resources[0].config["region"] == "ams3"
+    assert [report.describe(p) for p in report.warnings() if "Go tool's default" in p.message] == [
+        "No region: read as 'ams3', the Go tool's default for a Spaces bucket; set \"region\": \"ams3\" explicitly "
+        f"(or the value you want): resources[0].config ({name} line 47)"]
+    data = json.loads((shared_fixtures / "upstream-manifests" / name).read_text())
+    data["apps"] = [{"name": "web", "type": "go", "path": ".", "infra": {"provider": "digitalocean", "type": "container", "config": {"port": 8000}}},
+                    {"name": "cms", "type": "payload", "path": "cms", "infra": {"provider": "digitalocean", "type": "vm"}}]
+    data["resources"].append({"name": "db", "type": "postgres", "provider": "digitalocean", "config": {"engine_version": "16"}})
+    (tmp_path / "app.json").write_text(json.dumps(data, indent=2))
+    report = read(tmp_path / "app.json")
+    assert report.ok(), [report.describe(p) for p in report.errors()]
+    assert report.manifest is not None
+    web, cms = (a.infra.config for a in report.manifest.apps)
+    # its port is webkit's http_port
+    assert web == {"http_port": 8000, "region": "lon", "instance_size": "apps-s-1vcpu-1gb", "health_check_path": "/"}
+    assert cms == {"size": "s-1vcpu-1gb", "region": "lon1"}
+    assert report.manifest.resources[1].config == {"engine_version": "16", "size": "db-s-1vcpu-1gb", "region": "lon1"}
+    defaulted = sorted((format_path(p.path), p.message.split(":")[0]) for p in report.warnings() if "Go tool's default" in p.message)
+    assert defaulted == [("apps[0].infra.config", "No health_check_path"), ("apps[0].infra.config", "No instance_size"),
+                         ("apps[0].infra.config", "No region"), ("apps[1].infra.config", "No region"), ("apps[1].infra.config", "No size"),
+                         ("resources[0].config", "No region"), ("resources[1].config", "No region"), ("resources[1].config", "No size")]
+
+
+def test_a_webkit_manifest_missing_a_region_is_still_an_error(tmp_path):
+    manifest = plan_example()
+    del manifest["resources"][0]["config"]["region"]
+    (tmp_path / "app.json").write_text(json.dumps(manifest))
+    assert [format_path(p.path) for p in read(tmp_path / "app.json").errors()] == ["resources[0].config.region"]
 
 
 def test_the_current_playground_needs_only_its_two_real_fixes(shared_fixtures, tmp_path):
@@ -83,7 +116,10 @@ def seed_format(seed: dict) -> dict:
     same["apps"].append({
         "name": "web", "type": "svelte-kit", "path": "web",
         "infra": {"provider": "digitalocean", "type": "app", "config": {"domain": ["www.example.com", "alias.example.com"],
-                                                                         "env_from_shared": False}},
+                                                                         "env_from_shared": False,
+                                                                         # what the Go tool's modules defaulted
+                                                                         "region": "lon", "instance_size": "apps-s-1vcpu-1gb",
+                                                                         "http_port": 3000, "health_check_path": "/"}},
         "env": {"production": [{"key": "PUBLIC", "type": "value", "value": "yes"}]},
     })
     return same

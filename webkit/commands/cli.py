@@ -14,14 +14,17 @@ import typer
 from webkit import __version__, console
 from webkit.workspace import STACK_FILE, WEBKIT_DIR, workspace
 
+HELP = {"help_option_names": ["-h", "--help"]}  # inherited by every group and command below
+
 app = typer.Typer(
     no_args_is_help=True,
+    context_settings=HELP,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click help: flags shown as flags (rich help printed `<bool>`), no colour codes
     help="Turn app.json into Terraform (via cdktf) and the GitHub Actions workflows that apply it.",
 )
-infra = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Local work on the project's infrastructure.")
+infra = typer.Typer(no_args_is_help=True, rich_markup_mode=None, context_settings=HELP, help="Local work on the project's infrastructure.")
 app.add_typer(infra, name="infra")
 
 # -C works before the command too (`webkit -C site update`, `webkit infra -C site plan`): the
@@ -36,11 +39,24 @@ def _remember_dir(ctx: typer.Context, value: Path | None) -> None:
         _BEFORE_COMMAND.append(value)
 
 
-def _project_dir(value: Path | None) -> Path:
+def _given_dir(value: Path | None) -> Path | None:
     given = list(dict.fromkeys([*_BEFORE_COMMAND, *([value] if value is not None else [])]))
     if len(given) > 1:
         raise typer.BadParameter(f"given more than once, naming different folders: {', '.join(map(str, given))}")
-    return given[0] if given else Path(".")
+    return given[0] if given else None
+
+
+def _project_dir(value: Path | None) -> Path:
+    given = _given_dir(value)
+    if given is not None:
+        return given
+    from webkit.workspace import find_project
+
+    found = find_project(Path.cwd())  # as git finds .git: the nearest folder up holding app.json
+    if found is None or found == Path.cwd():
+        return Path(".")
+    console.info(f"Using {found / 'app.json'}")
+    return found
 
 
 _DIR_HELP = "Project directory holding app.json (default: the current one)."
@@ -96,10 +112,38 @@ def _load(project_dir: Path, strict: bool, compare: bool = False):
         console.warn(report.describe(problem))
     if compare:
         from webkit.commands.changes import report_changes
+        from webkit.sops import file_problems
 
+        for problem in file_problems(manifest, project_dir):  # CI's plan would stop at decryption
+            console.warn(report.describe(problem))
         report_changes(project_dir, report)
     return manifest
 
+
+@app.command("init")
+def init_cmd(
+    project_dir: Annotated[Path | None, typer.Option("--project-dir", "-C", help="Folder of the new project (default: the current one).",
+                                                     file_okay=False, callback=_given_dir)] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Project name (default: the folder's name).")] = None,
+    repo: Annotated[str | None, typer.Option("--repo", help="GitHub repository owner/name (default: git's origin).")] = None,
+    sops: Annotated[bool, typer.Option("--sops", help="Also set up sops: a new age key, .sops.yaml, secrets/production.yaml.")] = False,
+) -> None:
+    """Start a project: a minimal app.json and its schema (and sops, with --sops); never overwrites."""
+    from webkit.commands.init import InitError, init, next_commands
+
+    try:
+        started = init(project_dir or Path("."), name, repo, sops)
+    except InitError as err:
+        console.fail(str(err))
+        raise typer.Exit(1) from None
+    for path in started.files:
+        console.ok(f"Wrote {path}")
+    if started.age_private_key:
+        console.info("Your age private key, shown this once and stored nowhere (sops and CI need it to decrypt secrets/):")
+        print(started.age_private_key)
+        console.info("Store it now as the GitHub secret SOPS_AGE_KEY (Settings → Secrets and variables → Actions → "
+                     "New repository secret), and for sops on this machine in ~/.config/sops/age/keys.txt")
+    console.info("Next:\n" + next_commands(project_dir or Path(".")))
 
 VERSION_SHAPE = r"v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.-]{1,40})?"
 

@@ -44,22 +44,51 @@ def sandbox(project_dir: Path, environment: str, stack_json: str, action: str) -
     return plan
 
 
+def pending_sops(spec: ProjectSpec, stack: dict) -> list:
+    """The sops secrets the stack needs whose TF_VAR_ the environment does not set already."""
+    return [s for s in spec.secrets if s.source == "sops" and s.file and s.variable in stack.get("variable", {})
+            and not os.environ.get(f"TF_VAR_{s.variable}")]
+
+
+def sops_variables(project_dir: Path, spec: ProjectSpec, stack: dict) -> dict[str, str]:
+    """TF_VAR_<variable> of each pending sops secret, decrypted as CI does it (with SOPS_AGE_KEY
+    or SOPS_AGE_KEY_FILE). The values go only into Terraform's environment: never printed,
+    never written."""
+    from webkit import sops
+
+    wanted = pending_sops(spec, stack)
+    if wanted and not sops.age_key_set():
+        sources = ", ".join(sorted({f"{s.file}:/{s.key}" for s in wanted}))
+        raise LocalError(f"app.json reads secrets from sops files ({sources}): set SOPS_AGE_KEY or SOPS_AGE_KEY_FILE to the "
+                         "age key CI uses, or try the change with --sandbox")
+    try:
+        return {f"TF_VAR_{s.variable}": sops.decrypt(Path(project_dir) / (s.file or ""), s.key) for s in wanted}
+    except sops.SopsError as err:
+        raise LocalError(str(err)) from None
+
+
 def real_plan(project_dir: Path, spec: ProjectSpec, environment: str, stack_json: str) -> dict:
     """`terraform plan` against the real cloud and state, with the user's credentials; returns the
     plan (`terraform show -json`), which holds secret values in clear."""
+    from webkit import sops
     from webkit.sandbox import terraform
 
-    missing = [name for name in required_credentials(spec, json.loads(stack_json)) if not os.environ.get(name)]
+    stack = json.loads(stack_json)
+    from_sops = {f"TF_VAR_{s.variable}" for s in pending_sops(spec, stack)}
+    missing = [name for name in required_credentials(spec, stack) if not os.environ.get(name) and name not in from_sops]
+    if from_sops and not sops.age_key_set():
+        missing.append("SOPS_AGE_KEY (or SOPS_AGE_KEY_FILE) for the sops secrets")
     if missing:
         raise LocalError(
             "missing credentials: set " + ", ".join(missing) + " (the B2 state key as AWS_*, like CI does; "
             "secrets as TF_VAR_*), or try the change with --sandbox"
         )
+    filled = sops_variables(project_dir, spec, stack)  # everything else is there: now decrypt
     # made anew, private (a saved plan holds every secret in clear), holding only the stack: a
     # `.tf` file or a link a checkout put there never reaches Terraform
     folder = fresh_folder(workspace(project_dir, "plan"), environment)
     (folder / STACK_FILE).write_text(stack_json)
-    env = dict(os.environ, TF_IN_AUTOMATION="1", AWS_REQUEST_CHECKSUM_CALCULATION="when_required",
+    env = dict(os.environ, **filled, TF_IN_AUTOMATION="1", AWS_REQUEST_CHECKSUM_CALCULATION="when_required",
                AWS_RESPONSE_CHECKSUM_VALIDATION="when_required")
     umask = os.umask(0o077)  # what Terraform writes (tfplan) is the user's alone
     try:

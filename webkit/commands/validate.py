@@ -15,6 +15,10 @@ def validate(project_dir: Path, strict: bool = False) -> Report:
     if report.fatal:
         console.fail(report.fatal)
         return report
+    if report.manifest is not None:
+        from webkit.sops import file_problems
+
+        report.problems += file_problems(report.manifest, Path(project_dir))
     for problem in report.warnings(strict):
         console.warn(report.describe(problem))
     errors = report.errors(strict)

@@ -42,14 +42,24 @@ def pydantic_problems(err: ValidationError, check: str, prefix: Path = ()) -> li
     for item in err.errors():
         path = prefix + tuple(item["loc"])
         if item["type"] == "missing":
-            label = "Missing required config" if check == "config" else "Missing required key"
-            problems.append(Problem(check, label, path))
+            problems.append(_missing(check, path, item.get("input")))
             continue
         message = _message(item)
         if item["type"] == "list_type" and path[-1:] and path[-1] in ENV_KEYS:
             message += " of {key, type, value|from}, nor the map form {KEY: {source, value}}"
         problems.append(Problem(check, message, path))
     return problems
+
+
+def _missing(check: str, path: Path, given: object) -> Problem:
+    """A required key that is absent, pointing at the key that looks like its typo when there is
+    one (`regoin` for `region`): the user sees their own line and the fix."""
+    wanted = path[-1]
+    if isinstance(wanted, str) and isinstance(given, dict):
+        typo = difflib.get_close_matches(wanted, [k for k in given if isinstance(k, str)], n=1, cutoff=0.7)
+        if typo:
+            return Problem(check, f"Unknown key '{typo[0]}': did you mean '{wanted}'? ('{wanted}' is required)", path[:-1] + (typo[0],))
+    return Problem(check, "Missing required config" if check == "config" else "Missing required key", path)
 
 
 def _shown(value) -> str:
@@ -271,24 +281,60 @@ def _check_var(path: Path, var: EnvVar, repeated: bool, resources: dict) -> list
         problems.append(Problem("env", f"Env key '{var.key}' is not a valid identifier", path + ("key",)))
     if repeated:
         problems.append(Problem("env", f"Env key '{var.key}' is given more than once in this environment", path + ("key",)))
-    wanted, unwanted = ("value", "from") if var.type == "value" else ("from", "value")
-    if (var.value if wanted == "value" else var.from_) is None:
-        return problems + [Problem("env", f"Missing '{wanted}' for type {var.type}", path)]
-    if (var.from_ if unwanted == "from" else var.value) is not None:
-        problems.append(Problem("env", f"'{unwanted}' is not used with type {var.type}", path + (unwanted,)))
+    mismatch = _type_mismatch(path, var)
+    if mismatch is not None:
+        return problems + [mismatch]
     if var.type == "from_resource":
         problems += _check_reference(path + ("from",), var.from_ or "", resources)
     elif var.type == "secret":
         parsed = parse_secret(var.from_ or "")
         if isinstance(parsed, str):
-            problems.append(Problem("secrets", f"Malformed secret source '{var.from_}': {parsed}", path + ("from",)))
+            hint = "; for a resource's output use type from_resource" if parse_reference(var.from_ or "") else ""
+            problems.append(Problem("secrets", f"Malformed secret source '{var.from_}': {parsed}{hint}", path + ("from",)))
     return problems
+
+
+TAKES = {  # what each type reads, said as the user would write it
+    "value": "the literal text",
+    "from_resource": "a reference such as resource:db:connection_url or db.connection_url",
+    "secret": "a source such as sops:secrets/app.yaml:/KEY or github-secrets:KEY",
+}
+
+
+def _type_mismatch(path: Path, var: EnvVar) -> Problem | None:
+    """An env var whose fields do not fit its type: what was given, what the type takes, and the
+    type that would fit what was given."""
+    wanted, unwanted = ("value", "from") if var.type == "value" else ("from", "value")
+    given = {"value": var.value, "from": var.from_}
+    takes = f"Type {var.type} takes '{wanted}' ({TAKES[var.type]})"
+    if given[wanted] is None and given[unwanted] is None:
+        return Problem("env", f"Missing '{wanted}': {takes[0].lower()}{takes[1:]}", path)
+    shown = _shown(given[unwanted]) if var.type != "secret" else "a value, not shown"  # a secret is never echoed
+    if given[wanted] is None:
+        return Problem("env", f"{takes}, not '{unwanted}' ({shown}){_fitting_type(var)}", path + (unwanted,))
+    if given[unwanted] is not None:
+        return Problem("env", f"{takes}, not '{unwanted}' as well ({shown}): remove '{unwanted}', or change the type", path + (unwanted,))
+    return None
+
+
+def _fitting_type(var: EnvVar) -> str:
+    if var.type == "secret":
+        return "; a secret's value never goes in app.json: put it in a sops file or a GitHub secret and name that in 'from'"
+    text = str(var.from_ if var.type == "value" else var.value)
+    if var.type == "from_resource":
+        return "; move the reference to 'from'" if parse_reference(text) else "; for a literal use type value"
+    if parse_reference(text):
+        return "; for a resource's output use type from_resource"
+    if not isinstance(parse_secret(text), str):
+        return "; for a secret use type secret"
+    return "; for a literal write 'value' instead of 'from'"
 
 
 def _check_reference(path: Path, text: str, resources: dict) -> list[Problem]:
     ref = parse_reference(text)
     if ref is None:
-        return [Problem("references", f"Malformed reference '{text}' (expected resource:<name>:<output> or <name>.<output>)", path)]
+        hint = "; for a secret use type secret" if not isinstance(parse_secret(text), str) else ""
+        return [Problem("references", f"Malformed reference '{text}' (expected resource:<name>:<output> or <name>.<output>){hint}", path)]
     resource = resources.get(ref.resource)
     if resource is None:
         known = listed(resources) or "none"

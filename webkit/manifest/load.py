@@ -12,6 +12,7 @@ from webkit.workspace import MANIFEST_FILE, MANIFEST_LIMIT
 from .checks import Problem, check, pydantic_problems
 from .models import Manifest
 from .source import ManifestSyntaxError, Source, format_path, parse
+from .state import state_problems
 from .upstream import translate
 
 
@@ -92,7 +93,7 @@ def check_text(report: Report) -> Report:
     except ValidationError as err:
         report.problems += pydantic_problems(err, "schema")
         return report
-    report.problems += check(report.manifest)
+    report.problems += check(report.manifest) + state_problems(report.manifest)
     return report
 
 

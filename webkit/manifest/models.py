@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .shapes import Branch, BucketName, HttpsEndpoint, Name, RepoPath, StateRegion
 
@@ -87,7 +87,14 @@ def parse_repo(text: str) -> RepoRef | None:
 class State(Model):
     bucket: BucketName = DEFAULT_STATE["bucket"]
     region: StateRegion = DEFAULT_STATE["region"]
-    endpoint: HttpsEndpoint = DEFAULT_STATE["endpoint"]
+    endpoint: HttpsEndpoint = Field(DEFAULT_STATE["endpoint"], description="Default: B2's S3 endpoint of the region.")
+
+    @model_validator(mode="after")
+    def _endpoint_of_region(self):
+        # a region alone means B2's endpoint there (webkit.manifest.state checks one that contradicts it)
+        if "region" in self.model_fields_set and "endpoint" not in self.model_fields_set:
+            self.endpoint = f"https://s3.{self.region}.backblazeb2.com"
+        return self
 
 
 class EnvVar(Model):
