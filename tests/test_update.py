@@ -55,6 +55,25 @@ def test_second_run_rewrites_nothing_not_even_the_timestamp(tmp_path):
     assert result.stdout.count("✓ Unchanged") == len(GENERATED)
 
 
+def test_edit_update_revert_update_leaves_nothing_modified(tmp_path):
+    """Generated output is a function of app.json, webkit's version and the plugins: no clock. A
+    team that edits app.json, updates, reverts the edit and updates again has nothing to commit."""
+    project = write_project(tmp_path, (EXAMPLE / "app.json").read_text())
+    git = lambda *args: subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, text=True).stdout  # noqa: E731
+    git("init", "--quiet")
+    assert webkit("update", "-C", str(project)).returncode == 0
+    git("add", "--all")
+    git("-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "--quiet", "-m", "first")
+    manifest = json.loads((project / "app.json").read_text())
+    manifest["project"]["title"] = "Edited"
+    (project / "app.json").write_text(json.dumps(manifest, indent=2))
+    assert webkit("update", "-C", str(project)).returncode == 0
+    assert len(git("status", "--porcelain").splitlines()) > 1, "the edit changed the generated files"
+    git("checkout", "--", "app.json")
+    assert webkit("update", "-C", str(project)).returncode == 0
+    assert git("status", "--porcelain", "--untracked-files=no") == ""
+
+
 def test_check_writes_nothing_and_fails_when_stale(tmp_path):
     project = write_project(tmp_path, (EXAMPLE / "app.json").read_text())
     missing = webkit("update", "--check", "-C", str(project))
