@@ -427,26 +427,42 @@ def drift_workflow(g: Generation) -> dict:
                 "permissions": {"contents": "read", "issues": "write"},
                 "env": _job_env("${{ matrix.environment }}") | {"RUN_URL": RUN_URL},
                 "steps": [
-                    _checkout("${{ matrix.branch }}"),
-                    _setup(g, "${{ matrix.environment }}", stamp=False),
-                    _check_secrets(g),
-                    _init(),
-                    _plan(g),
-                    {
-                        "name": "Report drift",
-                        "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": {
-                            "PLAN_EXITCODE": "${{ steps.plan.outputs.exitcode }}",
-                            "PLAN_CHANGES": "${{ steps.plan.outputs.changes }}",
-                            "COMMENT_SCRIPT": COMMENT_SCRIPT_PATH,
-                            "GITHUB_TOKEN": "${{ github.token }}",
-                            "SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"),
-                        },
-                        "run": scripts.drift_report(DRIFT_TITLE),
-                    },
+                    {"name": "Find the environment's branch", "id": "branch",
+                     "env": {"GITHUB_TOKEN": "${{ github.token }}", "BRANCH": "${{ matrix.branch }}"},
+                     "run": scripts.find_branch()},
+                    *_only_if("steps.branch.outputs.exists == 'true'", [
+                        _checkout("${{ matrix.branch }}"),
+                        _setup(g, "${{ matrix.environment }}", stamp=False),
+                        _check_secrets(g),
+                        _init(),
+                        {"name": "Find the environment's state", "id": "state",
+                         "working-directory": "${{ steps.setup.outputs.directory }}",
+                         "env": backend_env() | {"BRANCH": "${{ matrix.branch }}"}, "run": scripts.find_state()},
+                    ]),
+                    *_only_if("steps.state.outputs.provisioned == 'true'", [_plan(g), _drift_report()]),
                 ],
             }
         },
+    }
+
+
+def _only_if(condition: str, steps: list[dict]) -> list[dict]:
+    """`steps`, each run only when `condition` holds (and, as without `if:`, nothing failed before)."""
+    return [{"name": step["name"], "if": f"${{{{ {condition} }}}}"} | step for step in steps]
+
+
+def _drift_report() -> dict:
+    return {
+        "name": "Report drift",
+        "working-directory": "${{ steps.setup.outputs.directory }}",
+        "env": {
+            "PLAN_EXITCODE": "${{ steps.plan.outputs.exitcode }}",
+            "PLAN_CHANGES": "${{ steps.plan.outputs.changes }}",
+            "COMMENT_SCRIPT": COMMENT_SCRIPT_PATH,
+            "GITHUB_TOKEN": "${{ github.token }}",
+            "SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"),
+        },
+        "run": scripts.drift_report(DRIFT_TITLE),
     }
 
 

@@ -292,6 +292,45 @@ fi
 """
 
 
+def find_branch() -> str:
+    """Whether $BRANCH exists yet (outputs `exists`): a declared environment nobody pushed is not
+    provisioned, which is no drift and no failure. Any answer but found / not found fails."""
+    return """\
+code="$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $GITHUB_TOKEN" \\
+  -H 'Accept: application/vnd.github+json' "$GITHUB_API_URL/repos/$GITHUB_REPOSITORY/git/ref/heads/$BRANCH")"
+case "$code" in
+  200) echo "exists=true" >> "$GITHUB_OUTPUT" ;;
+  404)
+    message="$WEBKIT_ENVIRONMENT: not provisioned yet (no branch \\`$BRANCH\\`), so no drift to check"
+    echo "::notice title=Drift check::$message"
+    echo "$message" >> "$GITHUB_STEP_SUMMARY"
+    echo "exists=false" >> "$GITHUB_OUTPUT"
+    ;;
+  *)
+    echo "::error::cannot tell whether the branch $BRANCH exists (GitHub answered HTTP $code)"
+    exit 1
+    ;;
+esac
+"""
+
+
+def find_state() -> str:
+    """Whether the environment's state holds any resource (outputs `provisioned`): a branch that
+    was never applied would otherwise plan every resource as drift. Unreadable state fails."""
+    return """\
+# (state list fails when there is no state; the state, secrets included, goes only into python3)
+provisioned="$(terraform state pull | python3 -c 'import json, sys; text = sys.stdin.read().strip(); print(str(bool(text and json.loads(text).get("resources"))).lower())')"
+if [ "$provisioned" = true ]; then
+  echo "provisioned=true" >> "$GITHUB_OUTPUT"
+  exit 0
+fi
+message="$WEBKIT_ENVIRONMENT: not provisioned yet (no state: nothing was applied from branch \\`$BRANCH\\`), so no drift to check"
+echo "::notice title=Drift check::$message"
+echo "$message" >> "$GITHUB_STEP_SUMMARY"
+echo "provisioned=false" >> "$GITHUB_OUTPUT"
+"""
+
+
 def drift_report(title: str) -> str:
     return NOTIFY + f"""\
 if [ "$PLAN_EXITCODE" = 2 ] && [ "$PLAN_CHANGES" = false ]; then

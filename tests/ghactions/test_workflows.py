@@ -443,3 +443,36 @@ def test_a_user_can_run_the_harness_on_their_project(tmp_path, capsys, monkeypat
     monkeypatch.delenv("SOPS_AGE_KEY", raising=False)
     assert main(["--project", str(tmp_path / "example")]) == 1
     assert "set SOPS_AGE_KEY" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- environments not provisioned yet
+
+
+def test_a_declared_environment_nobody_provisioned_is_no_drift_and_no_failure(example):
+    """The example declares staging; before anyone pushes its branch, and after the branch exists
+    but before its first apply, the daily check says so and stays green. Only state alarms."""
+    example.repo.git("branch", "-D", "staging")
+    first = example.runner.run(DRIFT, schedule(example.repo))
+    assert {j.name: j.conclusion for j in first.jobs.values()} == {"Drift (production)": "success", "Drift (staging)": "success"}
+    staging = first.jobs["Drift (staging)"]
+    assert ("notice", "staging: not provisioned yet (no branch `staging`), so no drift to check") in staging.annotations
+    assert staging.step("Check out").outcome == "skipped" and "not provisioned yet" in staging.summary
+    production = first.jobs["Drift (production)"]
+    assert ("notice", "production: not provisioned yet (no state: nothing was applied from branch `main`), so no drift to check"
+            ) in production.annotations
+    assert production.step("Terraform plan").outcome == "skipped"
+
+    assert merge(example, rename_site("Live")).jobs["Apply (production)"].conclusion == "success"
+    example.repo.git("branch", "staging", "main")  # pushed, never applied
+    second = example.runner.run(DRIFT, schedule(example.repo))
+    assert {j.name: j.conclusion for j in second.jobs.values()} == {"Drift (production)": "success", "Drift (staging)": "success"}
+    staging = second.jobs["Drift (staging)"]
+    assert ("notice", "staging: not provisioned yet (no state: nothing was applied from branch `staging`), so no drift to check"
+            ) in staging.annotations
+    assert second.jobs["Drift (production)"].step("Terraform plan").outcome == "success", "provisioned: checked"
+    assert example.github.issues == [] and not any("Drift" in m["text"] for m in example.slack.messages)
+
+    resize_droplet_behind_terraforms_back(example, "s-8vcpu-16gb")
+    third = example.runner.run(DRIFT, schedule(example.repo))
+    assert third.jobs["Drift (production)"].conclusion == "failure", "state exists: drift alarms"
+    assert [i["title"] for i in example.github.issues] == ["Infrastructure drift detected (production)"]
