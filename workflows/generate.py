@@ -146,7 +146,8 @@ def required_secrets(g: Generation) -> list[str]:
 
 
 def _checkout(ref: str | None = None) -> dict:
-    return {"name": "Check out", "uses": ACTIONS["checkout"][0], "with": {"persist-credentials": False} | ({"ref": ref} if ref else {})}
+    return {"name": "Check out", "id": "checkout", "uses": ACTIONS["checkout"][0],
+            "with": {"persist-credentials": False} | ({"ref": ref} if ref else {})}
 
 
 def _setup(g: Generation, environment_expr: str, stamp: bool = True) -> dict:
@@ -162,7 +163,7 @@ def _setup(g: Generation, environment_expr: str, stamp: bool = True) -> dict:
 
 def _check_secrets(g: Generation, extra: dict | None = None) -> dict:
     env = backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment) | (extra or {})
-    return {"name": "Check the secrets are set", "env": env, "run": scripts.check_secrets(_secret_names(env))}
+    return {"name": "Check the secrets are set", "id": "secrets", "env": env, "run": scripts.check_secrets(_secret_names(env))}
 
 
 def _guard(g: Generation) -> dict:
@@ -176,6 +177,7 @@ def _guard(g: Generation) -> dict:
 def _init() -> dict:
     return {
         "name": "Terraform init",
+        "id": "init",
         "working-directory": "${{ steps.setup.outputs.directory }}",
         "env": backend_env(),
         "run": scripts.init(),
@@ -216,6 +218,22 @@ def _comment_step() -> dict:
             "environment": "${{ env.WEBKIT_ENVIRONMENT }}",
             "github-token": "${{ github.token }}",
         },
+    }
+
+
+# The first step that failed before the plan step, by name, for the comment.
+_FAILED_STEP = ("${{ steps.checkout.outcome == 'failure' && 'Check out' || steps.setup.outcome == 'failure' && "
+                "'Set up Terraform and the stack' || steps.secrets.outcome == 'failure' && 'Check the secrets are set' || "
+                "steps.init.outcome == 'failure' && 'Terraform init' || 'Terraform plan' }}")
+
+
+def _comment_failure_step() -> dict:
+    return {
+        "name": "Comment that the plan failed",
+        "if": "${{ failure() && steps.plan.outcome != 'success' }}",
+        "env": {"COMMENT_SCRIPT": COMMENT_SCRIPT_PATH, "GITHUB_TOKEN": "${{ github.token }}",
+                "PR_NUMBER": "${{ github.event.pull_request.number }}", "FAILED_STEP": _FAILED_STEP},
+        "run": scripts.comment_failure(),
     }
 
 
@@ -273,6 +291,7 @@ def plan_workflow(g: Generation) -> dict:
                     _init(),
                     _plan(g),
                     _comment_step(),
+                    _comment_failure_step(),
                     _fail_on_plan_error("Fail the check when the plan failed"),
                 ],
             },

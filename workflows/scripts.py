@@ -27,17 +27,28 @@ notify() {
 """
 
 
+# Why a job stopped before Terraform, a line each, for the pull-request comment (plan_comment.py
+# failed): only the workflow's own messages, which name files, keys and secrets but hold no value.
+NOTE_FAILURE = """\
+note_failure() { printf '%s\\n' "$1" >> "$RUNNER_TEMP/webkit-failure.txt"; }
+"""
+
+
 def check_stamp(manifest_hash: str) -> str:
     """Compare app.json with the hash stamped at generation, carriage returns removed on both sides
     (a CRLF working copy on Windows and the LF checkout on the runner are the same manifest)."""
-    return f"""\
+    return NOTE_FAILURE + f"""\
 if [ -n "$WEBKIT_STAMP" ] && [ "$WEBKIT_STAMP" != '{manifest_hash}' ]; then
-  echo "::error::This workflow and .github/actions/webkit-terraform come from different \\`webkit update\\` runs: run it and commit every file it writes"
+  message="This workflow and .github/actions/webkit-terraform come from different \\`webkit update\\` runs: run it and commit every file it writes"
+  echo "::error::$message"
+  note_failure "$message"
   exit 1
 fi
 actual="$(tr -d '\\r' < app.json | sha256sum | cut -d' ' -f1)"
 if [ "$actual" != '{manifest_hash}' ]; then
-  echo "::error file=app.json::app.json changed since the workflows were generated: run \\`webkit update\\` and commit the result"
+  message="app.json changed since the workflows were generated: run \\`webkit update\\` and commit the result"
+  echo "::error file=app.json::$message"
+  note_failure "$message"
   exit 1
 fi
 """
@@ -100,10 +111,15 @@ def load_sops_secrets(secrets: list[SecretSpec]) -> str:
     if not secrets:
         return ""
     lines = [
+        NOTE_FAILURE.rstrip("\n"),
         "load_sops_secret() {",
         '  local value',
-        '  value="$("$RUNNER_TEMP/bin/sops" --decrypt --extract "[\\"$3\\"]" -- "$GITHUB_WORKSPACE/$2")" || { echo "::error file=$2::cannot decrypt $3 from $2"; return 1; }',
-        '  [ -n "$value" ] || { echo "::error file=$2::$3 in $2 is empty"; return 1; }',
+        '  value="$("$RUNNER_TEMP/bin/sops" --decrypt --extract "[\\"$3\\"]" -- "$GITHUB_WORKSPACE/$2" 2> "$RUNNER_TEMP/sops-error.log")" || {',
+        '    cat "$RUNNER_TEMP/sops-error.log" >&2',
+        '    why="cannot decrypt $3 from $2: $(tail -n 1 "$RUNNER_TEMP/sops-error.log")"',
+        '    echo "::error file=$2::$why"; note_failure "$why"; return 1',
+        '  }',
+        '  [ -n "$value" ] || { echo "::error file=$2::$3 in $2 is empty"; note_failure "$3 in $2 is empty"; return 1; }',
         '  while IFS= read -r line; do [ -n "$line" ] && echo "::add-mask::$line"; done <<< "$value"',
         '  export "TF_VAR_$1=$value"',
         "}",
@@ -116,12 +132,14 @@ def load_sops_secrets(secrets: list[SecretSpec]) -> str:
 def check_secrets(variables: dict[str, str]) -> str:
     """Fail, naming them, when secrets the step needs are unset: GitHub expands an unset secret to
     an empty string, which Terraform would otherwise deploy."""
-    lines = ["missing=()"]
+    lines = [NOTE_FAILURE.rstrip("\n"), "missing=()"]
     for variable, secret in variables.items():
         lines.append(f'[ -n "${{{variable}:-}}" ] || missing+=("{secret}")')
     lines += [
         'if [ "${#missing[@]}" -gt 0 ]; then',
-        '  echo "::error::These repository or environment secrets are not set: ${missing[*]} (Settings → Secrets and variables → Actions)"',
+        '  message="These repository or environment secrets are not set: ${missing[*]} (Settings → Secrets and variables → Actions)"',
+        '  echo "::error::$message"',
+        '  note_failure "$message"',
         "  exit 1",
         "fi",
     ]
@@ -173,6 +191,17 @@ case "$code" in
     echo "::error::terraform plan failed (exit $code)"
     ;;
 esac
+"""
+
+
+def comment_failure() -> str:
+    """The pull request's comment says the run failed and why, when it failed before the plan step
+    could render one: the previous push's green plan must not stand beside a red check."""
+    return """\
+python3 "$COMMENT_SCRIPT" failed --environment "$WEBKIT_ENVIRONMENT" --step "$FAILED_STEP" \\
+  --reasons "$RUNNER_TEMP/webkit-failure.txt" --out "$RUNNER_TEMP/plan-comment.md"
+python3 "$COMMENT_SCRIPT" post --body-file "$RUNNER_TEMP/plan-comment.md" --repo "$GITHUB_REPOSITORY" \\
+  --pr "$PR_NUMBER" --environment "$WEBKIT_ENVIRONMENT"
 """
 
 

@@ -156,7 +156,8 @@ def test_an_unset_github_secret_fails_before_terraform_and_names_it(tmp_path):
     check = job.step("Check the secrets are set")
     assert check.outcome == "failure" and "not set: STRIPE_SECRET_KEY" in check.output
     assert job.step("Terraform init").outcome == "skipped" and job.step("Terraform plan").outcome == "skipped"
-    assert comments(project) == []
+    (comment,) = comments(project)  # every failed plan run says so where the reviewer reads
+    assert "failed before Terraform ran" in comment["body"] and "not set: STRIPE_SECRET_KEY" in comment["body"]
 
 
 def test_app_json_with_windows_line_endings_passes_the_stamp_check(example):
@@ -476,3 +477,35 @@ def test_a_declared_environment_nobody_provisioned_is_no_drift_and_no_failure(ex
     third = example.runner.run(DRIFT, schedule(example.repo))
     assert third.jobs["Drift (production)"].conclusion == "failure", "state exists: drift alarms"
     assert [i["title"] for i in example.github.issues] == ["Infrastructure drift detected (production)"]
+
+
+# --------------------------------------------------------------------------- a plan that fails before Terraform
+
+
+def test_a_plan_that_fails_before_terraform_replaces_the_green_comment_with_why(example):
+    """The comment is the reviewer's truth: after a green plan, a push whose run stops before
+    Terraform (app.json edited without `webkit update`, a sops key the file lacks) says so there."""
+    example.change(rename_site("Green"), "feature")
+    assert example.runner.run(PLAN, pull_request(example.repo, 7, "feature")).conclusion == "success"
+    assert "12 to add" in comments(example)[0]["body"]
+
+    stale = dict(example.manifest, project=dict(example.manifest["project"], title="Edited by hand"))
+    example.repo.commit({"app.json": json.dumps(stale, indent=2) + "\n"}, "no webkit update", branch="feature")
+    run = example.runner.run(PLAN, pull_request(example.repo, 7, "feature"))
+    assert run.conclusion == "failure"
+    (comment,) = comments(example)
+    body = comment["body"]
+    assert "## ❌ Terraform plan · production: failed before Terraform ran" in body and "12 to add" not in body
+    assert "_Set up Terraform and the stack_ failed" in body
+    assert "app.json changed since the workflows were generated: run `webkit update` and commit the result" in body
+
+    def lacking_key(m: dict) -> None:
+        cms = next(a for a in m["apps"] if a["name"] == "cms")
+        next(e for e in cms["env"]["default"] if e["key"] == "PAYLOAD_SECRET")["from"] = "sops:secrets/cms.yaml:/NO_SUCH_KEY"
+    example.change(lacking_key, "feature")
+    run = example.runner.run(PLAN, pull_request(example.repo, 7, "feature"))
+    assert run.conclusion == "failure"
+    body = comments(example)[0]["body"]
+    assert "_Terraform plan_ failed" in body and "cannot decrypt NO_SUCH_KEY from secrets/cms.yaml" in body, body
+    assert "not found" in body, "sops's own reason"
+    assert_nothing_leaked(example)

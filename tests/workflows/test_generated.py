@@ -134,7 +134,8 @@ def test_drift_check_never_shares_the_apply_concurrency_group(projects):
     job = doc["jobs"]["drift"]
     assert job["strategy"]["matrix"]["include"] == [{"environment": "production", "branch": "main"},
                                                     {"environment": "staging", "branch": "staging"}]
-    assert job["steps"][0]["with"]["ref"] == "${{ matrix.branch }}", "each environment from its own branch"
+    checkout = next(s for s in job["steps"] if s["name"] == "Check out")
+    assert checkout["with"]["ref"] == "${{ matrix.branch }}", "each environment from its own branch"
     # GitHub keeps one pending run per group: a shared group would let a drift check replace a pending apply.
     assert job["concurrency"] == {"group": "webkit-drift-shop-${{ matrix.environment }}", "cancel-in-progress": False}
     apply = load_yaml(projects["staging-and-production"] / ".github/workflows/terraform-apply.yml")
