@@ -429,21 +429,39 @@ def test_app_platform_secret_noise_never_alarms_or_redeploys_but_a_rotated_secre
     assert_nothing_leaked(example)
 
 
-def test_a_user_can_run_the_harness_on_their_project(tmp_path, capsys, monkeypatch):
+def test_a_user_can_run_the_harness_on_the_bundled_two_environment_example(tmp_path, capsys, monkeypatch):
+    """README's `python -m tests.ghactions` on the example as it ships (no sops files, no age key):
+    planted sops values, each environment applied from its own branch, a green drift check."""
     from tests.ghactions.__main__ import main
 
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "app.json").write_text((REPO / "tests" / "manifests" / "no-secrets.json").read_text())
-    assert main(["--project", str(tmp_path / "site"), "--keep", str(tmp_path / "work")]) == 0
-    out = capsys.readouterr().out
-    assert "=== pull request plan: success" in out and "=== apply after merge: success" in out
-    assert "=== drift check: success" in out and "webkit-plan-comment:production" in out
-
-    (tmp_path / "example").mkdir()
-    (tmp_path / "example" / "app.json").write_text((EXAMPLE / "app.json").read_text())
     monkeypatch.delenv("SOPS_AGE_KEY", raising=False)
-    assert main(["--project", str(tmp_path / "example")]) == 1
-    assert "set SOPS_AGE_KEY" in capsys.readouterr().err
+    assert main(["--project", str(EXAMPLE), "--keep", str(tmp_path / "work")]) == 0
+    out = capsys.readouterr().out
+    assert "planted stand-in values for secrets/cms.yaml, secrets/shared.yaml" in out
+    assert "=== pull request plan (production, into main): success" in out and "webkit-plan-comment:production" in out
+    assert "=== apply after merge (production, from main): success" in out
+    assert "=== apply of staging (a manual run on its branch staging): success" in out
+    assert "=== drift check: success" in out and "--- Drift (staging): success" in out
+
+
+def test_the_harness_says_why_it_cannot_start_without_a_traceback(tmp_path, capsys, monkeypatch):
+    from tests.ghactions.__main__ import main
+
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "app.json").write_text('{"project": {"name": "x"}, "apps": [')
+    assert main(["--project", str(tmp_path / "broken")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("✗ ") and "app.json is not valid" in err and "Traceback" not in err
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "app.json").write_text((EXAMPLE / "app.json").read_text())
+    monkeypatch.setenv("SOPS_AGE_KEY", "AGE-SECRET-KEY-1PLANTED")
+    assert main(["--project", str(tmp_path / "site")]) == 1
+    err = capsys.readouterr().err
+    assert "SOPS_AGE_KEY is set but secrets/cms.yaml, secrets/shared.yaml are missing" in err
+
+    assert main(["--project", str(tmp_path / "nowhere")]) == 1
+    assert "no app.json in" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- environments not provisioned yet
