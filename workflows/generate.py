@@ -169,9 +169,21 @@ def _check_secrets(g: Generation, extra: dict | None = None) -> dict:
 def _guard(g: Generation) -> dict:
     return {
         "name": "Apply only the newest commit of the environment's branch",
+        "id": "guard",
         "env": {"GITHUB_TOKEN": "${{ github.token }}"},
         "run": scripts.guard_run(_branches_text(g)),
     }
+
+
+def _after_guard(steps: list[dict]) -> list[dict]:
+    """`steps` of an apply-workflow job, each skipped when the guard found the run superseded."""
+    out = []
+    for step in steps:
+        condition = "steps.guard.outputs.current == 'true'"
+        if "if" in step:
+            condition += f" && ({step['if'].removeprefix('${{').removesuffix('}}').strip()})"
+        out.append({"name": step["name"], "if": "${{ " + condition + " }}"} | {k: v for k, v in step.items() if k != "if"})
+    return out
 
 
 def _init() -> dict:
@@ -320,7 +332,9 @@ def apply_workflow(g: Generation) -> dict:
     }
 
 
-APPLY_ARTIFACT = "tfplan-${{ env.WEBKIT_ENVIRONMENT }}-${{ github.run_id }}"
+# Named per attempt: "Re-run all jobs" uploads a new plan beside the old attempt's (artifact names are
+# per run), and "Re-run failed jobs" finds the plan it reuses by the plan job's output.
+APPLY_ARTIFACT = "tfplan-${{ env.WEBKIT_ENVIRONMENT }}-${{ github.run_id }}-${{ github.run_attempt }}"
 
 
 def _apply_plan_job(g: Generation, env_expr: str) -> dict:
@@ -332,9 +346,9 @@ def _apply_plan_job(g: Generation, env_expr: str) -> dict:
         "environment": PLAN_ENVIRONMENT,
         "permissions": {"contents": "read"},
         "env": _job_env(env_expr),
-        "outputs": {"changes": "${{ steps.plan.outputs.changes }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}"},
-        "steps": [
-            _guard(g),
+        "outputs": {"changes": "${{ steps.plan.outputs.changes }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}",
+                    "artifact": APPLY_ARTIFACT},
+        "steps": [_guard(g), *_after_guard([
             _checkout(),
             _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
             _check_secrets(g, {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")}),
@@ -369,7 +383,7 @@ def _apply_plan_job(g: Generation, env_expr: str) -> dict:
                 "with": {"name": APPLY_ARTIFACT, "path": "${{ runner.temp }}/plan-out", "retention-days": PLAN_RETENTION_DAYS,
                          "if-no-files-found": "error"},
             },
-        ],
+        ])],
     }
 
 
@@ -385,14 +399,13 @@ def _apply_job(g: Generation, env_expr: str) -> dict:
         "environment": {"name": "${{ needs.plan.outputs.environment }}"},
         "permissions": {"contents": "read"},
         "env": _job_env("${{ needs.plan.outputs.environment }}") | {"RUN_URL": RUN_URL},
-        "steps": [
-            _guard(g),
+        "steps": [_guard(g), *_after_guard([
             _checkout(),
             _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
             {
                 "name": "Download the plan",
                 "uses": ACTIONS["download-artifact"][0],
-                "with": {"name": APPLY_ARTIFACT, "path": "${{ runner.temp }}/plan"},
+                "with": {"name": "${{ needs.plan.outputs.artifact }}", "path": "${{ runner.temp }}/plan"},
             },
             {
                 "name": "Decrypt the plan",
@@ -418,10 +431,11 @@ def _apply_job(g: Generation, env_expr: str) -> dict:
             {
                 "name": "Notify Slack",
                 "if": "${{ always() }}",
-                "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "APPLY_OUTCOME": "${{ steps.apply.outcome }}"},
+                "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "APPLY_OUTCOME": "${{ steps.apply.outcome }}",
+                        "APPLY_STALE": "${{ steps.apply.outputs.stale }}"},
                 "run": scripts.notify_apply(),
             },
-        ],
+        ])],
     }
 
 

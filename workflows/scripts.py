@@ -148,7 +148,8 @@ def check_secrets(variables: dict[str, str]) -> str:
 
 def guard_run(branches: str) -> str:
     """Only the environment's own branch applies, and only its newest commit: a manual run on
-    another branch, or a re-run of an old run, would apply configuration nobody is reviewing."""
+    another branch fails; a re-run of an old run (or one overtaken while waiting for approval)
+    outputs current=false, and every later step of the job is skipped."""
     return f"""\
 if [ -z "$WEBKIT_ENVIRONMENT" ]; then
   echo "::error::Applies run only from {branches}, not from $GITHUB_REF_NAME"
@@ -158,9 +159,14 @@ head="$(curl -fsS -H "Authorization: Bearer $GITHUB_TOKEN" -H 'Accept: applicati
   "$GITHUB_API_URL/repos/$GITHUB_REPOSITORY/git/ref/heads/$GITHUB_REF_NAME" \\
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["object"]["sha"])')"
 if [ "$head" != "$GITHUB_SHA" ]; then
-  echo "::error::This run is for $GITHUB_SHA, but $GITHUB_REF_NAME is now at $head: an older run never applies older configuration (the newest commit's run applies it)"
-  exit 1
+  # Not a failure: a newer commit's run applies; this one stops here and says so (no Slack).
+  message="Superseded by $head: $GITHUB_REF_NAME moved on since $GITHUB_SHA, so nothing was applied (the newest commit's run applies it)"
+  echo "::notice title=Nothing applied::$message"
+  echo "$message" >> "$GITHUB_STEP_SUMMARY"
+  echo "current=false" >> "$GITHUB_OUTPUT"
+  exit 0
 fi
+echo "current=true" >> "$GITHUB_OUTPUT"
 """
 
 
@@ -295,8 +301,26 @@ rm -f "$RUNNER_TEMP/plan.tar"
 """
 
 
+STALE_PLAN = ("The saved plan is stale: the state changed since it was made (an earlier attempt of this run applied part "
+              "of it), so nothing was applied now. Use Re-run all jobs, not Re-run failed jobs: it makes a new plan from "
+              "the current state, shown in the plan job's summary, and applies that")
+
+
 def apply(sops: list[SecretSpec]) -> str:
-    return load_sops_secrets(sops) + f"terraform apply {PLAN_FLAGS} tfplan\n"
+    """Apply the saved plan. Terraform refuses a plan older than the state ("Re-run failed jobs"
+    after a partial apply reuses the first attempt's plan): then say which button recovers."""
+    return load_sops_secrets(sops) + f"""\
+set +e
+terraform apply {PLAN_FLAGS} tfplan 2> "$RUNNER_TEMP/apply-error.log"
+code=$?
+set -e
+cat "$RUNNER_TEMP/apply-error.log" >&2
+if [ "$code" != 0 ] && grep -q 'Saved plan is stale' "$RUNNER_TEMP/apply-error.log"; then
+  echo "stale=true" >> "$GITHUB_OUTPUT"
+  echo "::error title=Re-run all jobs::{STALE_PLAN}"
+fi
+exit "$code"
+"""
 
 
 def apply_summary() -> str:
@@ -315,6 +339,8 @@ def notify_apply() -> str:
     return NOTIFY + """\
 if [ "$APPLY_OUTCOME" = "success" ]; then
   notify "✅ $GITHUB_REPOSITORY: $WEBKIT_ENVIRONMENT infrastructure applied ($RUN_URL)"
+elif [ "$APPLY_STALE" = "true" ]; then
+  notify "❌ $GITHUB_REPOSITORY: $WEBKIT_ENVIRONMENT: the saved plan is stale, nothing was applied; use Re-run all jobs: $RUN_URL"
 else
   notify "❌ $GITHUB_REPOSITORY: $WEBKIT_ENVIRONMENT apply failed, the state may be partial: $RUN_URL"
 fi
