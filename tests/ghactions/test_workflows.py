@@ -309,6 +309,20 @@ def test_re_running_an_old_apply_says_it_was_superseded_and_applies_nothing(exam
     assert example.state("production")["serial"] == serial and len(example.slack.messages) == slack
 
 
+def test_an_apply_overtaken_while_it_waited_for_approval_applies_nothing_and_says_so(example):
+    def push_while_waiting(run, job):
+        if job.id == "plan":
+            example.repo.commit({"NOTES.md": "a newer commit\n"}, "newer", branch="main")
+    example.runner.after_job = push_while_waiting
+    run = merge(example, rename_site("Overtaken"))
+    apply = run.jobs["Apply (production)"]
+    assert run.jobs["Plan (production)"].conclusion == "success" and apply.conclusion == "success"
+    assert any(level == "notice" and text.startswith("Superseded by ") and "nothing was applied" in text
+               for level, text in apply.annotations)
+    assert all(s.outcome == "skipped" for s in apply.steps[1:]), "no download, no apply, no Slack"
+    assert example.state("production") is None and example.slack.messages == []
+
+
 def test_a_failed_post_merge_plan_notifies_slack_and_writes_the_summary(example):
     example.s3.client().delete_bucket(Bucket="webkit-test-state")  # the state bucket is gone
     run = merge(example, rename_site("Nowhere"))

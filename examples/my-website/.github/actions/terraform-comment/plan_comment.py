@@ -1148,7 +1148,9 @@ def render_failure(environment: str | None, step: str, reasons: str) -> str:
     lines = [marker(environment), f"## ❌ Terraform plan{env}: failed before Terraform ran", "",
              f"**No plan**: the step _{_text(step or 'an earlier step')}_ failed, so nothing was planned and the "
              "previous plan shown here no longer applies."]
-    lines += _provenance()
+    run = _run()
+    if run:
+        lines += ["", f"Run for commit [`{run[3][:7]}`]({run[0]}/{run[1]}/commit/{run[3]}): {_run_link()}, whose log has the details."]
     lines += ["", "### Why", ""]
     reasons = reasons.strip()
     lines += _fenced(reasons.splitlines()[-20:]) if reasons else ["The step's log in the workflow run says why."]
