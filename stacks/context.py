@@ -13,6 +13,7 @@ class StackContext:
     project: str
     environment: str
     repo: str | None
+    branch: str = "main"  # the environment's branch: what its App Platform apps build
     # app name → its env vars, resolved for this stack (filled by ProjectStack before apps are built)
     env_vars: dict[str, list[EnvValue]] = field(default_factory=dict)
 

@@ -42,4 +42,4 @@ def droplet(scope, app: AppSpec, ctx: StackContext) -> Droplet:
 
 def app_platform(scope, app: AppSpec, ctx: StackContext) -> AppPlatformService:
     return AppPlatformService(scope, app.name, name=ctx.name(app.name), config=_config(app), repo=ctx.repo, source_dir=app.path,
-                              env=ctx.env_vars[app.name])
+                              default_branch=ctx.branch, env=ctx.env_vars[app.name])

@@ -62,7 +62,7 @@ class ProjectStack(ReadableStack):
         super().__init__(scope, environment)
         self.spec = spec
         self.environment = environment
-        self.ctx = StackContext(spec.project_name, environment, spec.repo)
+        self.ctx = StackContext(spec.project_name, environment, spec.repo, spec.branches.get(environment, "main"))
         self._backend()
         digitalocean("provider").DigitaloceanProvider(self, "digitalocean")  # DIGITALOCEAN_TOKEN, SPACES_* from the environment
         if spec.uses_b2:

@@ -55,6 +55,66 @@ def test_second_run_rewrites_nothing_not_even_the_timestamp(tmp_path):
     assert result.stdout.count("✓ Unchanged") == len(GENERATED)
 
 
+def test_edit_update_revert_update_leaves_nothing_modified(tmp_path):
+    """Generated output is a function of app.json, webkit's version and the plugins: no clock. A
+    team that edits app.json, updates, reverts the edit and updates again has nothing to commit."""
+    project = write_project(tmp_path, (EXAMPLE / "app.json").read_text())
+    git = lambda *args: subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, text=True).stdout  # noqa: E731
+    git("init", "--quiet")
+    assert webkit("update", "-C", str(project)).returncode == 0
+    git("add", "--all")
+    git("-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "--quiet", "-m", "first")
+    manifest = json.loads((project / "app.json").read_text())
+    manifest["project"]["title"] = "Edited"
+    (project / "app.json").write_text(json.dumps(manifest, indent=2))
+    assert webkit("update", "-C", str(project)).returncode == 0
+    assert len(git("status", "--porcelain").splitlines()) > 1, "the edit changed the generated files"
+    git("checkout", "--", "app.json")
+    assert webkit("update", "-C", str(project)).returncode == 0
+    assert git("status", "--porcelain", "--untracked-files=no") == ""
+
+
+def test_readmes_rollback_of_an_older_merge_resolves_as_written(tmp_path):
+    """README, Roll back: reverting a merge that is not the newest conflicts in the generated files;
+    keeping the current ones and running `webkit update` gives exactly the reverted app.json's."""
+    project = write_project(tmp_path, json.dumps(json.loads((EXAMPLE / "app.json").read_text()), indent=2) + "\n")
+    env = dict(os.environ, GIT_AUTHOR_NAME="Dev", GIT_AUTHOR_EMAIL="dev@example.com", GIT_COMMITTER_NAME="Dev",
+               GIT_COMMITTER_EMAIL="dev@example.com", GIT_EDITOR="true")
+    git = lambda *args, check=True: subprocess.run(["git", *args], cwd=project, env=env, check=check,  # noqa: E731
+                                                   capture_output=True, text=True)
+    git("init", "--quiet", "--initial-branch=main")
+    (project / ".gitignore").write_text(".webkit/\n")
+    assert webkit("update", "-C", str(project)).returncode == 0
+    git("add", "--all")
+    git("commit", "--quiet", "-m", "first")
+
+    def merged(branch: str, edit) -> None:
+        git("checkout", "--quiet", "-b", branch)
+        manifest = json.loads((project / "app.json").read_text())
+        edit(manifest)
+        (project / "app.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        assert webkit("update", "-C", str(project)).returncode == 0
+        git("commit", "--quiet", "--all", "-m", branch)
+        git("checkout", "--quiet", "main")
+        git("merge", "--quiet", "--no-ff", "-m", f"merge {branch}", branch)
+
+    original = json.loads((project / "app.json").read_text())
+    merged("title", lambda m: m["project"].__setitem__("title", "Renamed"))
+    older = git("rev-parse", "HEAD").stdout.strip()
+    merged("size", lambda m: m["resources"][0]["config"].__setitem__("size", "db-s-2vcpu-4gb"))
+
+    revert = git("revert", "-m", "1", older, check=False)
+    assert revert.returncode != 0 and ".github/" in git("diff", "--name-only", "--diff-filter=U").stdout
+    git("checkout", "--ours", "--", ".github/")
+    assert webkit("update", "-C", str(project)).returncode == 0
+    git("add", "app.json", ".github/")
+    git("revert", "--continue")
+    reverted = json.loads((project / "app.json").read_text())
+    assert reverted["project"]["title"] == original["project"]["title"] and reverted["resources"][0]["config"]["size"] == "db-s-2vcpu-4gb"
+    assert webkit("update", "--check", "-C", str(project)).returncode == 0, "the generated files are the reverted app.json's"
+    assert git("status", "--porcelain").stdout == ""
+
+
 def test_check_writes_nothing_and_fails_when_stale(tmp_path):
     project = write_project(tmp_path, (EXAMPLE / "app.json").read_text())
     missing = webkit("update", "--check", "-C", str(project))

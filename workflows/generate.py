@@ -41,7 +41,6 @@ SETUP_ACTION = ".github/actions/webkit-terraform"
 COMMENT_ACTION = ".github/actions/terraform-comment"
 COMMENT_SCRIPT = Path(__file__).with_name("plan_comment.py")
 COMMENT_SCRIPT_PATH = "${{ github.workspace }}/" + COMMENT_ACTION + "/plan_comment.py"  # where the runner has it
-TIMESTAMP_PLACEHOLDER = "@@WEBKIT_GENERATED_AT@@"
 FORK_SUMMARY = (
     "### No Terraform plan ran\n\nGitHub gives pull requests from forks no secrets, so this pull request "
     "cannot be planned here. A maintainer can push the branch to this repository to get a plan."
@@ -147,7 +146,8 @@ def required_secrets(g: Generation) -> list[str]:
 
 
 def _checkout(ref: str | None = None) -> dict:
-    return {"name": "Check out", "uses": ACTIONS["checkout"][0], "with": {"persist-credentials": False} | ({"ref": ref} if ref else {})}
+    return {"name": "Check out", "id": "checkout", "uses": ACTIONS["checkout"][0],
+            "with": {"persist-credentials": False} | ({"ref": ref} if ref else {})}
 
 
 def _setup(g: Generation, environment_expr: str, stamp: bool = True) -> dict:
@@ -163,20 +163,33 @@ def _setup(g: Generation, environment_expr: str, stamp: bool = True) -> dict:
 
 def _check_secrets(g: Generation, extra: dict | None = None) -> dict:
     env = backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment) | (extra or {})
-    return {"name": "Check the secrets are set", "env": env, "run": scripts.check_secrets(_secret_names(env))}
+    return {"name": "Check the secrets are set", "id": "secrets", "env": env, "run": scripts.check_secrets(_secret_names(env))}
 
 
 def _guard(g: Generation) -> dict:
     return {
         "name": "Apply only the newest commit of the environment's branch",
+        "id": "guard",
         "env": {"GITHUB_TOKEN": "${{ github.token }}"},
         "run": scripts.guard_run(_branches_text(g)),
     }
 
 
+def _after_guard(steps: list[dict]) -> list[dict]:
+    """`steps` of an apply-workflow job, each skipped when the guard found the run superseded."""
+    out = []
+    for step in steps:
+        condition = "steps.guard.outputs.current == 'true'"
+        if "if" in step:
+            condition += f" && ({step['if'].removeprefix('${{').removesuffix('}}').strip()})"
+        out.append({"name": step["name"], "if": "${{ " + condition + " }}"} | {k: v for k, v in step.items() if k != "if"})
+    return out
+
+
 def _init() -> dict:
     return {
         "name": "Terraform init",
+        "id": "init",
         "working-directory": "${{ steps.setup.outputs.directory }}",
         "env": backend_env(),
         "run": scripts.init(),
@@ -217,6 +230,22 @@ def _comment_step() -> dict:
             "environment": "${{ env.WEBKIT_ENVIRONMENT }}",
             "github-token": "${{ github.token }}",
         },
+    }
+
+
+# The first step that failed before the plan step, by name, for the comment.
+_FAILED_STEP = ("${{ steps.checkout.outcome == 'failure' && 'Check out' || steps.setup.outcome == 'failure' && "
+                "'Set up Terraform and the stack' || steps.secrets.outcome == 'failure' && 'Check the secrets are set' || "
+                "steps.init.outcome == 'failure' && 'Terraform init' || 'Terraform plan' }}")
+
+
+def _comment_failure_step() -> dict:
+    return {
+        "name": "Comment that the plan failed",
+        "if": "${{ failure() && steps.plan.outcome != 'success' }}",
+        "env": {"COMMENT_SCRIPT": COMMENT_SCRIPT_PATH, "GITHUB_TOKEN": "${{ github.token }}",
+                "PR_NUMBER": "${{ github.event.pull_request.number }}", "FAILED_STEP": _FAILED_STEP},
+        "run": scripts.comment_failure(),
     }
 
 
@@ -274,6 +303,7 @@ def plan_workflow(g: Generation) -> dict:
                     _init(),
                     _plan(g),
                     _comment_step(),
+                    _comment_failure_step(),
                     _fail_on_plan_error("Fail the check when the plan failed"),
                 ],
             },
@@ -302,7 +332,9 @@ def apply_workflow(g: Generation) -> dict:
     }
 
 
-APPLY_ARTIFACT = "tfplan-${{ env.WEBKIT_ENVIRONMENT }}-${{ github.run_id }}"
+# Named per attempt: "Re-run all jobs" uploads a new plan beside the old attempt's (artifact names are
+# per run), and "Re-run failed jobs" finds the plan it reuses by the plan job's output.
+APPLY_ARTIFACT = "tfplan-${{ env.WEBKIT_ENVIRONMENT }}-${{ github.run_id }}-${{ github.run_attempt }}"
 
 
 def _apply_plan_job(g: Generation, env_expr: str) -> dict:
@@ -314,9 +346,9 @@ def _apply_plan_job(g: Generation, env_expr: str) -> dict:
         "environment": PLAN_ENVIRONMENT,
         "permissions": {"contents": "read"},
         "env": _job_env(env_expr),
-        "outputs": {"changes": "${{ steps.plan.outputs.changes }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}"},
-        "steps": [
-            _guard(g),
+        "outputs": {"changes": "${{ steps.plan.outputs.changes }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}",
+                    "artifact": APPLY_ARTIFACT},
+        "steps": [_guard(g), *_after_guard([
             _checkout(),
             _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
             _check_secrets(g, {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")}),
@@ -351,7 +383,7 @@ def _apply_plan_job(g: Generation, env_expr: str) -> dict:
                 "with": {"name": APPLY_ARTIFACT, "path": "${{ runner.temp }}/plan-out", "retention-days": PLAN_RETENTION_DAYS,
                          "if-no-files-found": "error"},
             },
-        ],
+        ])],
     }
 
 
@@ -367,14 +399,13 @@ def _apply_job(g: Generation, env_expr: str) -> dict:
         "environment": {"name": "${{ needs.plan.outputs.environment }}"},
         "permissions": {"contents": "read"},
         "env": _job_env("${{ needs.plan.outputs.environment }}") | {"RUN_URL": RUN_URL},
-        "steps": [
-            _guard(g),
+        "steps": [_guard(g), *_after_guard([
             _checkout(),
             _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
             {
                 "name": "Download the plan",
                 "uses": ACTIONS["download-artifact"][0],
-                "with": {"name": APPLY_ARTIFACT, "path": "${{ runner.temp }}/plan"},
+                "with": {"name": "${{ needs.plan.outputs.artifact }}", "path": "${{ runner.temp }}/plan"},
             },
             {
                 "name": "Decrypt the plan",
@@ -400,10 +431,11 @@ def _apply_job(g: Generation, env_expr: str) -> dict:
             {
                 "name": "Notify Slack",
                 "if": "${{ always() }}",
-                "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "APPLY_OUTCOME": "${{ steps.apply.outcome }}"},
+                "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "APPLY_OUTCOME": "${{ steps.apply.outcome }}",
+                        "APPLY_STALE": "${{ steps.apply.outputs.stale }}"},
                 "run": scripts.notify_apply(),
             },
-        ],
+        ])],
     }
 
 
@@ -428,26 +460,42 @@ def drift_workflow(g: Generation) -> dict:
                 "permissions": {"contents": "read", "issues": "write"},
                 "env": _job_env("${{ matrix.environment }}") | {"RUN_URL": RUN_URL},
                 "steps": [
-                    _checkout("${{ matrix.branch }}"),
-                    _setup(g, "${{ matrix.environment }}", stamp=False),
-                    _check_secrets(g),
-                    _init(),
-                    _plan(g),
-                    {
-                        "name": "Report drift",
-                        "working-directory": "${{ steps.setup.outputs.directory }}",
-                        "env": {
-                            "PLAN_EXITCODE": "${{ steps.plan.outputs.exitcode }}",
-                            "PLAN_CHANGES": "${{ steps.plan.outputs.changes }}",
-                            "COMMENT_SCRIPT": COMMENT_SCRIPT_PATH,
-                            "GITHUB_TOKEN": "${{ github.token }}",
-                            "SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"),
-                        },
-                        "run": scripts.drift_report(DRIFT_TITLE),
-                    },
+                    {"name": "Find the environment's branch", "id": "branch",
+                     "env": {"GITHUB_TOKEN": "${{ github.token }}", "BRANCH": "${{ matrix.branch }}"},
+                     "run": scripts.find_branch()},
+                    *_only_if("steps.branch.outputs.exists == 'true'", [
+                        _checkout("${{ matrix.branch }}"),
+                        _setup(g, "${{ matrix.environment }}", stamp=False),
+                        _check_secrets(g),
+                        _init(),
+                        {"name": "Find the environment's state", "id": "state",
+                         "working-directory": "${{ steps.setup.outputs.directory }}",
+                         "env": backend_env() | {"BRANCH": "${{ matrix.branch }}"}, "run": scripts.find_state()},
+                    ]),
+                    *_only_if("steps.state.outputs.provisioned == 'true'", [_plan(g), _drift_report()]),
                 ],
             }
         },
+    }
+
+
+def _only_if(condition: str, steps: list[dict]) -> list[dict]:
+    """`steps`, each run only when `condition` holds (and, as without `if:`, nothing failed before)."""
+    return [{"name": step["name"], "if": f"${{{{ {condition} }}}}"} | step for step in steps]
+
+
+def _drift_report() -> dict:
+    return {
+        "name": "Report drift",
+        "working-directory": "${{ steps.setup.outputs.directory }}",
+        "env": {
+            "PLAN_EXITCODE": "${{ steps.plan.outputs.exitcode }}",
+            "PLAN_CHANGES": "${{ steps.plan.outputs.changes }}",
+            "COMMENT_SCRIPT": COMMENT_SCRIPT_PATH,
+            "GITHUB_TOKEN": "${{ github.token }}",
+            "SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"),
+        },
+        "run": scripts.drift_report(DRIFT_TITLE),
     }
 
 
@@ -553,25 +601,26 @@ def _yaml(data: dict) -> str:
     return re.sub(r"(uses: \./\.github/actions/[a-z-]+)\n", rf"\1 # zizmor: ignore[self-repository] {SELF_REPOSITORY_NOTE}\n", text)
 
 
-def header(g: Generation) -> str:
-    return (
-        f"# Generated by webkit {g.version} from app.json (sha256 {g.manifest_hash}) at {TIMESTAMP_PLACEHOLDER}.\n"
-        "# Do not edit: change app.json and run `webkit update`.\n"
-    )
+def header(g: Generation, from_manifest: bool = True) -> str:
+    """Names webkit's version, and app.json's hash where the file depends on app.json: the comment
+    action's files do not, so a revert of an old merge (README, Roll back) leaves them alone."""
+    source = f" from app.json (sha256 {g.manifest_hash})" if from_manifest else ""
+    return f"# Generated by webkit {g.version}{source}.\n# Do not edit: change app.json and run `webkit update`.\n"
 
 
 def render_files(g: Generation) -> dict[str, str]:
-    """Relative path → text, with the generation time left as a placeholder (see webkit.commands.update)."""
-    head = header(g)
+    """Relative path → text: a function of app.json, the webkit version and the plugins only (no clock),
+    so reverting app.json and updating again gives back the same bytes."""
+    head, plain = header(g), header(g, from_manifest=False)
     files = {
         ".github/workflows/terraform-plan.yml": plan_workflow(g),
         ".github/workflows/terraform-apply.yml": apply_workflow(g),
         ".github/workflows/terraform-drift-check.yml": drift_workflow(g),
         f"{SETUP_ACTION}/action.yml": setup_action(g),
-        f"{COMMENT_ACTION}/action.yml": comment_action(),
     }
     out = {path: head + _yaml(data) for path, data in files.items()}
+    out[f"{COMMENT_ACTION}/action.yml"] = plain + _yaml(comment_action())
     script = COMMENT_SCRIPT.read_text()
-    out[f"{COMMENT_ACTION}/plan_comment.py"] = script.replace("\n", "\n" + head, 1) if script.startswith("#!") else head + script
+    out[f"{COMMENT_ACTION}/plan_comment.py"] = script.replace("\n", "\n" + plain, 1) if script.startswith("#!") else plain + script
     out[f"{COMMENT_ACTION}/provider_facts.json"] = COMMENT_SCRIPT.with_name("provider_facts.json").read_text()
     return out

@@ -1138,6 +1138,23 @@ class GitHub:
             url = match.group(1) if match else ""
 
 
+def render_failure(environment: str | None, step: str, reasons: str) -> str:
+    """The comment of a plan run that failed before Terraform could plan (a stale app.json, a
+    missing secret or sops key): it replaces the previous run's plan, which no longer holds.
+    `reasons`: the workflow's own error lines (names, never values), user masks applied."""
+    env = f" · {environment}" if environment else ""
+    lines = [marker(environment), f"## ❌ Terraform plan{env}: failed before Terraform ran", "",
+             f"**No plan**: the step _{_text(step or 'an earlier step')}_ failed, so nothing was planned (any earlier "
+             "plan shown here is replaced: it no longer stands)."]
+    run = _run()
+    if run:
+        lines += ["", f"Run for commit [`{run[3][:7]}`]({run[0]}/{run[1]}/commit/{run[3]}): {_run_link()}, whose log has the details."]
+    lines += ["", "### Why", ""]
+    reasons = reasons.strip()
+    lines += _fenced(reasons.splitlines()[-20:]) if reasons else ["The step's log in the workflow run says why."]
+    return "\n".join(lines) + "\n"
+
+
 RUN_MARK = re.compile(r"<!-- webkit-plan-run:(\d+)\.(\d+) -->")
 
 
@@ -1255,6 +1272,12 @@ def _github_from_env(repo: str) -> GitHub:
     return GitHub(repo, token, os.environ.get("GITHUB_API_URL", "https://api.github.com"))
 
 
+def _write_failure(environment: str | None, step: str, reasons_file: str | None, out: str) -> None:
+    reasons = _read(reasons_file).decode("utf-8", "replace") if reasons_file and os.path.exists(reasons_file) else ""
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.write(render_failure(environment, step, reasons))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="plan_comment.py", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -1279,6 +1302,11 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--title", required=True)
     h = sub.add_parser("changes", help="Print true when the plan changes anything but known provider noise.")
     h.add_argument("--plan-json", required=True)
+    f = sub.add_parser("failed", help="The comment of a plan run that failed before Terraform ran.")
+    f.add_argument("--environment")
+    f.add_argument("--step", default="", help="The name of the step that failed.")
+    f.add_argument("--reasons", help="The workflow's error lines (a missing file: none).")
+    f.add_argument("--out", required=True)
     c = sub.add_parser("resolve", help="Close the open issue with this title, with a note.")
     c.add_argument("--repo", required=True)
     c.add_argument("--title", required=True)
@@ -1296,6 +1324,8 @@ def main(argv: list[str] | None = None) -> int:
             body = _read(args.body_file).decode("utf-8")
             result = upsert_comment(_github_from_env(args.repo), args.pr, args.environment, body, (args.run_id, args.run_attempt))
             print(f"plan comment {result}" + (" (a newer run already commented)" if result == "skipped" else ""))
+        elif args.command == "failed":
+            _write_failure(args.environment, args.step, args.reasons, args.out)
         elif args.command == "changes":
             print("true" if has_changes(_summarize_file(args.plan_json)) else "false")
         elif args.command == "issue":

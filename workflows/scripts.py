@@ -27,17 +27,28 @@ notify() {
 """
 
 
+# Why a job stopped before Terraform, a line each, for the pull-request comment (plan_comment.py
+# failed): only the workflow's own messages, which name files, keys and secrets but hold no value.
+NOTE_FAILURE = """\
+note_failure() { printf '%s\\n' "$1" >> "$RUNNER_TEMP/webkit-failure.txt"; }
+"""
+
+
 def check_stamp(manifest_hash: str) -> str:
     """Compare app.json with the hash stamped at generation, carriage returns removed on both sides
     (a CRLF working copy on Windows and the LF checkout on the runner are the same manifest)."""
-    return f"""\
+    return NOTE_FAILURE + f"""\
 if [ -n "$WEBKIT_STAMP" ] && [ "$WEBKIT_STAMP" != '{manifest_hash}' ]; then
-  echo "::error::This workflow and .github/actions/webkit-terraform come from different \\`webkit update\\` runs: run it and commit every file it writes"
+  message="This workflow and .github/actions/webkit-terraform come from different \\`webkit update\\` runs: run it and commit every file it writes"
+  echo "::error::$message"
+  note_failure "$message"
   exit 1
 fi
 actual="$(tr -d '\\r' < app.json | sha256sum | cut -d' ' -f1)"
 if [ "$actual" != '{manifest_hash}' ]; then
-  echo "::error file=app.json::app.json changed since the workflows were generated: run \\`webkit update\\` and commit the result"
+  message="app.json changed since the workflows were generated: run \\`webkit update\\` and commit the result"
+  echo "::error file=app.json::$message"
+  note_failure "$message"
   exit 1
 fi
 """
@@ -100,10 +111,15 @@ def load_sops_secrets(secrets: list[SecretSpec]) -> str:
     if not secrets:
         return ""
     lines = [
+        NOTE_FAILURE.rstrip("\n"),
         "load_sops_secret() {",
         '  local value',
-        '  value="$("$RUNNER_TEMP/bin/sops" --decrypt --extract "[\\"$3\\"]" -- "$GITHUB_WORKSPACE/$2")" || { echo "::error file=$2::cannot decrypt $3 from $2"; return 1; }',
-        '  [ -n "$value" ] || { echo "::error file=$2::$3 in $2 is empty"; return 1; }',
+        '  value="$("$RUNNER_TEMP/bin/sops" --decrypt --extract "[\\"$3\\"]" -- "$GITHUB_WORKSPACE/$2" 2> "$RUNNER_TEMP/sops-error.log")" || {',
+        '    cat "$RUNNER_TEMP/sops-error.log" >&2',
+        '    why="cannot decrypt $3 from $2: $(tail -n 1 "$RUNNER_TEMP/sops-error.log")"',
+        '    echo "::error file=$2::$why"; note_failure "$why"; return 1',
+        '  }',
+        '  [ -n "$value" ] || { echo "::error file=$2::$3 in $2 is empty"; note_failure "$3 in $2 is empty"; return 1; }',
         '  while IFS= read -r line; do [ -n "$line" ] && echo "::add-mask::$line"; done <<< "$value"',
         '  export "TF_VAR_$1=$value"',
         "}",
@@ -116,12 +132,14 @@ def load_sops_secrets(secrets: list[SecretSpec]) -> str:
 def check_secrets(variables: dict[str, str]) -> str:
     """Fail, naming them, when secrets the step needs are unset: GitHub expands an unset secret to
     an empty string, which Terraform would otherwise deploy."""
-    lines = ["missing=()"]
+    lines = [NOTE_FAILURE.rstrip("\n"), "missing=()"]
     for variable, secret in variables.items():
         lines.append(f'[ -n "${{{variable}:-}}" ] || missing+=("{secret}")')
     lines += [
         'if [ "${#missing[@]}" -gt 0 ]; then',
-        '  echo "::error::These repository or environment secrets are not set: ${missing[*]} (Settings → Secrets and variables → Actions)"',
+        '  message="These repository or environment secrets are not set: ${missing[*]} (Settings → Secrets and variables → Actions)"',
+        '  echo "::error::$message"',
+        '  note_failure "$message"',
         "  exit 1",
         "fi",
     ]
@@ -130,7 +148,8 @@ def check_secrets(variables: dict[str, str]) -> str:
 
 def guard_run(branches: str) -> str:
     """Only the environment's own branch applies, and only its newest commit: a manual run on
-    another branch, or a re-run of an old run, would apply configuration nobody is reviewing."""
+    another branch fails; a re-run of an old run (or one overtaken while waiting for approval)
+    outputs current=false, and every later step of the job is skipped."""
     return f"""\
 if [ -z "$WEBKIT_ENVIRONMENT" ]; then
   echo "::error::Applies run only from {branches}, not from $GITHUB_REF_NAME"
@@ -140,9 +159,14 @@ head="$(curl -fsS -H "Authorization: Bearer $GITHUB_TOKEN" -H 'Accept: applicati
   "$GITHUB_API_URL/repos/$GITHUB_REPOSITORY/git/ref/heads/$GITHUB_REF_NAME" \\
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["object"]["sha"])')"
 if [ "$head" != "$GITHUB_SHA" ]; then
-  echo "::error::This run is for $GITHUB_SHA, but $GITHUB_REF_NAME is now at $head: an older run never applies older configuration (the newest commit's run applies it)"
-  exit 1
+  # Not a failure: a newer commit's run applies; this one stops here and says so (no Slack).
+  message="Superseded by $head: $GITHUB_REF_NAME moved on since $GITHUB_SHA, so nothing was applied (the newest commit's run applies it)"
+  echo "::notice title=Nothing applied::$message"
+  echo "$message" >> "$GITHUB_STEP_SUMMARY"
+  echo "current=false" >> "$GITHUB_OUTPUT"
+  exit 0
 fi
+echo "current=true" >> "$GITHUB_OUTPUT"
 """
 
 
@@ -173,6 +197,17 @@ case "$code" in
     echo "::error::terraform plan failed (exit $code)"
     ;;
 esac
+"""
+
+
+def comment_failure() -> str:
+    """The pull request's comment says the run failed and why, when it failed before the plan step
+    could render one: the previous push's green plan must not stand beside a red check."""
+    return """\
+python3 "$COMMENT_SCRIPT" failed --environment "$WEBKIT_ENVIRONMENT" --step "$FAILED_STEP" \\
+  --reasons "$RUNNER_TEMP/webkit-failure.txt" --out "$RUNNER_TEMP/plan-comment.md"
+python3 "$COMMENT_SCRIPT" post --body-file "$RUNNER_TEMP/plan-comment.md" --repo "$GITHUB_REPOSITORY" \\
+  --pr "$PR_NUMBER" --environment "$WEBKIT_ENVIRONMENT"
 """
 
 
@@ -266,8 +301,26 @@ rm -f "$RUNNER_TEMP/plan.tar"
 """
 
 
+STALE_PLAN = ("The saved plan is stale: the state changed since it was made (an earlier attempt of this run applied part "
+              "of it), so nothing was applied now. Use Re-run all jobs, not Re-run failed jobs: it makes a new plan from "
+              "the current state, shown in the plan job's summary, and applies that")
+
+
 def apply(sops: list[SecretSpec]) -> str:
-    return load_sops_secrets(sops) + f"terraform apply {PLAN_FLAGS} tfplan\n"
+    """Apply the saved plan. Terraform refuses a plan older than the state ("Re-run failed jobs"
+    after a partial apply reuses the first attempt's plan): then say which button recovers."""
+    return load_sops_secrets(sops) + f"""\
+set +e
+terraform apply {PLAN_FLAGS} tfplan 2> "$RUNNER_TEMP/apply-error.log"
+code=$?
+set -e
+cat "$RUNNER_TEMP/apply-error.log" >&2
+if [ "$code" != 0 ] && grep -q 'Saved plan is stale' "$RUNNER_TEMP/apply-error.log"; then
+  echo "stale=true" >> "$GITHUB_OUTPUT"
+  echo "::error title=Re-run all jobs::{STALE_PLAN}"
+fi
+exit "$code"
+"""
 
 
 def apply_summary() -> str:
@@ -286,9 +339,50 @@ def notify_apply() -> str:
     return NOTIFY + """\
 if [ "$APPLY_OUTCOME" = "success" ]; then
   notify "✅ $GITHUB_REPOSITORY: $WEBKIT_ENVIRONMENT infrastructure applied ($RUN_URL)"
+elif [ "$APPLY_STALE" = "true" ]; then
+  notify "❌ $GITHUB_REPOSITORY: $WEBKIT_ENVIRONMENT: the saved plan is stale, nothing was applied; use Re-run all jobs: $RUN_URL"
 else
   notify "❌ $GITHUB_REPOSITORY: $WEBKIT_ENVIRONMENT apply failed, the state may be partial: $RUN_URL"
 fi
+"""
+
+
+def find_branch() -> str:
+    """Whether $BRANCH exists yet (outputs `exists`): a declared environment nobody pushed is not
+    provisioned, which is no drift and no failure. Any answer but found / not found fails."""
+    return """\
+code="$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $GITHUB_TOKEN" \\
+  -H 'Accept: application/vnd.github+json' "$GITHUB_API_URL/repos/$GITHUB_REPOSITORY/git/ref/heads/$BRANCH")"
+case "$code" in
+  200) echo "exists=true" >> "$GITHUB_OUTPUT" ;;
+  404)
+    message="$WEBKIT_ENVIRONMENT: not provisioned yet (no branch \\`$BRANCH\\`), so no drift to check"
+    echo "::notice title=Drift check::$message"
+    echo "$message" >> "$GITHUB_STEP_SUMMARY"
+    echo "exists=false" >> "$GITHUB_OUTPUT"
+    ;;
+  *)
+    echo "::error::cannot tell whether the branch $BRANCH exists (GitHub answered HTTP $code)"
+    exit 1
+    ;;
+esac
+"""
+
+
+def find_state() -> str:
+    """Whether the environment's state holds any resource (outputs `provisioned`): a branch that
+    was never applied would otherwise plan every resource as drift. Unreadable state fails."""
+    return """\
+# (state list fails when there is no state; the state, secrets included, goes only into python3)
+provisioned="$(terraform state pull | python3 -c 'import json, sys; text = sys.stdin.read().strip(); print(str(bool(text and json.loads(text).get("resources"))).lower())')"
+if [ "$provisioned" = true ]; then
+  echo "provisioned=true" >> "$GITHUB_OUTPUT"
+  exit 0
+fi
+message="$WEBKIT_ENVIRONMENT: not provisioned yet (no state: nothing was applied from branch \\`$BRANCH\\`), so no drift to check"
+echo "::notice title=Drift check::$message"
+echo "$message" >> "$GITHUB_STEP_SUMMARY"
+echo "provisioned=false" >> "$GITHUB_OUTPUT"
 """
 
 

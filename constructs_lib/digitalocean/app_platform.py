@@ -34,10 +34,12 @@ class AppPlatformService(Construct):
         config: AppPlatformConfig,
         repo: str | None = None,
         source_dir: str = "/",
+        default_branch: str = "main",
         env: list[EnvValue] | None = None,
     ):
-        """`config`: the validated `app` config of app.json; `repo` and `source_dir` say where a
-        build-from-source app's code is (the project's repository, the app's path)."""
+        """`config`: the validated `app` config of app.json; `repo`, `source_dir` and `default_branch` say
+        where a build-from-source app's code is (the project's repository, the app's path, the
+        environment's branch; `config.branch` wins when set)."""
         super().__init__(scope, id)
         if config.image is None and repo is None:
             raise ConstructError(f"App Platform app {name} needs an image or a GitHub repo")
@@ -45,7 +47,7 @@ class AppPlatformService(Construct):
             {"image": _app.AppSpecServiceImage(**config.image.model_dump(exclude_none=True))}
             if config.image
             else {
-                "github": _app.AppSpecServiceGithub(repo=repo, branch=config.branch, deploy_on_push=config.deploy_on_push),
+                "github": _app.AppSpecServiceGithub(repo=repo, branch=config.branch or default_branch, deploy_on_push=config.deploy_on_push),
                 "source_dir": source_dir,
             }
         )

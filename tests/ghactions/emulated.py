@@ -87,7 +87,11 @@ def _checkout(job: Job, with_: dict) -> int:
         workspace.mkdir()
     ref = with_.get("ref") or job.run.event.sha
     subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(job.run.repo.path), str(workspace)], check=True)
-    subprocess.run(["git", "-c", "advice.detachedHead=false", "checkout", "--quiet", ref], cwd=workspace, check=True)
+    checkout = subprocess.run(["git", "-c", "advice.detachedHead=false", "checkout", "--quiet", ref], cwd=workspace,
+                              capture_output=True, text=True)
+    if checkout.returncode != 0:  # as the action fails, not as the harness would crash
+        job.log(f"##[error]A branch or tag with the name '{ref}' could not be found")
+        return 1
     return 0
 
 

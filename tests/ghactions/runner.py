@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,10 +251,19 @@ class Runner:
         self.runs: list[WorkflowRun] = []
         self.after_job = None  # called as after_job(run, job_result): a test's chance to interfere
 
-    def run(self, workflow: str, event: Event) -> WorkflowRun:
+    def rerun_failed(self, workflow: str, previous: WorkflowRun) -> WorkflowRun:
+        """GitHub's "Re-run failed jobs": the next attempt of the same run, where the jobs that
+        succeeded keep their results (outputs included) and are not run again, and the artifacts
+        the run uploaded are still there. (`run(…, event.rerun())` is "Re-run all jobs".)"""
+        return self.run(workflow, previous.event.rerun(), keep=previous)
+
+    def run(self, workflow: str, event: Event, keep: WorkflowRun | None = None) -> WorkflowRun:
         folder = self.root / f"run-{event.run_id}-{event.run_attempt}-{len(self.runs)}"
         run = WorkflowRun(event, self.repo, folder)
         self.runs.append(run)
+        if keep:
+            shutil.copytree(keep.artifacts, run.artifacts, dirs_exist_ok=True)
+            run.retention |= keep.retention
         doc = yaml.safe_load(self.repo.show(event.sha, workflow))
         on = doc.get(True, doc.get("on"))
         if not triggers(on, event, self.repo):
@@ -270,6 +280,11 @@ class Runner:
                 raise emulated.NotEmulated(f"jobs wait on each other: {sorted(pending)}")
             for job_id in ready:
                 spec = pending.pop(job_id)
+                kept = [r for r in keep.jobs.values() if r.id == job_id] if keep else []
+                if kept and all(r.conclusion == "success" for r in kept):
+                    run.jobs |= {r.name: r for r in kept}
+                    done[job_id] = kept[0]
+                    continue
                 for result in self._run_job(run, doc, job_id, spec, github, done):
                     run.jobs[result.name] = result
                     if self.after_job:

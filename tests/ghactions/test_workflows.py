@@ -156,7 +156,8 @@ def test_an_unset_github_secret_fails_before_terraform_and_names_it(tmp_path):
     check = job.step("Check the secrets are set")
     assert check.outcome == "failure" and "not set: STRIPE_SECRET_KEY" in check.output
     assert job.step("Terraform init").outcome == "skipped" and job.step("Terraform plan").outcome == "skipped"
-    assert comments(project) == []
+    (comment,) = comments(project)  # every failed plan run says so where the reviewer reads
+    assert "failed before Terraform ran" in comment["body"] and "not set: STRIPE_SECRET_KEY" in comment["body"]
 
 
 def test_app_json_with_windows_line_endings_passes_the_stamp_check(example):
@@ -211,7 +212,7 @@ def test_merge_applies_exactly_the_reviewed_plan_and_keeps_state_in_the_bucket(e
     assert apply.conclusion == "success", apply.log[-3000:]
     assert apply.environment == "production" and run.concurrency == {"group": "webkit-state-my-website-production",
                                                                       "cancel-in-progress": False}
-    assert run.retention == {f"tfplan-production-{run.event.run_id}": 7}
+    assert run.retention == {f"tfplan-production-{run.event.run_id}-1": 7}
     state = example.state("production")
     assert state and any(r["type"] == "digitalocean_droplet" for r in state["resources"])
     assert "Deployed production" in apply.summary
@@ -291,16 +292,35 @@ def test_a_manual_run_on_the_environment_branch_applies(example):
     assert run.jobs["Apply (production)"].conclusion == "success", run.jobs["Plan (production)"].log[-2000:]
 
 
-def test_re_running_an_old_apply_refuses_instead_of_applying_old_config(example):
+def test_re_running_an_old_apply_says_it_was_superseded_and_applies_nothing(example):
     old = merge(example, rename_site("Old"))
     assert old.jobs["Apply (production)"].conclusion == "success"
     new = merge(example, rename_site("New"))
     assert new.jobs["Apply (production)"].conclusion == "success"
-    serial = example.state("production")["serial"]
+    serial, slack = example.state("production")["serial"], len(example.slack.messages)
     rerun = example.runner.run(APPLY, old.event.rerun())
     plan = rerun.jobs["Plan (production)"]
-    assert plan.conclusion == "failure" and "an older run never applies older configuration" in plan.log
-    assert example.state("production")["serial"] == serial
+    # Said as what happened, not as a failed plan: the run is not red and Slack hears nothing.
+    notice = (f"Superseded by {new.event.sha}: main moved on since {old.event.sha}, so nothing was applied "
+              "(the newest commit's run applies it)")
+    assert ("notice", notice) in plan.annotations and notice in plan.summary
+    assert plan.conclusion == "success" and rerun.conclusion == "success"
+    assert all(s.outcome == "skipped" for s in plan.steps[1:]) and rerun.jobs["Apply (production)"].conclusion == "skipped"
+    assert example.state("production")["serial"] == serial and len(example.slack.messages) == slack
+
+
+def test_an_apply_overtaken_while_it_waited_for_approval_applies_nothing_and_says_so(example):
+    def push_while_waiting(run, job):
+        if job.id == "plan":
+            example.repo.commit({"NOTES.md": "a newer commit\n"}, "newer", branch="main")
+    example.runner.after_job = push_while_waiting
+    run = merge(example, rename_site("Overtaken"))
+    apply = run.jobs["Apply (production)"]
+    assert run.jobs["Plan (production)"].conclusion == "success" and apply.conclusion == "success"
+    assert any(level == "notice" and text.startswith("Superseded by ") and "nothing was applied" in text
+               for level, text in apply.annotations)
+    assert all(s.outcome == "skipped" for s in apply.steps[1:]), "no download, no apply, no Slack"
+    assert example.state("production") is None and example.slack.messages == []
 
 
 def test_a_failed_post_merge_plan_notifies_slack_and_writes_the_summary(example):
@@ -310,6 +330,34 @@ def test_a_failed_post_merge_plan_notifies_slack_and_writes_the_summary(example)
     assert plan.conclusion == "failure" and run.jobs["Apply (production)"].conclusion == "skipped"
     assert "Plan failed for production" in plan.summary
     assert any("plan failed, nothing was applied" in m["text"] for m in example.slack.messages)
+
+
+def test_after_a_partial_apply_re_run_failed_jobs_says_to_re_run_all_and_re_run_all_recovers(example):
+    """README, When things go wrong: the apply failed after changing some resources. "Re-run failed
+    jobs" reuses the first attempt's plan, which Terraform refuses as stale: it says which button
+    works. "Re-run all jobs" plans again from the state and applies what is left."""
+    assert merge(example, rename_site("Live")).jobs["Apply (production)"].conclusion == "success"
+
+    def shrink_and_rename(m: dict) -> None:
+        rename_site("Half applied")(m)
+        next(a for a in m["apps"] if a["name"] == "cms")["infra"]["config"]["size"] = "s-1vcpu-2gb"
+    run = merge(example, shrink_and_rename)  # DigitalOcean refuses to shrink a droplet's disk
+    assert run.jobs["Apply (production)"].conclusion == "failure" and "disk cannot shrink" in run.jobs["Apply (production)"].log
+    assert "Half applied" in json.dumps(example.cloud_resources()["digitalocean_app"]), "partial: the app changed"
+
+    failed_jobs = example.runner.rerun_failed(APPLY, run)
+    assert failed_jobs.jobs["Plan (production)"] is run.jobs["Plan (production)"], "the plan job is not run again"
+    apply = failed_jobs.jobs["Apply (production)"]
+    (stale,) = [text for level, text in apply.annotations if level == "error" and "stale" in text]
+    assert stale.startswith("The saved plan is stale") and "Use Re-run all jobs, not Re-run failed jobs" in stale
+    assert any("saved plan is stale, nothing was applied; use Re-run all jobs" in m["text"] for m in example.slack.messages)
+
+    resize_droplet_behind_terraforms_back(example, "s-1vcpu-1gb")  # the cause, dealt with in the console
+    all_jobs = example.runner.run(APPLY, failed_jobs.event.rerun())
+    assert all_jobs.event.run_attempt == 3 and all_jobs.conclusion == "success", all_jobs.jobs["Apply (production)"].log[-2000:]
+    (droplet,) = [r for r in example.state("production")["resources"] if r["type"] == "digitalocean_droplet"]
+    assert droplet["instances"][0]["attributes"]["size"] == "s-1vcpu-2gb"
+    assert_nothing_leaked(example)
 
 
 # --------------------------------------------------------------------------- drift
@@ -428,18 +476,101 @@ def test_app_platform_secret_noise_never_alarms_or_redeploys_but_a_rotated_secre
     assert_nothing_leaked(example)
 
 
-def test_a_user_can_run_the_harness_on_their_project(tmp_path, capsys, monkeypatch):
+def test_a_user_can_run_the_harness_on_the_bundled_two_environment_example(tmp_path, capsys, monkeypatch):
+    """README's `python -m tests.ghactions` on the example as it ships (no sops files, no age key):
+    planted sops values, each environment applied from its own branch, a green drift check."""
     from tests.ghactions.__main__ import main
 
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "app.json").write_text((REPO / "tests" / "manifests" / "no-secrets.json").read_text())
-    assert main(["--project", str(tmp_path / "site"), "--keep", str(tmp_path / "work")]) == 0
-    out = capsys.readouterr().out
-    assert "=== pull request plan: success" in out and "=== apply after merge: success" in out
-    assert "=== drift check: success" in out and "webkit-plan-comment:production" in out
-
-    (tmp_path / "example").mkdir()
-    (tmp_path / "example" / "app.json").write_text((EXAMPLE / "app.json").read_text())
     monkeypatch.delenv("SOPS_AGE_KEY", raising=False)
-    assert main(["--project", str(tmp_path / "example")]) == 1
-    assert "set SOPS_AGE_KEY" in capsys.readouterr().err
+    assert main(["--project", str(EXAMPLE), "--keep", str(tmp_path / "work")]) == 0
+    out = capsys.readouterr().out
+    assert "planted stand-in values for secrets/cms.yaml, secrets/shared.yaml" in out
+    assert "=== pull request plan (production, into main): success" in out and "webkit-plan-comment:production" in out
+    assert "=== apply after merge (production, from main): success" in out
+    assert "=== apply of staging (a manual run on its branch staging): success" in out
+    assert "=== drift check: success" in out and "--- Drift (staging): success" in out
+
+
+def test_the_harness_says_why_it_cannot_start_without_a_traceback(tmp_path, capsys, monkeypatch):
+    from tests.ghactions.__main__ import main
+
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "app.json").write_text('{"project": {"name": "x"}, "apps": [')
+    assert main(["--project", str(tmp_path / "broken")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("✗ ") and "app.json is not valid" in err and "Traceback" not in err
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "app.json").write_text((EXAMPLE / "app.json").read_text())
+    monkeypatch.setenv("SOPS_AGE_KEY", "AGE-SECRET-KEY-1PLANTED")
+    assert main(["--project", str(tmp_path / "site")]) == 1
+    err = capsys.readouterr().err
+    assert "SOPS_AGE_KEY is set but secrets/cms.yaml, secrets/shared.yaml are missing" in err
+
+    assert main(["--project", str(tmp_path / "nowhere")]) == 1
+    assert "no app.json in" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- environments not provisioned yet
+
+
+def test_a_declared_environment_nobody_provisioned_is_no_drift_and_no_failure(example):
+    """The example declares staging; before anyone pushes its branch, and after the branch exists
+    but before its first apply, the daily check says so and stays green. Only state alarms."""
+    example.repo.git("branch", "-D", "staging")
+    first = example.runner.run(DRIFT, schedule(example.repo))
+    assert {j.name: j.conclusion for j in first.jobs.values()} == {"Drift (production)": "success", "Drift (staging)": "success"}
+    staging = first.jobs["Drift (staging)"]
+    assert ("notice", "staging: not provisioned yet (no branch `staging`), so no drift to check") in staging.annotations
+    assert staging.step("Check out").outcome == "skipped" and "not provisioned yet" in staging.summary
+    production = first.jobs["Drift (production)"]
+    assert ("notice", "production: not provisioned yet (no state: nothing was applied from branch `main`), so no drift to check"
+            ) in production.annotations
+    assert production.step("Terraform plan").outcome == "skipped"
+
+    assert merge(example, rename_site("Live")).jobs["Apply (production)"].conclusion == "success"
+    example.repo.git("branch", "staging", "main")  # pushed, never applied
+    second = example.runner.run(DRIFT, schedule(example.repo))
+    assert {j.name: j.conclusion for j in second.jobs.values()} == {"Drift (production)": "success", "Drift (staging)": "success"}
+    staging = second.jobs["Drift (staging)"]
+    assert ("notice", "staging: not provisioned yet (no state: nothing was applied from branch `staging`), so no drift to check"
+            ) in staging.annotations
+    assert second.jobs["Drift (production)"].step("Terraform plan").outcome == "success", "provisioned: checked"
+    assert example.github.issues == [] and not any("Drift" in m["text"] for m in example.slack.messages)
+
+    resize_droplet_behind_terraforms_back(example, "s-8vcpu-16gb")
+    third = example.runner.run(DRIFT, schedule(example.repo))
+    assert third.jobs["Drift (production)"].conclusion == "failure", "state exists: drift alarms"
+    assert [i["title"] for i in example.github.issues] == ["Infrastructure drift detected (production)"]
+
+
+# --------------------------------------------------------------------------- a plan that fails before Terraform
+
+
+def test_a_plan_that_fails_before_terraform_replaces_the_green_comment_with_why(example):
+    """The comment is the reviewer's truth: after a green plan, a push whose run stops before
+    Terraform (app.json edited without `webkit update`, a sops key the file lacks) says so there."""
+    example.change(rename_site("Green"), "feature")
+    assert example.runner.run(PLAN, pull_request(example.repo, 7, "feature")).conclusion == "success"
+    assert "12 to add" in comments(example)[0]["body"]
+
+    stale = dict(example.manifest, project=dict(example.manifest["project"], title="Edited by hand"))
+    example.repo.commit({"app.json": json.dumps(stale, indent=2) + "\n"}, "no webkit update", branch="feature")
+    run = example.runner.run(PLAN, pull_request(example.repo, 7, "feature"))
+    assert run.conclusion == "failure"
+    (comment,) = comments(example)
+    body = comment["body"]
+    assert "## ❌ Terraform plan · production: failed before Terraform ran" in body and "12 to add" not in body
+    assert "_Set up Terraform and the stack_ failed" in body
+    assert "app.json changed since the workflows were generated: run `webkit update` and commit the result" in body
+
+    def lacking_key(m: dict) -> None:
+        cms = next(a for a in m["apps"] if a["name"] == "cms")
+        next(e for e in cms["env"]["default"] if e["key"] == "PAYLOAD_SECRET")["from"] = "sops:secrets/cms.yaml:/NO_SUCH_KEY"
+    example.change(lacking_key, "feature")
+    run = example.runner.run(PLAN, pull_request(example.repo, 7, "feature"))
+    assert run.conclusion == "failure"
+    body = comments(example)[0]["body"]
+    assert "_Terraform plan_ failed" in body and "cannot decrypt NO_SUCH_KEY from secrets/cms.yaml" in body, body
+    assert "not found" in body, "sops's own reason"
+    assert_nothing_leaked(example)

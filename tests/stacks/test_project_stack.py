@@ -1,5 +1,6 @@
+import json
 
-from tests.conftest import plan_example
+from tests.conftest import EXAMPLE, plan_example
 from tests.stacks.conftest import synth
 
 
@@ -133,3 +134,21 @@ def test_only_secrets_and_secret_outputs_are_app_platform_secrets(example):
     # a public bucket URL as SECRET would be App Platform noise in every plan for nothing
     assert types == {"SENTRY_DSN": "SECRET", "PUBLIC_SITE_NAME": "GENERAL", "DATABASE_URL": "SECRET",
                      "MEDIA_URL": "GENERAL", "STRIPE_SECRET_KEY": "SECRET"}
+
+
+def test_each_environments_app_platform_app_builds_from_that_environments_branch(example):
+    """Staging's app built and deployed `main` (the config's old default): staging showed what was
+    already live instead of what merging into main would ship. The address is unchanged."""
+    branches = {env: resource(example[env], "digitalocean_app", "web_app")["spec"]["service"][0]["github"]["branch"]
+                for env in ("production", "staging")}
+    assert branches == {"production": "main", "staging": "staging"}
+
+    manifest = json.loads((EXAMPLE / "app.json").read_text())
+    manifest["branches"] = {"staging": "develop"}
+    web = next(a for a in manifest["apps"] if a["name"] == "web")
+    stacks = synth(manifest)
+    assert resource(stacks["staging"], "digitalocean_app", "web_app")["spec"]["service"][0]["github"]["branch"] == "develop"
+    web["infra"]["config"]["branch"] = "release"
+    stacks = synth(manifest)
+    assert {env: resource(stacks[env], "digitalocean_app", "web_app")["spec"]["service"][0]["github"]["branch"]
+            for env in ("production", "staging")} == {"production": "release", "staging": "release"}, "set explicitly, it wins"

@@ -1,7 +1,8 @@
 """`webkit update`: app.json → synthesised stacks → the .github/ files that apply them.
 
 Everything is rendered before anything is written; an invalid manifest or a failed synthesis
-writes nothing. Unchanged files are not rewritten (their generation time included).
+writes nothing. Unchanged files are not rewritten. The output depends only on app.json, the webkit
+version and the plugins (no clock): reverting app.json and updating again restores every file.
 
 When nothing changed since the last update, `webkit.commands.cache` answers without synthesising.
 """
@@ -9,10 +10,8 @@ When nothing changed since the last update, `webkit.commands.cache` answers with
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,17 +35,6 @@ class UpdateResult:
     environments: list[str] = field(default_factory=list)
 
 
-def _stamped(text: str, existing: str | None, now: str) -> str:
-    """Keep the existing file's generation time when nothing else in it changed."""
-    from workflows.generate import TIMESTAMP_PLACEHOLDER
-
-    if existing is not None:
-        match = re.search(r" at (\S+)\.\n", existing)
-        if match and existing == text.replace(TIMESTAMP_PLACEHOLDER, match.group(1), 1):
-            return existing
-    return text.replace(TIMESTAMP_PLACEHOLDER, now, 1)
-
-
 def stamp_hash(manifest: bytes) -> str:
     """The app.json hash the workflows check, carriage returns removed: Git for Windows checks out
     CRLF, the runner LF, and both are the same manifest (the check script removes them too)."""
@@ -61,11 +49,7 @@ def render(project_dir: Path, spec: ProjectSpec, stacks: dict[str, str], root: P
     root = root or project_dir
     manifest_hash = stamp_hash(read_regular(project_dir / MANIFEST_FILE, MANIFEST_LIMIT))
     generation = Generation(spec, stacks, manifest_hash, spec.webkit_version)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    files = {}
-    for relative, text in render_files(generation).items():
-        path = root / relative
-        files[path] = _stamped(text, _existing(path), stamp)
+    files = {root / relative: text for relative, text in render_files(generation).items()}
     return files, required_secrets(generation)
 
 

@@ -107,7 +107,8 @@ class AppPlatformConfig(AppConfig):
     health_check_path: UrlPath | None = None
     domain: Domains | None = None
     image: RegistryImage | None = Field(None, description="Deploy this image instead of building the repository.")
-    branch: Branch = "main"
+    branch: Branch | None = Field(None, description="The branch App Platform builds and deploys; default: the environment's own "
+                                  "branch (production main, staging staging, or as `branches` sets).")
     deploy_on_push: bool = True
 
     @property
