@@ -397,9 +397,11 @@ def _dotenv(value) -> dict[str, str] | None:
 
 def env_diff(name: str, change: dict, configuration: dict, secrets: frozenset = frozenset()) -> list[tuple[str, str, str]] | None:
     """(key, before, after) for each key an env output (dotenv text) adds, removes or changes.
-    A value is shown only when the output's description (webkit writes "Secret keys: A, B." there)
-    does not list its key and it holds no secret of the plan; else (sensitive). An output without
-    that description is left alone: which of its keys are secret is unknown."""
+    A value is secret when either side says so: the description (webkit writes "Secret keys: A, B."
+    there) is the new configuration's, so it speaks for the after side only. Nothing records which
+    keys the old configuration kept secret, so a before value of a sensitive output stays hidden (a
+    secret removed, or turned into a plain value, was a secret until now). An output without that
+    description is left alone: which of its keys are secret is unknown."""
     before, after = _dotenv(change.get("before") or ""), _dotenv(change.get("after"))
     if before is None or after is None:
         return None  # not dotenv text, or not known until apply
@@ -408,14 +410,15 @@ def env_diff(name: str, change: dict, configuration: dict, secrets: frozenset = 
     if listed is None:
         return None
     secret_keys = {key.strip() for key in listed.group(1).split(",")}
+    before_secret = change.get("before_sensitive") is not False  # sensitive unless proven otherwise
 
-    def value(key: str, pairs: dict[str, str]) -> str:
+    def value(key: str, pairs: dict[str, str], old: bool) -> str:
         if key not in pairs:
             return ""
-        return SENSITIVE if key in secret_keys else show(pairs[key], secrets)
+        return SENSITIVE if key in secret_keys or (old and before_secret) else show(pairs[key], secrets)
 
     changed = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
-    rows = [(key, value(key, before), value(key, after)) for key in changed]
+    rows = [(key, value(key, before, True), value(key, after, False)) for key in changed]
     return [(key, old, "(sensitive, changed)" if old == new == SENSITIVE else new) for key, old, new in rows]
 
 

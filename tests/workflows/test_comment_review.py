@@ -144,10 +144,21 @@ def test_a_vm_env_change_says_which_keys_changed_and_hides_secret_ones():
     plan = env_plan(before, after, "KEY=value lines, values JSON-encoded. Secret keys: DATABASE_URL.")
     body = pc.render(pc.summarize(plan, "production"))
     assert "| <code>cms_env</code> | update | 4 key(s) change, below |" in body
-    assert '| <code>A</code> | "1" | "2" |' in body
+    # the old configuration's secret keys are not in the plan: before values stay hidden
+    assert '| <code>A</code> | (sensitive) | "2" |' in body
     assert "| <code>DATABASE_URL</code> | (sensitive) | (sensitive, changed) |" in body
-    assert '| <code>GONE</code> | "x" |  |' in body and '| <code>NEW</code> |  | "y" |' in body
+    assert '| <code>GONE</code> | (sensitive) |  |' in body and '| <code>NEW</code> |  | "y" |' in body
     assert "pw-one" not in body and "pw-two" not in body
+
+
+@pytest.mark.parametrize("after", ['A="1"\n', 'A="1"\nAPI_KEY="now-a-plain-value"\n'], ids=["removed", "made-plain"])
+def test_a_secret_removed_or_made_plain_is_not_shown_in_clear(after):
+    before = 'A="1"\nAPI_KEY="sk_live_old_secret"\n'
+    plan = env_plan(before, after, "KEY=value lines, values JSON-encoded. Secret keys: none.")
+    body = pc.render(pc.summarize(plan, "production"))
+    assert "sk_live_old_secret" not in body
+    row = "| <code>API_KEY</code> | (sensitive) | " + ("" if "API_KEY" not in after else '"now-a-plain-value"') + " |"
+    assert row in body
 
 
 def test_an_env_output_without_webkits_description_stays_one_sensitive_value():
