@@ -158,6 +158,8 @@ set +e
 terraform plan {PLAN_FLAGS} -detailed-exitcode -out=tfplan 2> plan-error.log | tee plan-output.log
 code=${{PIPESTATUS[0]}}
 set -e
+# a failed plan has no plan JSON to mask its secrets with: the logs lose this step's TF_VAR_ values here
+python3 "$COMMENT_SCRIPT" scrub plan-error.log plan-output.log
 cat plan-error.log >&2
 echo "exitcode=$code" >> "$GITHUB_OUTPUT"
 case "$code" in
