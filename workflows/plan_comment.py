@@ -866,13 +866,15 @@ def _verdict(summary: dict) -> tuple[str, str]:
     c = summary["counts"]
     if summary["errored"]:
         return "❌", "Plan failed: fix the error below, then push again"
+    others = [f"{n} {k}" for k, n in (("move", c["move"]), ("import", c["import"]), ("forget", c["forget"]),
+                                       ("output change", len(summary["outputs"]))) if n]
     if not (c["add"] or c["change"] or c["destroy"]):
-        others = [f"{n} {k}" for k, n in (("move", c["move"]), ("import", c["import"]), ("forget", c["forget"]),
-                                           ("output change", len(summary["outputs"]))) if n]
         if others:
             return "ℹ️", "No infrastructure changes, but state changes: " + ", ".join(others)
         return "✅", "No changes: the infrastructure matches app.json"
     if all(i["noise"] for i in summary["resources"] if {"add", "change", "destroy", "replace"} & set(i["kinds"])):
+        if others:  # outputs are applied too (a VM app's env reaches its droplet): not "nothing"
+            return "ℹ️", "Only known provider noise among the resources, but the apply changes: " + ", ".join(others)
         return "ℹ️", "Only known provider noise: nothing will really change"
     large = c["add"] + c["change"] + c["destroy"] > 50
     medium = "Review the destroys" if c["destroy"] else "A large change: review it with care" if large else "Review with care"
