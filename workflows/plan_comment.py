@@ -1187,19 +1187,29 @@ def _outputs(summary: dict, detail: int, cap: int | None) -> list[str]:
     return lines
 
 
-def render_fitting(summary: dict, error_log: str | None = None, limit: int = MAX_COMMENT - 1000, full_plan: str | None = None) -> str:
-    """Cut least important detail first: long diffs, then all diffs, then the list itself."""
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def render_fitting(summary: dict, error_log: str | None = None, limit: int = MAX_COMMENT - 1000, full_plan: str | None = None,
+                   size=len) -> str:
+    """Cut least important detail first: long diffs, then all diffs, then the list itself. `size`
+    measures a body as its reader limits it: GitHub's comments in characters, a step's job
+    summary in UTF-8 bytes (_utf8_size)."""
     for detail in (3, 2, 1):
         body = render(summary, error_log, detail, full_plan=full_plan)
-        if len(body) <= limit:
+        if size(body) <= limit:
             return body
     cap = len(summary["resources"])
     while cap > 0:
         cap //= 2
         body = render(summary, error_log, 0, cap, full_plan)
-        if len(body) <= limit:
+        if size(body) <= limit:
             return body
-    return render(summary, error_log, 0, 0, full_plan)[:limit]
+    body = render(summary, error_log, 0, 0, full_plan)
+    if size is _utf8_size:
+        return body.encode("utf-8")[:limit].decode("utf-8", "ignore")  # never half a character
+    return body[:limit]
 
 
 SIGNS = {"add": "+", "destroy": "-", "replace": "-/+", "change": "~", "import": "<=", "move": "->", "forget": "x", "read": "<="}
@@ -1353,7 +1363,7 @@ def _summarize_file(plan_json: str, environment: str | None = None) -> dict:
         raise PlanError("a value in the plan nests too deeply to show") from None
 
 
-STEP_SUMMARY_LIMIT = 1024 * 1024 - 4096  # GitHub takes up to 1 MiB of job summary from one step
+STEP_SUMMARY_LIMIT = 1024 * 1024 - 4096  # bytes: the runner drops a step's job summary over 1 MiB of UTF-8
 
 
 def render_file(plan_json: str, fmt: str = "markdown", environment: str | None = None, error_log: str | None = None,
@@ -1372,8 +1382,9 @@ def render_file(plan_json: str, fmt: str = "markdown", environment: str | None =
     try:
         full_plan = None
         if summary_out:
+            used = os.path.getsize(summary_out) if os.path.isfile(summary_out) else 0  # this step's summary so far
             with open(summary_out, "a", encoding="utf-8") as handle:
-                handle.write(render_fitting(summary, log, STEP_SUMMARY_LIMIT))
+                handle.write(render_fitting(summary, log, max(0, STEP_SUMMARY_LIMIT - used), size=_utf8_size))
             full_plan = "the job summary of " + (_run_link() or "this workflow run")
         return render_fitting(summary, log, full_plan=full_plan)
     except RecursionError:

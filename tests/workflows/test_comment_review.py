@@ -237,3 +237,19 @@ def test_the_graph_shows_every_dependant_of_a_replaced_resource():
     assert "digitalocean_droplet.vm (no change)" in graph, "a dependant two steps away, unchanged"
     assert "digitalocean_app.web (no change)" in graph, "depends_on is a dependency too"
     assert graph.count("-->|used by|") == 3
+
+
+def test_the_job_summary_fits_the_runners_limit_in_bytes(tmp_path):
+    """The runner drops a step summary over 1 MiB of bytes: text of 3-byte characters under the
+    limit in characters is over it in bytes, and must be cut to fit."""
+    plan = {"format_version": "1.2", "resource_changes": [
+        rc(f"digitalocean_spaces_bucket.b{i}", ["update"], {"name": "€" * 299, "n": i}, {"name": "€" * 298, "n": i}) for i in range(1000)]}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    summary_file = tmp_path / "summary.md"
+    summary_file.write_bytes(b"earlier output of this step\n")
+    pc.render_file(str(tmp_path / "plan.json"), summary_out=str(summary_file))
+    whole = pc.render(pc.summarize(plan))
+    assert len(whole) < pc.STEP_SUMMARY_LIMIT < len(whole.encode("utf-8")), "under the limit in characters, over it in bytes"
+    written = summary_file.read_bytes()
+    assert len(written) <= 1024 * 1024 and written.startswith(b"earlier output of this step\n")
+    assert "#### ✏️ change (1000)" in written.decode("utf-8")
