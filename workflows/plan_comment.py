@@ -11,6 +11,7 @@ Stand-alone on purpose: standard library only, so `webkit update` copies this fi
     plan_comment.py issue --body-file FILE --repo OWNER/NAME --title TITLE
     plan_comment.py resolve --repo OWNER/NAME --title TITLE --note TEXT
     plan_comment.py changes --plan-json FILE      (prints true or false: anything but provider noise?)
+    plan_comment.py failure --environment E [--error-log FILE]   (a failed plan's job summary)
     plan_comment.py scrub LOG...                  (hides this step's TF_VAR_ values in Terraform's logs)
 
 WEBKIT_PLAN_MASKS (one regular expression a line) hides whatever its patterns match, as
@@ -1391,6 +1392,22 @@ def render_file(plan_json: str, fmt: str = "markdown", environment: str | None =
         raise PlanError("a value in the plan nests too deeply to show") from None
 
 
+def failure_summary(environment: str, error_log: str | None) -> str:
+    """The job summary of a plan that failed after a merge: Terraform's error text through the
+    comment's one escaping point, with the user's masks (nobody reads a comment then)."""
+    text = _read(error_log).decode("utf-8", "replace") if error_log and os.path.lexists(error_log) else ""
+    _ACTIVE.append(Masks())
+    try:
+        lines = [f"## Plan failed for {_text(environment)}", ""]
+        if text.strip():
+            lines += _fenced(masked(text).strip().splitlines()[-100:])
+        else:
+            lines.append("No plan ran: an earlier step failed (see the log).")
+    finally:
+        _ACTIVE.pop()
+    return "\n".join(lines) + "\n"
+
+
 def scrub(paths: list[str]) -> None:
     """Hide, in Terraform's logs, every value this step gave Terraform as TF_VAR_… (webkit passes
     only secrets that way): a failed plan has no plan JSON to learn its secrets from, and its error
@@ -1439,6 +1456,9 @@ def main(argv: list[str] | None = None) -> int:
     i.add_argument("--title", required=True)
     h = sub.add_parser("changes", help="Print true when the plan changes anything but known provider noise.")
     h.add_argument("--plan-json", required=True)
+    f = sub.add_parser("failure", help="The job summary of a failed plan: its error, escaped and masked.")
+    f.add_argument("--environment", required=True)
+    f.add_argument("--error-log")
     s = sub.add_parser("scrub", help="Hide this step's TF_VAR_ values in Terraform's logs (in place).")
     s.add_argument("logs", nargs="*")
     c = sub.add_parser("resolve", help="Close the open issue with this title, with a note.")
@@ -1458,6 +1478,8 @@ def main(argv: list[str] | None = None) -> int:
             body = _read(args.body_file).decode("utf-8")
             result = upsert_comment(_github_from_env(args.repo), args.pr, args.environment, body, (args.run_id, args.run_attempt))
             print(f"plan comment {result}" + (" (a newer run already commented)" if result == "skipped" else ""))
+        elif args.command == "failure":
+            sys.stdout.write(failure_summary(args.environment, args.error_log))
         elif args.command == "scrub":
             scrub(args.logs)
         elif args.command == "changes":

@@ -101,11 +101,18 @@ def test_no_rendered_output_holds_a_secret_or_a_masked_match(values, noise, toke
     comment = pc.render_file(str(tmp_path / "plan.json"), error_log=str(tmp_path / "error.log"),
                              plan_log=str(tmp_path / "plan.log"), summary_out=str(summary_file))
     summary = pc.summarize(json.loads((tmp_path / "plan.json").read_text()), "production")
+    # a failed plan in CI: the plan step scrubs its log with the TF_VAR_ values it gave Terraform
+    (tmp_path / "failed.log").write_text(log)
+    in_env = [v for v in values if "\x00" not in v]  # an environment variable cannot hold NUL
+    for i, value in enumerate(in_env):
+        monkeypatch.setenv(f"TF_VAR_v{i}", value)
+    pc.scrub([str(tmp_path / "failed.log")])
     outputs = {"comment": comment, "job summary": summary_file.read_text(), "short comment": pc.render(summary, log, 1),
                "terminal": pc.terminal_summary(summary), "json": pc.summary_json(summary)}
     assert "```mermaid" in comment
     for name, body in outputs.items():
         assert not leaks(body, values), name
+    assert not leaks(pc.failure_summary("production", str(tmp_path / "failed.log")), in_env), "failure summary"
 
 
 KEYS = st.sampled_from(["A", "B", "DATABASE_URL", "API_KEY"])
