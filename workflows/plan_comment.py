@@ -729,13 +729,14 @@ def _item(rc: dict, shown: dict, kinds: list[str], noise: bool) -> dict:
     }
 
 
-def _changed(pairs, key: str = "address") -> list[dict]:
+def _changed(pairs, key: str = "address", noise=lambda raw: False) -> list[dict]:
     """(raw, shown) resource drift or output changes whose actions are more than a no-op."""
     out = []
     for raw, shown in pairs:
         actions = (raw.get("change") or {}).get("actions") or []
         if actions and actions != ["no-op"]:
-            out.append({key: shown.get(key, "?"), "actions": actions, "change": shown.get("change") or {}, "raw": raw.get("change") or {}})
+            out.append({key: shown.get(key, "?"), "actions": actions, "change": shown.get("change") or {},
+                        "raw": raw.get("change") or {}, "noise": noise(raw)})
     return out
 
 
@@ -772,7 +773,9 @@ def summarize(plan: dict, environment: str | None = None) -> dict:
         "warnings": [],
         "resources": items,
         "outputs": outputs,
-        "drift": _changed(zip(plan.get("resource_drift") or [], view["resource_drift"] or [], strict=True)),
+        # one noise rule for changes and drift: App Platform's re-encrypted secrets are both
+        "drift": _changed(zip(plan.get("resource_drift") or [], view["resource_drift"] or [], strict=True),
+                          noise=lambda rc: is_noise(rc, secrets_changed)),
         "configuration": view["configuration"] or {},
     }
 
@@ -1159,6 +1162,8 @@ def _drift(summary: dict, detail: int, cap: int | None) -> list[str]:
     lines = ["", "### 🌪️ Changed outside Terraform (drift)", ""]
     for item in summary["drift"][:cap]:
         title = f"{_code(item['address'])}: {_text('/'.join(item['actions']))}"
+        if item["noise"]:
+            title += " — " + _text("provider noise: " + NOISE_NOTE)
         rows = attribute_diff(item["change"], item["raw"]) if detail >= 2 else []
         if rows:
             lines += [f"<details><summary>{title}</summary>", "", *_table(rows, detail), "", "</details>", ""]
