@@ -639,7 +639,8 @@ def consequences(item: dict) -> list[str]:
 
 
 def risk(items: list[dict], counts: dict[str, int], checks: list[dict] | None = None) -> dict:
-    """Level from the worst single change (and the plan's size); score sums them for ordering."""
+    """Level from the worst single change (and the plan's size); score sums them, only to order
+    plans (summary_json): the comment shows the level and its reasons, never the score."""
     levels = ("low", "medium", "high", "critical")
     score, level, reasons = 0, 0, []
     for item in items:
@@ -1095,7 +1096,10 @@ def _header(summary: dict, error_log: str | None) -> list[str]:
         lines += [
             f"**{c['add']} to add, {c['change']} to change, {c['destroy']} to destroy**{extra}",
             "",
-            f"Risk: {LEVEL[r['level']]} **{r['level']}** (score {r['score']})" + (": " + _text("; ".join(r["reasons"])) if r["reasons"] else ""),
+            # the level is the riskiest single change's (a sum would call many small changes risky):
+            # the reader gets the level and what set it, not the score that only orders plans
+            f"Risk: {LEVEL[r['level']]} **{r['level']}**" + (", set by the riskiest change: " + _text("; ".join(r["reasons"]))
+                                                           if r["reasons"] else ""),
         ]
     lines += _provenance()
     noise = sum(1 for i in summary["resources"] if i["noise"])

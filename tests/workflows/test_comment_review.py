@@ -253,3 +253,15 @@ def test_the_job_summary_fits_the_runners_limit_in_bytes(tmp_path):
     written = summary_file.read_bytes()
     assert len(written) <= 1024 * 1024 and written.startswith(b"earlier output of this step\n")
     assert "#### ✏️ change (1000)" in written.decode("utf-8")
+
+
+def test_the_risk_line_says_what_set_the_level_and_shows_no_unexplained_score():
+    """A score of 12 was "low" on one plan and "medium" on another: the level comes from the
+    riskiest change, so the comment shows the level and the change that set it."""
+    many = render(*[rc(f"digitalocean_spaces_key.k{i}", ["update"], {"n": 1}, {"n": 2}) for i in range(6)])
+    resize = render(rc("digitalocean_droplet.vm", ["update"], {"size": "s-1vcpu-1gb"}, {"size": "s-2vcpu-2gb"}))
+    assert "Risk: 🟢 **low**\n" in many and "score" not in many
+    (line,) = [x for x in resize.splitlines() if x.startswith("Risk:")]
+    assert line == ("Risk: 🟡 **medium**, set by the riskiest change: digitalocean_droplet.vm: size resized in place: DigitalOcean"
+                    " powers the droplet off, resizes it and powers it on (downtime); a smaller disk is refused by the API"
+                    " when the plan is applied")
