@@ -1087,7 +1087,7 @@ def _header(summary: dict, error_log: str | None) -> list[str]:
     the provider-noise note and a failed plan's error."""
     c, r = summary["counts"], summary["risk"]
     emoji, verdict = _verdict(summary)
-    env = f" · {summary['environment']}" if summary["environment"] else ""
+    env = f" · {_text(summary['environment'])}" if summary["environment"] else ""
     extra = "".join(f" · {c[k]} {k}" for k in ("replace", "import", "move", "forget", "read") if c[k])
     lines = [marker(summary["environment"]), f"## {emoji} Terraform plan{env}: {verdict}", ""]
     if summary["errored"]:
@@ -1366,9 +1366,21 @@ def _read(path: str) -> bytes:
     return data
 
 
+RECORDED = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*( \(sandbox\))?")  # what `webkit infra plan --json-out` writes
+
+
+def recorded_environment(plan: dict) -> str | None:
+    """The environment `webkit infra plan --json-out` saved with the plan ("webkit": {"environment"}),
+    so a preview without -e names it; anything else there is ignored (it would reach the marker)."""
+    saved = plan.get("webkit")
+    environment = saved.get("environment") if isinstance(saved, dict) else None
+    return environment if isinstance(environment, str) and RECORDED.fullmatch(environment) else None
+
+
 def _summarize_file(plan_json: str, environment: str | None = None) -> dict:
     try:
-        return summarize(load_plan(_read(plan_json)), environment)
+        plan = load_plan(_read(plan_json))
+        return summarize(plan, environment or recorded_environment(plan))
     except RecursionError:
         raise PlanError("a value in the plan nests too deeply to show") from None
 

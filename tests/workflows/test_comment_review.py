@@ -265,3 +265,11 @@ def test_the_risk_line_says_what_set_the_level_and_shows_no_unexplained_score():
     assert line == ("Risk: 🟡 **medium**, set by the riskiest change: digitalocean_droplet.vm: size resized in place: DigitalOcean"
                     " powers the droplet off, resizes it and powers it on (downtime); a smaller disk is refused by the API"
                     " when the plan is applied")
+
+
+@pytest.mark.parametrize("recorded, marker", [({"environment": "staging"}, "staging"), ({"environment": "x -->\n<h1>"}, "default"),
+                                              ({"environment": 3}, "default"), ("production", "default")])
+def test_the_environment_saved_with_a_plan_names_the_comment_when_no_environment_is_given(tmp_path, recorded, marker):
+    (tmp_path / "plan.json").write_text(json.dumps({"format_version": "1.2", "webkit": recorded}))
+    assert pc.render_file(str(tmp_path / "plan.json")).startswith(f"<!-- webkit-plan-comment:{marker} -->\n")
+    assert pc.render_file(str(tmp_path / "plan.json"), environment="qa").startswith("<!-- webkit-plan-comment:qa -->\n")
