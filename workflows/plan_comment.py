@@ -924,14 +924,27 @@ def _resource_block(item: dict, detail: int) -> str:
         item["rows"] = attribute_diff(item["change"], item["raw"]) if main != "read" else []
         item["diffs"] = text_diffs(item["change"], item["raw"]) if main in ("change", "replace") else {}
     rows, diffs = item["rows"], item["diffs"]
+    rows, later = _created(rows) if main == "add" else (rows, [])
     lines = [f"<details><summary>{title}</summary>", ""]
     lines += [f"> {_text(' · '.join(notes))}", ""] if notes else []
     if not rows and main in ("change", "replace"):
         lines += ["Only sensitive values differ; they are not shown.", ""]
     lines += _table(rows, detail, diffs)
+    lines += ["", "Known after apply: " + _text(_listed(later, 20))] if later else []
     lines += _diff_blocks(diffs, detail)
     lines += ["", "</details>"]
     return "\n".join(lines)
+
+
+def _created(rows: list[tuple[str, str, str]]) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """A create shows what was set: no rows for empty lists or objects; the attributes Terraform
+    knows only after apply, by name (an App Platform app has dozens of both)."""
+    later = [attribute for attribute, _, new in rows if new == UNKNOWN]
+    return [row for row in rows if row[2] not in (UNKNOWN, "[]", "{}")], later
+
+
+def _listed(names: list[str], limit: int) -> str:
+    return ", ".join(names[:limit]) + (f" … and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _table(rows: list[tuple[str, str, str]], detail: int, diffs: dict | None = None, head: str = "attribute") -> list[str]:

@@ -273,3 +273,18 @@ def test_the_environment_saved_with_a_plan_names_the_comment_when_no_environment
     (tmp_path / "plan.json").write_text(json.dumps({"format_version": "1.2", "webkit": recorded}))
     assert pc.render_file(str(tmp_path / "plan.json")).startswith(f"<!-- webkit-plan-comment:{marker} -->\n")
     assert pc.render_file(str(tmp_path / "plan.json"), environment="qa").startswith("<!-- webkit-plan-comment:qa -->\n")
+
+
+def test_a_create_shows_what_was_set_and_names_what_is_known_after_apply():
+    after = {"name": "web", "region": "ams", "urn": None, "id": None,
+             "spec": [{"alert": [], "domain": [], "ingress": {}, "service": [{"name": "web", "env": [], "instance_count": 1}]}]}
+    unknown = {"id": True, "urn": True, "live_url": True, "spec": [{"service": [{"id": True}]}]}
+    body = render(rc("digitalocean_app.web", ["create"], None, after, after_unknown=unknown))
+    block = body.split("<details>", 1)[1].split("</details>", 1)[0]
+    assert block.split("\n", 2)[2] == (
+        "| attribute | before | after |\n|---|---|---|\n"
+        '| <code>name</code> |  | "web" |\n'
+        '| <code>region</code> |  | "ams" |\n'
+        f"| {pc._code('spec[0].service[0].instance_count')} |  | 1 |\n"
+        f'| {pc._code("spec[0].service[0].name")} |  | "web" |\n'
+        f"\nKnown after apply: {pc._text('id, live_url, spec[0].service[0].id, urn')}\n\n")
