@@ -837,7 +837,9 @@ def marker(environment: str | None) -> str:
 _ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>`|\\[]*~#!"} | {"@": "@\u200b", "\n": "↵", "\r": "↵"})
 
 
-_AUTOLINK = re.compile(r"(?i)(?<=:)//|(?<=www)\.")  # GFM links bare URLs: a zero-width space breaks them too
+# GFM links bare URLs (scheme://…, www.…): the character that starts one becomes an entity, which
+# the renderer turns back into itself after it looked for links, so a copied value is the real one.
+_AUTOLINK = re.compile(r"(?i):(?=//)|(?<=www)\.")
 
 
 def _text(text: str) -> str:
@@ -847,9 +849,10 @@ def _text(text: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)  # render_fitting renders the same values up to 16 times
 def _escaped(text: str) -> str:
+    text = text.replace("\r\n", "\n").translate(_ENTITIES)
     if "//" in text or "." in text:
-        text = _AUTOLINK.sub(lambda m: "\u200b" + m.group(), text)
-    return text.replace("\r\n", "\n").translate(_ENTITIES)
+        text = _AUTOLINK.sub(lambda m: f"&#{ord(m.group())};", text)
+    return text
 
 
 def _code(text: str) -> str:
