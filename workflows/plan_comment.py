@@ -1469,7 +1469,7 @@ def _github_from_env(repo: str) -> GitHub:
     return GitHub(repo, token, os.environ.get("GITHUB_API_URL", "https://api.github.com"))
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plan_comment.py", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("render", help="Plan JSON → comment markdown or summary JSON.")
@@ -1502,7 +1502,11 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--repo", required=True)
     c.add_argument("--title", required=True)
     c.add_argument("--note", required=True)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
         if args.command == "render":
             text = render_file(args.plan_json, args.format, args.environment, args.error_log, args.plan_log, args.summary_out)
