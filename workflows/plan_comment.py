@@ -1079,7 +1079,12 @@ def _provenance() -> list[str]:
                 " (its log has Terraform's full output)."]
 
 
-def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: int | None = None, full_plan: str | None = None) -> str:
+COMMENT_FIT = "GitHub's 65,536-character comment limit"
+SUMMARY_FIT = "the 1 MiB limit of a step's job summary"
+
+
+def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: int | None = None, full_plan: str | None = None,
+           fits: str = COMMENT_FIT) -> str:
     """The comment body; `detail` 3 shows every diff, 2 shortens them, 1 lists resources, 0 also
     caps the list. `full_plan` says where the uncut plan is, for a comment that had to be cut."""
     _ACTIVE.append(summary["masks"])  # every escaping point masks with them (see Masks)
@@ -1094,7 +1099,7 @@ def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: in
     if detail < 3:
         cut = {2: "long diffs shortened", 1: "attribute diffs left out"}.get(detail, "attribute diffs left out, the list cut")
         where = f"The whole plan is in {full_plan}." if full_plan else "`terraform show` of the plan file has all of it."
-        lines += ["", f"_Cut to fit GitHub's 65,536-character comment limit ({cut}). {where}_"]
+        lines += ["", f"_Cut to fit {fits} ({cut}). {where}_"]
     return "\n".join(lines) + "\n"
 
 
@@ -1222,17 +1227,18 @@ def render_fitting(summary: dict, error_log: str | None = None, limit: int = MAX
     """Cut least important detail first: long diffs, then all diffs, then the list itself. `size`
     measures a body as its reader limits it: GitHub's comments in characters, a step's job
     summary in UTF-8 bytes (_utf8_size)."""
+    fits = SUMMARY_FIT if size is _utf8_size else COMMENT_FIT
     for detail in (3, 2, 1):
-        body = render(summary, error_log, detail, full_plan=full_plan)
+        body = render(summary, error_log, detail, full_plan=full_plan, fits=fits)
         if size(body) <= limit:
             return body
     cap = len(summary["resources"])
     while cap > 0:
         cap //= 2
-        body = render(summary, error_log, 0, cap, full_plan)
+        body = render(summary, error_log, 0, cap, full_plan, fits)
         if size(body) <= limit:
             return body
-    body = render(summary, error_log, 0, 0, full_plan)
+    body = render(summary, error_log, 0, 0, full_plan, fits)
     if size is _utf8_size:
         return body.encode("utf-8")[:limit].decode("utf-8", "ignore")  # never half a character
     return body[:limit]

@@ -253,6 +253,8 @@ def test_the_job_summary_fits_the_runners_limit_in_bytes(tmp_path):
     written = summary_file.read_bytes()
     assert len(written) <= 1024 * 1024 and written.startswith(b"earlier output of this step\n")
     assert "#### ✏️ change (1000)" in written.decode("utf-8")
+    assert written.decode("utf-8").endswith("\n_Cut to fit the 1 MiB limit of a step's job summary (attribute diffs left out)."
+                                            " `terraform show` of the plan file has all of it._\n")
 
 
 def test_the_risk_line_says_what_set_the_level_and_shows_no_unexplained_score():
