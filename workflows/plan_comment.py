@@ -1042,6 +1042,17 @@ def _mermaid(summary: dict, plan_config: dict) -> list[str]:
     return lines + ["```", ""]
 
 
+def _hidden(value, mask):
+    """`value` with each part `mask` marks sensitive shown as (sensitive), at any depth."""
+    if mask is True:
+        return HIDDEN
+    if isinstance(value, list) and isinstance(mask, list):
+        return [_hidden(v, mask[i] if i < len(mask) else False) for i, v in enumerate(value)]
+    if isinstance(value, dict) and isinstance(mask, dict):
+        return {k: _hidden(v, mask.get(k, False)) for k, v in value.items()}
+    return value
+
+
 def _known(value, unknown):
     """`value` with the parts Terraform will only know after apply written as such (not null)."""
     if unknown is True:
@@ -1207,7 +1218,9 @@ def _outputs(summary: dict, detail: int, cap: int | None) -> list[str]:
         ch = out["change"]
         secret = ch.get("after_sensitive") is True or ch.get("before_sensitive") is True
         value = SENSITIVE if secret else UNKNOWN if ch.get("after_unknown") is True else (
-            show(_known(ch.get("after"), ch.get("after_unknown"))) if detail >= 2 and ch.get("after") is not None else "")
+            # a part either side marks sensitive is hidden, as in the attribute tables
+            show(_known(_hidden(_hidden(ch.get("after"), ch.get("after_sensitive")), ch.get("before_sensitive")),
+                        ch.get("after_unknown"))) if detail >= 2 and ch.get("after") is not None else "")
         keys = env_diff(out["name"], out["raw"], summary["configuration"]) if detail >= 2 else None
         if keys:
             keyed.append((out["name"], keys))

@@ -290,3 +290,14 @@ def test_a_create_shows_what_was_set_and_names_what_is_known_after_apply():
         f"| {pc._code('spec[0].service[0].instance_count')} |  | 1 |\n"
         f'| {pc._code("spec[0].service[0].name")} |  | "web" |\n'
         f"\nKnown after apply: {pc._text('id, live_url, spec[0].service[0].id, urn')}\n\n")
+
+
+def test_an_output_shows_none_of_its_parts_either_side_marks_sensitive():
+    """The rule of every before/after view: secret when either side says so, at any depth (a short
+    PIN is no plan-wide secret value, so only the marks can hide it)."""
+    outputs = {"login": {"actions": ["update"], "before": {"user": "a", "pin": "1234", "old": "9876"},
+                         "after": {"user": "b", "pin": "4321", "old": "5555"},
+                         "before_sensitive": {"old": True}, "after_sensitive": {"pin": True}}}
+    body = render(outputs=outputs)
+    assert f'| <code>login</code> | update | {pc._text(json.dumps({"old": "(sensitive)", "pin": "(sensitive)", "user": "b"}))} |' in body
+    assert "4321" not in body and "5555" not in body
