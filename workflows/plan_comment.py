@@ -34,7 +34,6 @@ import signal
 import stat
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 
@@ -241,7 +240,7 @@ def path_text(path: tuple) -> str:
 VALUE_LIMIT = 300  # characters of one value in the comment; the rest is cut (after masking), with a mark
 MASKED = "(masked)"
 MIN_SECRET = 6  # shorter sensitive strings ("app", "true") would mask half the plan and hide nothing
-MASK_SECONDS = 10.0  # all of WEBKIT_PLAN_MASKS' work on one render: a backtracking pattern stops here
+MASK_SECONDS = 3.0  # WEBKIT_PLAN_MASKS' work on one text (+1 s a MiB): a backtracking pattern stops here
 
 
 @functools.lru_cache(maxsize=4)
@@ -284,15 +283,14 @@ class Masks:
         ordered = sorted({s for s in secrets if isinstance(s, str) and s}, key=lambda s: (-len(s), s))
         self.secrets = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         self.patterns = user_masks() if patterns is None else patterns
-        self.spent = 0.0
+        self._done: dict[str, str] = {}  # render_fitting shows the same texts up to 16 times
 
     def text(self, text: str) -> str:
         """Every secret in `text` as (sensitive), every user mask's match as (masked)."""
-        if self.secrets is not None:
-            text = self.secrets.sub(SENSITIVE, text)
-        for number, pattern in self.patterns:
-            text = self._sub(number, pattern, text)
-        return text
+        if text not in self._done:
+            clean = self.secrets.sub(SENSITIVE, text) if self.secrets is not None else text
+            self._done[text] = self._user_masks(clean) if self.patterns else clean
+        return self._done[text]
 
     def leaf(self, text: str) -> str:
         """A plan value: wholly (sensitive) when it holds a secret (Terraform marks a value sensitive
@@ -317,37 +315,38 @@ class Masks:
             return out
         return value
 
-    def _sub(self, number: int, pattern, text: str) -> str:
-        """pattern.sub, bounded in time: Python's regular expressions backtrack, so `(a+)+$` takes
-        years on 40 characters. SIGALRM interrupts the matcher (where there is one)."""
+    def _user_masks(self, text: str) -> str:
+        """Each user mask's matches as (masked), bounded in time: Python's regular expressions
+        backtrack, so `(a+)+$` takes years on 40 characters. SIGALRM interrupts the matcher (where
+        there is one); each text gets MASK_SECONDS, and a second more per MiB."""
+        running = [0]
+
         def replace(match) -> str:
             if match.end() == match.start():
-                raise PlanError(f"WEBKIT_PLAN_MASKS line {number} matched an empty string: make it match at least one character")
+                raise PlanError(f"WEBKIT_PLAN_MASKS line {running[0]} matched an empty string: make it match at least one character")
             return MASKED
+
+        def masked_all(text: str) -> str:
+            for running[0], pattern in self.patterns:
+                text = pattern.sub(replace, text)
+            return text
+
         if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-            return pattern.sub(replace, text)
-        left = MASK_SECONDS - self.spent
-        if left <= 0:
-            raise self._too_slow(number)
+            return masked_all(text)
+
         def stop(*_):
             raise _Slow
         previous = signal.signal(signal.SIGALRM, stop)
-        started = time.monotonic()
-        signal.setitimer(signal.ITIMER_REAL, left)
+        signal.setitimer(signal.ITIMER_REAL, MASK_SECONDS + len(text) / 2**20)
         try:
-            return pattern.sub(replace, text)
+            return masked_all(text)
         except _Slow:
-            raise self._too_slow(number) from None
+            raise PlanError(f"WEBKIT_PLAN_MASKS line {running[0]} took over {MASK_SECONDS:g} s on one value of {len(text)} "
+                            "characters: a pattern with nested or overlapping repetition, such as (a+)+ or (a|a)*, "
+                            "backtracks exponentially; write it without (for example a+)") from None
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-            self.spent += time.monotonic() - started
-
-    @staticmethod
-    def _too_slow(number: int) -> PlanError:
-        return PlanError(f"WEBKIT_PLAN_MASKS line {number} takes too long (all masks get {MASK_SECONDS:g} s): a pattern with "
-                         "nested or overlapping repetition, such as (a+)+ or (a|a)*, backtracks exponentially; write it "
-                         "without (for example a+)")
 
 
 HIDDEN = Hidden(SENSITIVE)
