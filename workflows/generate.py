@@ -359,7 +359,7 @@ def _apply_plan_job(g: Generation, env_expr: str) -> dict:
                 # failure(): an earlier step (init, a missing secret) failed before any plan
                 "if": "${{ failure() || (steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2') }}",
                 "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "RUN_URL": RUN_URL,
-                        "PLAN_DIR": "${{ steps.setup.outputs.directory }}"},
+                        "PLAN_DIR": "${{ steps.setup.outputs.directory }}", "COMMENT_SCRIPT": COMMENT_SCRIPT_PATH},
                 "run": scripts.report_plan_failure(),
             },
             {

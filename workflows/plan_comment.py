@@ -11,6 +11,8 @@ Stand-alone on purpose: standard library only, so `webkit update` copies this fi
     plan_comment.py issue --body-file FILE --repo OWNER/NAME --title TITLE
     plan_comment.py resolve --repo OWNER/NAME --title TITLE --note TEXT
     plan_comment.py changes --plan-json FILE      (prints true or false: anything but provider noise?)
+    plan_comment.py failure --environment E [--error-log FILE]   (a failed plan's job summary)
+    plan_comment.py scrub LOG...                  (hides this step's TF_VAR_ values in Terraform's logs)
 
 WEBKIT_PLAN_MASKS (one regular expression a line) hides whatever its patterns match, as
 (masked), in everything rendered.
@@ -28,8 +30,10 @@ import functools
 import json
 import os
 import re
+import signal
 import stat
 import sys
+import threading
 import urllib.error
 import urllib.request
 
@@ -233,8 +237,10 @@ def path_text(path: tuple) -> str:
     return out or "(value)"
 
 
-VALUE_LIMIT = 300  # characters of one value in the comment; the rest is cut, with a mark
+VALUE_LIMIT = 300  # characters of one value in the comment; the rest is cut (after masking), with a mark
 MASKED = "(masked)"
+MIN_SECRET = 6  # shorter sensitive strings ("app", "true") would mask half the plan and hide nothing
+MASK_SECONDS = 3.0  # WEBKIT_PLAN_MASKS' work on one text (+1 s a MiB): a backtracking pattern stops here
 
 
 @functools.lru_cache(maxsize=4)
@@ -243,9 +249,13 @@ def _masks(spec: str) -> tuple:
     for number, line in enumerate(spec.splitlines(), 1):
         if line.strip():
             try:
-                patterns.append(re.compile(line))
+                pattern = re.compile(line)
             except re.error as err:
                 raise PlanError(f"WEBKIT_PLAN_MASKS line {number} is not a regular expression: {err}") from None
+            if pattern.search("") is not None:
+                raise PlanError(f"WEBKIT_PLAN_MASKS line {number} matches the empty string: it would mask nothing, "
+                                "or everything; make it match at least one character")
+            patterns.append((number, pattern))
     return tuple(patterns)
 
 
@@ -255,23 +265,108 @@ def user_masks() -> tuple:
     return _masks(os.environ.get("WEBKIT_PLAN_MASKS", ""))
 
 
-def masked(text: str, secrets: frozenset = frozenset()) -> str:
-    """`text` with every secret value of the plan and every user mask's match hidden."""
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, SENSITIVE)
-    for pattern in user_masks():
-        text = pattern.sub(MASKED, text)
-    return text
+class _Slow(Exception):
+    pass
 
 
-def show(value, secrets: frozenset = frozenset()) -> str:
-    """A value as JSON text: masked when it holds a secret value of this plan (Terraform marks a
-    value sensitive where it is declared, not where it is copied), cut with a mark when long."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if any(secret in text for secret in secrets):
+class Hidden(str):
+    """A plan value replaced by (sensitive): shown as is, not as a JSON string."""
+
+
+class Masks:
+    """The one place that hides what must not be shown: the plan's secret values and the user's
+    masks, applied to raw text (never to a JSON-escaped rendering) before anything is cut,
+    split into lines or escaped. Secrets are replaced longest first, in one pass, so one secret
+    holding another never leaves a piece of the longer one."""
+
+    def __init__(self, secrets=frozenset(), patterns: tuple | None = None):
+        ordered = sorted({s for s in secrets if isinstance(s, str) and s}, key=lambda s: (-len(s), s))
+        self.secrets = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self.patterns = user_masks() if patterns is None else patterns
+        self._done: dict[str, str] = {}  # render_fitting shows the same texts up to 16 times
+
+    def text(self, text: str) -> str:
+        """Every secret in `text` as (sensitive), every user mask's match as (masked)."""
+        if text not in self._done:
+            clean = self.secrets.sub(SENSITIVE, text) if self.secrets is not None else text
+            self._done[text] = self._user_masks(clean) if self.patterns else clean
+        return self._done[text]
+
+    def leaf(self, text: str) -> str:
+        """A plan value: wholly (sensitive) when it holds a secret (Terraform marks a value sensitive
+        where it is declared, not where it is copied), else with the user masks' matches hidden."""
+        if self.secrets is not None and self.secrets.search(text):
+            return HIDDEN
+        return self.text(text)
+
+    def value(self, value):
+        """A JSON value with every string in it (keys too) masked; same shape, same order."""
+        if isinstance(value, str):
+            return self.leaf(value)
+        if isinstance(value, list):
+            return [self.value(item) for item in value]
+        if isinstance(value, dict):
+            out: dict = {}
+            for key, item in value.items():
+                shown = self.text(key) if isinstance(key, str) else key
+                while shown in out:  # two keys masked alike stay two entries
+                    shown = f"{shown} "
+                out[shown] = self.value(item)
+            return out
+        return value
+
+    def _user_masks(self, text: str) -> str:
+        """Each user mask's matches as (masked), bounded in time: Python's regular expressions
+        backtrack, so `(a+)+$` takes years on 40 characters. SIGALRM interrupts the matcher (where
+        there is one); each text gets MASK_SECONDS, and a second more per MiB."""
+        running = [0]
+
+        def replace(match) -> str:
+            if match.end() == match.start():
+                raise PlanError(f"WEBKIT_PLAN_MASKS line {running[0]} matched an empty string: make it match at least one character")
+            return MASKED
+
+        def masked_all(text: str) -> str:
+            for running[0], pattern in self.patterns:
+                text = pattern.sub(replace, text)
+            return text
+
+        if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+            return masked_all(text)
+
+        def stop(*_):
+            raise _Slow
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, MASK_SECONDS + len(text) / 2**20)
+        try:
+            return masked_all(text)
+        except _Slow:
+            raise PlanError(f"WEBKIT_PLAN_MASKS line {running[0]} took over {MASK_SECONDS:g} s on one value of {len(text)} "
+                            "characters: a pattern with nested or overlapping repetition, such as (a+)+ or (a|a)*, "
+                            "backtracks exponentially; write it without (for example a+)") from None
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+HIDDEN = Hidden(SENSITIVE)
+_ACTIVE: list[Masks] = []  # the masks of the summary being rendered (render() sets them)
+
+
+def active_masks() -> Masks:
+    return _ACTIVE[-1] if _ACTIVE else Masks()
+
+
+def masked(text: str) -> str:
+    """`text` with every secret value of the plan being rendered and every user mask's match hidden."""
+    return active_masks().text(text)
+
+
+def show(value) -> str:
+    """A value (already masked: see summarize) as JSON text, cut with a mark when long."""
+    if isinstance(value, Hidden):
         return SENSITIVE
-    text = masked(text)
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if len(text) > VALUE_LIMIT:
         return f"{text[:VALUE_LIMIT]}… (+{len(text) - VALUE_LIMIT} characters)"
     return text
@@ -295,30 +390,38 @@ def secret_values(plan: dict) -> frozenset:
         for side in ("before", "after"):
             mask = change.get(f"{side}_sensitive")
             for path, value in flatten(change.get(side)).items() if change.get(side) is not None else ():
-                if isinstance(value, str) and len(value) >= 6 and _is_sensitive(mask, path):
+                if isinstance(value, str) and len(value) >= MIN_SECRET and _is_sensitive(mask, path):
                     found.add(value)
     for module in _state_modules(((plan.get("prior_state") or {}).get("values") or {}).get("root_module")):
         for res in module.get("resources") or [] if isinstance(module.get("resources"), list) else []:
             if isinstance(res, dict) and res.get("values") is not None:
                 for path, value in flatten(res["values"]).items():
-                    if isinstance(value, str) and len(value) >= 6 and _is_sensitive(res.get("sensitive_values"), path):
+                    if isinstance(value, str) and len(value) >= MIN_SECRET and _is_sensitive(res.get("sensitive_values"), path):
                         found.add(value)
     declared = ((plan.get("configuration") or {}).get("root_module") or {}).get("variables") or {}
     for name, variable in (plan.get("variables") or {}).items():
         value = variable.get("value") if isinstance(variable, dict) else None
-        if isinstance(value, str) and len(value) >= 6 and isinstance(declared.get(name), dict) and declared[name].get("sensitive"):
+        if isinstance(value, str) and len(value) >= MIN_SECRET and isinstance(declared.get(name), dict) and declared[name].get("sensitive"):
             found.add(value)
     return frozenset(found)
 
 
-def attribute_diff(change: dict, secrets: frozenset = frozenset()) -> list[tuple[str, str, str]]:
+def _shown_leaves(raw, view) -> dict[tuple, object]:
+    """Raw path → the masked value at that place (`view` is `raw` masked: same shape, same order)."""
+    return dict(zip(flatten(raw), flatten(view).values(), strict=True)) if raw is not None else {}
+
+
+def attribute_diff(change: dict, raw: dict | None = None) -> list[tuple[str, str, str]]:
     """(attribute, before, after) for every leaf that differs; secrets masked at any depth, a
-    changed secret shown as changed (as Terraform prints `~ password = (sensitive value)`)."""
-    before, after = change.get("before"), change.get("after")
-    masks = [change.get("before_sensitive"), change.get("after_sensitive")]
-    unknown = change.get("after_unknown")
+    changed secret shown as changed (as Terraform prints `~ password = (sensitive value)`).
+    `raw` is the change as Terraform wrote it (what differs), `change` the same masked (what is shown)."""
+    raw = change if raw is None else raw
+    before, after = raw.get("before"), raw.get("after")
+    masks = [raw.get("before_sensitive"), raw.get("after_sensitive")]
+    unknown = raw.get("after_unknown")
     flat_before = flatten(before) if before is not None else {}
     flat_after = flatten(after) if after is not None else {}
+    shown_before, shown_after = _shown_leaves(before, change.get("before")), _shown_leaves(after, change.get("after"))
     paths = set(flat_before) | set(flat_after) | _masks_below(unknown)
     rows = []
     for path in sorted(paths, key=lambda p: [str(s).zfill(8) if isinstance(s, int) else s for s in p]):
@@ -330,8 +433,8 @@ def attribute_diff(change: dict, secrets: frozenset = frozenset()) -> list[tuple
             continue
         if old is None and new is None:
             continue
-        old_text = "" if before is None or path not in flat_before else (SENSITIVE if secret else show(old, secrets))
-        new_text = UNKNOWN if is_unknown else ("" if after is None or path not in flat_after else (SENSITIVE if secret else show(new, secrets)))
+        old_text = "" if path not in flat_before else (SENSITIVE if secret else show(shown_before[path]))
+        new_text = UNKNOWN if is_unknown else ("" if path not in flat_after else (SENSITIVE if secret else show(shown_after[path])))
         if old_text == new_text:  # the values differ (equal ones were skipped above): never hide that
             new_text = "(sensitive, changed)" if old_text == SENSITIVE else f"{new_text} (changed; the difference is not shown)"
         rows.append((path_text(path), old_text, new_text))
@@ -351,20 +454,24 @@ def _document_lines(text: str) -> list[str] | None:
     return text.splitlines() if "\n" in text.strip("\n") else None
 
 
-def text_diffs(change: dict, secrets: frozenset = frozenset()) -> dict[str, list[str]]:
+def text_diffs(change: dict, raw: dict | None = None) -> dict[str, list[str]]:
     """Attribute → the lines of a unified diff, for string values holding a JSON document or
-    multi-line text on both sides. Never for a sensitive, unknown or secret-holding value."""
-    before, after = change.get("before"), change.get("after")
+    multi-line text on both sides: of the masked values (`change`), masked whole before they are
+    split into lines or cut. Never for a sensitive, unknown or secret-holding value."""
+    raw = change if raw is None else raw
+    before, after = raw.get("before"), raw.get("after")
     if before is None or after is None:
         return {}
-    hidden = [change.get("before_sensitive"), change.get("after_sensitive"), change.get("after_unknown")]
+    hidden = [raw.get("before_sensitive"), raw.get("after_sensitive"), raw.get("after_unknown")]
     flat_after = flatten(after)
+    shown_before, shown_after = _shown_leaves(before, change.get("before")), _shown_leaves(after, change.get("after"))
     diffs = {}
     for path, old in flatten(before).items():
         new = flat_after.get(path)
         if not (isinstance(old, str) and isinstance(new, str)) or old == new or any(_is_sensitive(m, path) for m in hidden):
             continue
-        if any(secret in old or secret in new for secret in secrets):
+        old, new = shown_before[path], shown_after[path]
+        if SENSITIVE in (old, new) or not (isinstance(old, str) and isinstance(new, str)):
             continue
         old_lines, new_lines = _document_lines(old), _document_lines(new)
         if old_lines is None and new_lines is None:
@@ -395,11 +502,13 @@ def _dotenv(value) -> dict[str, str] | None:
     return pairs
 
 
-def env_diff(name: str, change: dict, configuration: dict, secrets: frozenset = frozenset()) -> list[tuple[str, str, str]] | None:
+def env_diff(name: str, change: dict, configuration: dict) -> list[tuple[str, str, str]] | None:
     """(key, before, after) for each key an env output (dotenv text) adds, removes or changes.
-    A value is shown only when the output's description (webkit writes "Secret keys: A, B." there)
-    does not list its key and it holds no secret of the plan; else (sensitive). An output without
-    that description is left alone: which of its keys are secret is unknown."""
+    A value is secret when either side says so: the description (webkit writes "Secret keys: A, B."
+    there) is the new configuration's, so it speaks for the after side only. Nothing records which
+    keys the old configuration kept secret, so a before value of a sensitive output stays hidden (a
+    secret removed, or turned into a plain value, was a secret until now). An output without that
+    description is left alone: which of its keys are secret is unknown."""
     before, after = _dotenv(change.get("before") or ""), _dotenv(change.get("after"))
     if before is None or after is None:
         return None  # not dotenv text, or not known until apply
@@ -408,14 +517,15 @@ def env_diff(name: str, change: dict, configuration: dict, secrets: frozenset = 
     if listed is None:
         return None
     secret_keys = {key.strip() for key in listed.group(1).split(",")}
+    before_secret = change.get("before_sensitive") is not False  # sensitive unless proven otherwise
 
-    def value(key: str, pairs: dict[str, str]) -> str:
+    def value(key: str, pairs: dict[str, str], old: bool) -> str:
         if key not in pairs:
             return ""
-        return SENSITIVE if key in secret_keys else show(pairs[key], secrets)
+        return SENSITIVE if key in secret_keys or (old and before_secret) else show(active_masks().leaf(pairs[key]))
 
     changed = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
-    rows = [(key, value(key, before), value(key, after)) for key in changed]
+    rows = [(key, value(key, before, True), value(key, after, False)) for key in changed]
     return [(key, old, "(sensitive, changed)" if old == new == SENSITIVE else new) for key, old, new in rows]
 
 
@@ -521,14 +631,15 @@ def consequences(item: dict) -> list[str]:
         return [f"replaced: {FACTS['replaced'][rtype]}"]
     if "change" not in kinds:
         return []
-    changed = changed_attributes(item["change"])
+    changed = changed_attributes(item.get("raw") or item["change"])
     notes = [f"{name} {text}" for name, text in FACTS.get("in_place", {}).get(rtype, {}).items() if name in changed]
     notes += [f"{name}: {text}" for name, text in FACTS.get("never_applied", {}).get(rtype, {}).items() if name in changed]
     return notes
 
 
 def risk(items: list[dict], counts: dict[str, int], checks: list[dict] | None = None) -> dict:
-    """Level from the worst single change (and the plan's size); score sums them for ordering."""
+    """Level from the worst single change (and the plan's size); score sums them, only to order
+    plans (summary_json): the comment shows the level and its reasons, never the score."""
     levels = ("low", "medium", "high", "critical")
     score, level, reasons = 0, 0, []
     for item in items:
@@ -599,11 +710,47 @@ def plan_warnings(log: str) -> list[dict]:
     return warnings
 
 
+def _item(rc: dict, shown: dict, kinds: list[str], noise: bool) -> dict:
+    """One changed resource: what is shown comes from `shown` (masked), what differs from `rc`."""
+    change, raw = shown.get("change") or {}, rc.get("change") or {}
+    return {
+        "address": shown.get("address", "?"),
+        "type": rc.get("type", ""),
+        "actions": raw.get("actions") or [],
+        "kinds": kinds,
+        "action_reason": shown.get("action_reason"),
+        "replace_paths": change.get("replace_paths") or [],
+        "previous_address": shown.get("previous_address"),
+        "importing": change.get("importing"),
+        "deposed": shown.get("deposed"),
+        "noise": noise,
+        "change": change,
+        "raw": raw,
+    }
+
+
+def _changed(pairs, key: str = "address", noise=lambda raw: False) -> list[dict]:
+    """(raw, shown) resource drift or output changes whose actions are more than a no-op."""
+    out = []
+    for raw, shown in pairs:
+        actions = (raw.get("change") or {}).get("actions") or []
+        if actions and actions != ["no-op"]:
+            out.append({key: shown.get(key, "?"), "actions": actions, "change": shown.get("change") or {},
+                        "raw": raw.get("change") or {}, "noise": noise(raw)})
+    return out
+
+
 def summarize(plan: dict, environment: str | None = None) -> dict:
+    """The plan as the comment shows it. Masking comes first: every string that can be shown is
+    masked here, once, on its raw value (secrets of this plan and WEBKIT_PLAN_MASKS); what
+    differs is still decided on the raw values."""
+    masks = Masks(secret_values(plan))
+    parts = ("resource_changes", "resource_drift", "output_changes", "checks", "configuration")
+    view = masks.value({part: plan.get(part) for part in parts})
     counts = dict.fromkeys(CHANGE_KINDS, 0)
     items = []
     secrets_changed = secret_changes(plan)
-    for rc in plan.get("resource_changes") or []:
+    for rc, shown in zip(plan.get("resource_changes") or [], view["resource_changes"] or [], strict=True):
         kinds = classify(rc)
         if not kinds:
             continue
@@ -612,34 +759,13 @@ def summarize(plan: dict, environment: str | None = None) -> dict:
             if kind == "replace":
                 counts["add"] += 1
                 counts["destroy"] += 1
-        change = rc.get("change") or {}
-        items.append({
-            "address": rc.get("address", "?"),
-            "type": rc.get("type", ""),
-            "actions": change.get("actions") or [],
-            "kinds": kinds,
-            "action_reason": rc.get("action_reason"),
-            "replace_paths": change.get("replace_paths") or [],
-            "previous_address": rc.get("previous_address"),
-            "importing": change.get("importing"),
-            "deposed": rc.get("deposed"),
-            "noise": is_noise(rc, secrets_changed),
-            "change": change,
-        })
-    outputs = []
-    for name, change in sorted((plan.get("output_changes") or {}).items()):
-        actions = change.get("actions") or []
-        if actions and actions != ["no-op"]:
-            outputs.append({"name": name, "actions": actions, "change": change})
-    drift = []
-    for rc in plan.get("resource_drift") or []:
-        actions = (rc.get("change") or {}).get("actions") or []
-        if actions and actions != ["no-op"]:
-            drift.append({"address": rc.get("address", "?"), "actions": actions, "change": rc.get("change") or {}})
-    checks = failed_checks(plan)
+        items.append(_item(rc, shown, kinds, is_noise(rc, secrets_changed)))
+    named = [[{"name": n, "change": c} for n, c in (doc.get("output_changes") or {}).items()] for doc in (plan, view)]
+    outputs = sorted(_changed(zip(*named, strict=True), "name"), key=lambda o: o["name"])
+    checks = failed_checks(view)
     return {
         "environment": environment,
-        "secrets": secret_values(plan),
+        "masks": masks,
         "errored": bool(plan.get("errored")),
         "counts": counts,
         "risk": risk(items, counts, checks),
@@ -647,8 +773,10 @@ def summarize(plan: dict, environment: str | None = None) -> dict:
         "warnings": [],
         "resources": items,
         "outputs": outputs,
-        "drift": drift,
-        "configuration": plan.get("configuration") or {},
+        # one noise rule for changes and drift: App Platform's re-encrypted secrets are both
+        "drift": _changed(zip(plan.get("resource_drift") or [], view["resource_drift"] or [], strict=True),
+                          noise=lambda rc: is_noise(rc, secrets_changed)),
+        "configuration": view["configuration"] or {},
     }
 
 
@@ -708,29 +836,33 @@ def marker(environment: str | None) -> str:
 _ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "&<>`|\\[]*~#!"} | {"@": "@\u200b", "\n": "↵", "\r": "↵"})
 
 
-_AUTOLINK = re.compile(r"(?i)(?<=:)//|(?<=www)\.")  # GFM links bare URLs: a zero-width space breaks them too
+# GFM links bare URLs (scheme://…, www.…): the character that starts one becomes an entity, which
+# the renderer turns back into itself after it looked for links, so a copied value is the real one.
+_AUTOLINK = re.compile(r"(?i):(?=//)|(?<=www)\.")
 
 
 def _text(text: str) -> str:
-    """A plan value (or any text holding one) as one line of inert markdown, user masks applied."""
-    return _escaped(masked(text) if user_masks() else text)
+    """A plan value (or any text holding one) as one line of inert markdown, masked first."""
+    return _escaped(masked(text))
 
 
 @functools.lru_cache(maxsize=1 << 16)  # render_fitting renders the same values up to 16 times
 def _escaped(text: str) -> str:
+    text = text.replace("\r\n", "\n").translate(_ENTITIES)
     if "//" in text or "." in text:
-        text = _AUTOLINK.sub(lambda m: "\u200b" + m.group(), text)
-    return text.replace("\r\n", "\n").translate(_ENTITIES)
+        text = _AUTOLINK.sub(lambda m: f"&#{ord(m.group())};", text)
+    return text
 
 
 def _code(text: str) -> str:
     return f"<code>{_text(text)}</code>"
 
 
-def _fenced(lines: list[str], info: str = "", secrets: frozenset = frozenset()) -> list[str]:
+def _fenced(lines: list[str], info: str = "") -> list[str]:
     """A code block no line of `lines` can close: the fence is longer than any backtick run in them.
-    Secrets and user masks are hidden line by line."""
-    lines = [masked(line, secrets) for line in lines]
+    The lines come from masked text (masked whole, before it was split); masked again here, as
+    every escaping point masks what it is given."""
+    lines = masked("\n".join(lines)).split("\n") if lines else []
     longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     return [fence + info, *lines, fence]
@@ -741,13 +873,15 @@ def _verdict(summary: dict) -> tuple[str, str]:
     c = summary["counts"]
     if summary["errored"]:
         return "❌", "Plan failed: fix the error below, then push again"
+    others = [f"{n} {k}" for k, n in (("move", c["move"]), ("import", c["import"]), ("forget", c["forget"]),
+                                       ("output change", len(summary["outputs"]))) if n]
     if not (c["add"] or c["change"] or c["destroy"]):
-        others = [f"{n} {k}" for k, n in (("move", c["move"]), ("import", c["import"]), ("forget", c["forget"]),
-                                           ("output change", len(summary["outputs"]))) if n]
         if others:
             return "ℹ️", "No infrastructure changes, but state changes: " + ", ".join(others)
         return "✅", "No changes: the infrastructure matches app.json"
     if all(i["noise"] for i in summary["resources"] if {"add", "change", "destroy", "replace"} & set(i["kinds"])):
+        if others:  # outputs are applied too (a VM app's env reaches its droplet): not "nothing"
+            return "ℹ️", "Only known provider noise among the resources, but the apply changes: " + ", ".join(others)
         return "ℹ️", "Only known provider noise: nothing will really change"
     large = c["add"] + c["change"] + c["destroy"] > 50
     medium = "Review the destroys" if c["destroy"] else "A large change: review it with care" if large else "Review with care"
@@ -756,7 +890,7 @@ def _verdict(summary: dict) -> tuple[str, str]:
     return LEVEL[summary["risk"]["level"]], verdict
 
 
-def _resource_block(item: dict, detail: int, secrets: frozenset = frozenset()) -> str:
+def _resource_block(item: dict, detail: int) -> str:
     kinds = item["kinds"]
     main = next(k for k in ORDER if k in kinds)
     verb = {"replace": "replaced", "destroy": "destroyed", "add": "created", "change": "updated",
@@ -789,17 +923,30 @@ def _resource_block(item: dict, detail: int, secrets: frozenset = frozenset()) -
     if detail <= 1:
         return f"- {title}" + (f" — {_text('; '.join(notes))}" if notes else "")
     if "rows" not in item:  # the same in every pass of render_fitting: computed once
-        item["rows"] = attribute_diff(item["change"], secrets) if main != "read" else []
-        item["diffs"] = text_diffs(item["change"], secrets) if main in ("change", "replace") else {}
+        item["rows"] = attribute_diff(item["change"], item["raw"]) if main != "read" else []
+        item["diffs"] = text_diffs(item["change"], item["raw"]) if main in ("change", "replace") else {}
     rows, diffs = item["rows"], item["diffs"]
+    rows, later = _created(rows) if main == "add" else (rows, [])
     lines = [f"<details><summary>{title}</summary>", ""]
     lines += [f"> {_text(' · '.join(notes))}", ""] if notes else []
     if not rows and main in ("change", "replace"):
         lines += ["Only sensitive values differ; they are not shown.", ""]
     lines += _table(rows, detail, diffs)
-    lines += _diff_blocks(diffs, detail, secrets)
+    lines += ["", "Known after apply: " + _text(_listed(later, 20))] if later else []
+    lines += _diff_blocks(diffs, detail)
     lines += ["", "</details>"]
     return "\n".join(lines)
+
+
+def _created(rows: list[tuple[str, str, str]]) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """A create shows what was set: no rows for empty lists or objects; the attributes Terraform
+    knows only after apply, by name (an App Platform app has dozens of both)."""
+    later = [attribute for attribute, _, new in rows if new == UNKNOWN]
+    return [row for row in rows if row[2] not in (UNKNOWN, "[]", "{}")], later
+
+
+def _listed(names: list[str], limit: int) -> str:
+    return ", ".join(names[:limit]) + (f" … and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _table(rows: list[tuple[str, str, str]], detail: int, diffs: dict | None = None, head: str = "attribute") -> list[str]:
@@ -817,13 +964,13 @@ def _table(rows: list[tuple[str, str, str]], detail: int, diffs: dict | None = N
     return lines
 
 
-def _diff_blocks(diffs: dict[str, list[str]], detail: int, secrets: frozenset) -> list[str]:
+def _diff_blocks(diffs: dict[str, list[str]], detail: int) -> list[str]:
     """A unified diff per multi-line or JSON attribute, cut to a number of lines with a mark."""
     limit = 60 if detail >= 3 else 15
     lines = []
     for attribute, diff in diffs.items():
         lines += ["", f"Diff of {_code(attribute)}:", ""]
-        lines += _fenced(diff[:limit], "diff", secrets)
+        lines += _fenced(diff[:limit], "diff")
         if len(diff) > limit:
             lines += ["", f"_…{len(diff) - limit} more diff lines not shown_"]
     return lines
@@ -849,7 +996,7 @@ def _config_references(module: dict, prefix: str = "") -> dict[str, set[str]]:
 
 def _mermaid_label(text: str) -> str:
     """A quoted mermaid label: its own entity syntax (#quot;), so for_each keys cannot end it."""
-    return "".join({'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "`": "#96;"}.get(c, c) for c in text.replace("\n", " "))
+    return "".join({'"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "`": "#96;"}.get(c, c) for c in masked(text).replace("\n", " "))
 
 
 INSTANCE_KEY = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\]')  # [0] or ["key"], quotes and backslashes escaped
@@ -894,6 +1041,17 @@ def _mermaid(summary: dict, plan_config: dict) -> list[str]:
     return lines + ["```", ""]
 
 
+def _hidden(value, mask):
+    """`value` with each part `mask` marks sensitive shown as (sensitive), at any depth."""
+    if mask is True:
+        return HIDDEN
+    if isinstance(value, list) and isinstance(mask, list):
+        return [_hidden(v, mask[i] if i < len(mask) else False) for i, v in enumerate(value)]
+    if isinstance(value, dict) and isinstance(mask, dict):
+        return {k: _hidden(v, mask.get(k, False)) for k, v in value.items()}
+    return value
+
+
 def _known(value, unknown):
     """`value` with the parts Terraform will only know after apply written as such (not null)."""
     if unknown is True:
@@ -931,18 +1089,27 @@ def _provenance() -> list[str]:
                 " (its log has Terraform's full output)."]
 
 
-def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: int | None = None, full_plan: str | None = None) -> str:
+COMMENT_FIT = "GitHub's 65,536-character comment limit"
+SUMMARY_FIT = "the 1 MiB limit of a step's job summary"
+
+
+def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: int | None = None, full_plan: str | None = None,
+           fits: str = COMMENT_FIT) -> str:
     """The comment body; `detail` 3 shows every diff, 2 shortens them, 1 lists resources, 0 also
     caps the list. `full_plan` says where the uncut plan is, for a comment that had to be cut."""
-    lines = _header(summary, error_log)
-    lines += _checks_and_warnings(summary, detail)
-    lines += _changes(summary, detail, cap)
-    lines += _drift(summary, detail, cap)
-    lines += _outputs(summary, detail, cap)
+    _ACTIVE.append(summary["masks"])  # every escaping point masks with them (see Masks)
+    try:
+        lines = _header(summary, error_log)
+        lines += _checks_and_warnings(summary, detail)
+        lines += _changes(summary, detail, cap)
+        lines += _drift(summary, detail, cap)
+        lines += _outputs(summary, detail, cap)
+    finally:
+        _ACTIVE.pop()
     if detail < 3:
         cut = {2: "long diffs shortened", 1: "attribute diffs left out"}.get(detail, "attribute diffs left out, the list cut")
         where = f"The whole plan is in {full_plan}." if full_plan else "`terraform show` of the plan file has all of it."
-        lines += ["", f"_Cut to fit GitHub's 65,536-character comment limit ({cut}). {where}_"]
+        lines += ["", f"_Cut to fit {fits} ({cut}). {where}_"]
     return "\n".join(lines) + "\n"
 
 
@@ -951,7 +1118,7 @@ def _header(summary: dict, error_log: str | None) -> list[str]:
     the provider-noise note and a failed plan's error."""
     c, r = summary["counts"], summary["risk"]
     emoji, verdict = _verdict(summary)
-    env = f" · {summary['environment']}" if summary["environment"] else ""
+    env = f" · {_text(summary['environment'])}" if summary["environment"] else ""
     extra = "".join(f" · {c[k]} {k}" for k in ("replace", "import", "move", "forget", "read") if c[k])
     lines = [marker(summary["environment"]), f"## {emoji} Terraform plan{env}: {verdict}", ""]
     if summary["errored"]:
@@ -960,7 +1127,10 @@ def _header(summary: dict, error_log: str | None) -> list[str]:
         lines += [
             f"**{c['add']} to add, {c['change']} to change, {c['destroy']} to destroy**{extra}",
             "",
-            f"Risk: {LEVEL[r['level']]} **{r['level']}** (score {r['score']})" + (": " + _text("; ".join(r["reasons"])) if r["reasons"] else ""),
+            # the level is the riskiest single change's (a sum would call many small changes risky):
+            # the reader gets the level and what set it, not the score that only orders plans
+            f"Risk: {LEVEL[r['level']]} **{r['level']}**" + (", set by the riskiest change: " + _text("; ".join(r["reasons"]))
+                                                           if r["reasons"] else ""),
         ]
     lines += _provenance()
     noise = sum(1 for i in summary["resources"] if i["noise"])
@@ -969,7 +1139,7 @@ def _header(summary: dict, error_log: str | None) -> list[str]:
     if summary["errored"]:
         lines += ["", "### ❌ Terraform could not finish the plan", ""]
         if error_log:
-            lines += _fenced(error_log.strip().splitlines()[-60:], "", summary["secrets"])
+            lines += _fenced(masked(error_log).strip().splitlines()[-60:])
         else:
             lines.append("The plan stopped with an error; the changes below are partial. See the workflow log.")
     return lines
@@ -990,7 +1160,7 @@ def _changes(summary: dict, detail: int, cap: int | None) -> list[str]:
         if group:
             listed = f"{total}, {len(group)} listed" if len(group) < total else f"{total}"
             lines += ["", f"#### {EMOJI[kind]} {kind} ({listed})", ""]
-            lines += [_resource_block(i, detail, summary["secrets"]) + ("\n" if detail > 1 else "") for i in group]
+            lines += [_resource_block(i, detail) + ("\n" if detail > 1 else "") for i in group]
     if len(shown) < len(items):
         lines += ["", f"_…and {len(items) - len(shown)} more resources, not listed to fit GitHub's comment limit; the counts above are exact._"]
     return lines
@@ -1003,16 +1173,16 @@ def _checks_and_warnings(summary: dict, detail: int) -> list[str]:
         lines += ["", f"### ❗ Failed checks ({len(summary['checks'])})", ""]
         for check in summary["checks"]:
             said = "; ".join(check["problems"]) or "no message"
-            lines.append(f"- {_code(check['address'])} ({_text(check['status'])}): {_text(masked(said, summary['secrets']))}")
+            lines.append(f"- {_code(check['address'])} ({_text(check['status'])}): {_text(said)}")
     # a failed check is also a warning in Terraform's output: listed once, above
     warnings = [w for w in summary["warnings"] if not (summary["checks"] and w["summary"] == "Check block assertion failed")]
     if warnings:
         lines += ["", f"### ⚠️ Terraform warnings ({len(warnings)})", ""]
         for warning in warnings[:20]:
-            title = f"⚠️ {_text(masked(warning['summary'], summary['secrets']))}"
+            title = f"⚠️ {_text(warning['summary'])}"
             if detail >= 2 and warning["detail"]:
                 lines += [f"<details><summary>{title}</summary>", ""]
-                lines += _fenced(warning["detail"][:30], "", summary["secrets"]) + ["", "</details>", ""]
+                lines += _fenced(warning["detail"][:30]) + ["", "</details>", ""]
             else:
                 lines.append(f"- {title}")
         if len(warnings) > 20:
@@ -1027,7 +1197,9 @@ def _drift(summary: dict, detail: int, cap: int | None) -> list[str]:
     lines = ["", "### 🌪️ Changed outside Terraform (drift)", ""]
     for item in summary["drift"][:cap]:
         title = f"{_code(item['address'])}: {_text('/'.join(item['actions']))}"
-        rows = attribute_diff(item["change"], summary["secrets"]) if detail >= 2 else []
+        if item["noise"]:
+            title += " — " + _text("provider noise: " + NOISE_NOTE)
+        rows = attribute_diff(item["change"], item["raw"]) if detail >= 2 else []
         if rows:
             lines += [f"<details><summary>{title}</summary>", "", *_table(rows, detail), "", "</details>", ""]
         else:
@@ -1045,8 +1217,10 @@ def _outputs(summary: dict, detail: int, cap: int | None) -> list[str]:
         ch = out["change"]
         secret = ch.get("after_sensitive") is True or ch.get("before_sensitive") is True
         value = SENSITIVE if secret else UNKNOWN if ch.get("after_unknown") is True else (
-            show(_known(ch.get("after"), ch.get("after_unknown")), summary["secrets"]) if detail >= 2 and ch.get("after") is not None else "")
-        keys = env_diff(out["name"], ch, summary["configuration"], summary["secrets"]) if detail >= 2 else None
+            # a part either side marks sensitive is hidden, as in the attribute tables
+            show(_known(_hidden(_hidden(ch.get("after"), ch.get("after_sensitive")), ch.get("before_sensitive")),
+                        ch.get("after_unknown"))) if detail >= 2 and ch.get("after") is not None else "")
+        keys = env_diff(out["name"], out["raw"], summary["configuration"]) if detail >= 2 else None
         if keys:
             keyed.append((out["name"], keys))
             value = f"{len(keys)} key(s) change, below"
@@ -1056,19 +1230,30 @@ def _outputs(summary: dict, detail: int, cap: int | None) -> list[str]:
     return lines
 
 
-def render_fitting(summary: dict, error_log: str | None = None, limit: int = MAX_COMMENT - 1000, full_plan: str | None = None) -> str:
-    """Cut least important detail first: long diffs, then all diffs, then the list itself."""
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def render_fitting(summary: dict, error_log: str | None = None, limit: int = MAX_COMMENT - 1000, full_plan: str | None = None,
+                   size=len) -> str:
+    """Cut least important detail first: long diffs, then all diffs, then the list itself. `size`
+    measures a body as its reader limits it: GitHub's comments in characters, a step's job
+    summary in UTF-8 bytes (_utf8_size)."""
+    fits = SUMMARY_FIT if size is _utf8_size else COMMENT_FIT
     for detail in (3, 2, 1):
-        body = render(summary, error_log, detail, full_plan=full_plan)
-        if len(body) <= limit:
+        body = render(summary, error_log, detail, full_plan=full_plan, fits=fits)
+        if size(body) <= limit:
             return body
     cap = len(summary["resources"])
     while cap > 0:
         cap //= 2
-        body = render(summary, error_log, 0, cap, full_plan)
-        if len(body) <= limit:
+        body = render(summary, error_log, 0, cap, full_plan, fits)
+        if size(body) <= limit:
             return body
-    return render(summary, error_log, 0, 0, full_plan)[:limit]
+    body = render(summary, error_log, 0, 0, full_plan, fits)
+    if size is _utf8_size:
+        return body.encode("utf-8")[:limit].decode("utf-8", "ignore")  # never half a character
+    return body[:limit]
 
 
 SIGNS = {"add": "+", "destroy": "-", "replace": "-/+", "change": "~", "import": "<=", "move": "->", "forget": "x", "read": "<="}
@@ -1232,14 +1417,26 @@ def _read(path: str) -> bytes:
     return data
 
 
+RECORDED = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*( \(sandbox\))?")  # what `webkit infra plan --json-out` writes
+
+
+def recorded_environment(plan: dict) -> str | None:
+    """The environment `webkit infra plan --json-out` saved with the plan ("webkit": {"environment"}),
+    so a preview without -e names it; anything else there is ignored (it would reach the marker)."""
+    saved = plan.get("webkit")
+    environment = saved.get("environment") if isinstance(saved, dict) else None
+    return environment if isinstance(environment, str) and RECORDED.fullmatch(environment) else None
+
+
 def _summarize_file(plan_json: str, environment: str | None = None) -> dict:
     try:
-        return summarize(load_plan(_read(plan_json)), environment)
+        plan = load_plan(_read(plan_json))
+        return summarize(plan, environment or recorded_environment(plan))
     except RecursionError:
         raise PlanError("a value in the plan nests too deeply to show") from None
 
 
-STEP_SUMMARY_LIMIT = 1024 * 1024 - 4096  # GitHub takes up to 1 MiB of job summary from one step
+STEP_SUMMARY_LIMIT = 1024 * 1024 - 4096  # bytes: the runner drops a step's job summary over 1 MiB of UTF-8
 
 
 def render_file(plan_json: str, fmt: str = "markdown", environment: str | None = None, error_log: str | None = None,
@@ -1251,18 +1448,53 @@ def render_file(plan_json: str, fmt: str = "markdown", environment: str | None =
     summary = _summarize_file(plan_json, environment)
     if fmt == "json":
         return summary_json(summary)
-    log = _read(error_log).decode("utf-8", "replace") if error_log else None
+    masks = summary["masks"]  # logs are masked whole, before they are parsed, split or cut
+    log = masks.text(_read(error_log).decode("utf-8", "replace")) if error_log else None
     if plan_log:
-        summary["warnings"] = plan_warnings(_read(plan_log).decode("utf-8", "replace"))
+        summary["warnings"] = plan_warnings(masks.text(_read(plan_log).decode("utf-8", "replace")))
     try:
         full_plan = None
         if summary_out:
+            used = os.path.getsize(summary_out) if os.path.isfile(summary_out) else 0  # this step's summary so far
             with open(summary_out, "a", encoding="utf-8") as handle:
-                handle.write(render_fitting(summary, log, STEP_SUMMARY_LIMIT))
+                handle.write(render_fitting(summary, log, max(0, STEP_SUMMARY_LIMIT - used), size=_utf8_size))
             full_plan = "the job summary of " + (_run_link() or "this workflow run")
         return render_fitting(summary, log, full_plan=full_plan)
     except RecursionError:
         raise PlanError("a value in the plan nests too deeply to show") from None
+
+
+def failure_summary(environment: str, error_log: str | None) -> str:
+    """The job summary of a plan that failed after a merge: Terraform's error text through the
+    comment's one escaping point, with the user's masks (nobody reads a comment then)."""
+    text = _read(error_log).decode("utf-8", "replace") if error_log and os.path.lexists(error_log) else ""
+    _ACTIVE.append(Masks())
+    try:
+        lines = [f"## Plan failed for {_text(environment)}", ""]
+        if text.strip():
+            lines += _fenced(masked(text).strip().splitlines()[-100:])
+        else:
+            lines.append("No plan ran: an earlier step failed (see the log).")
+    finally:
+        _ACTIVE.pop()
+    return "\n".join(lines) + "\n"
+
+
+def scrub(paths: list[str]) -> None:
+    """Hide, in Terraform's logs, every value this step gave Terraform as TF_VAR_… (webkit passes
+    only secrets that way): a failed plan has no plan JSON to learn its secrets from, and its error
+    text can quote one. Rewritten in place, atomically; an absent log is skipped."""
+    values = frozenset(v for k, v in os.environ.items() if k.startswith("TF_VAR_") and len(v) >= MIN_SECRET)
+    masks = Masks(values, patterns=())
+    for path in paths:
+        if not os.path.lexists(path):
+            continue
+        text = _read(path).decode("utf-8", "replace")
+        clean = masks.text(text)
+        if clean != text:
+            with open(f"{path}.scrub", "w", encoding="utf-8") as handle:
+                handle.write(clean)
+            os.replace(f"{path}.scrub", path)
 
 
 def _github_from_env(repo: str) -> GitHub:
@@ -1278,7 +1510,7 @@ def _write_failure(environment: str | None, step: str, reasons_file: str | None,
         handle.write(render_failure(environment, step, reasons))
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plan_comment.py", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("render", help="Plan JSON → comment markdown or summary JSON.")
@@ -1307,11 +1539,20 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("--step", default="", help="The name of the step that failed.")
     f.add_argument("--reasons", help="The workflow's error lines (a missing file: none).")
     f.add_argument("--out", required=True)
+    f = sub.add_parser("failure", help="The job summary of a failed plan: its error, escaped and masked.")
+    f.add_argument("--environment", required=True)
+    f.add_argument("--error-log")
+    s = sub.add_parser("scrub", help="Hide this step's TF_VAR_ values in Terraform's logs (in place).")
+    s.add_argument("logs", nargs="*")
     c = sub.add_parser("resolve", help="Close the open issue with this title, with a note.")
     c.add_argument("--repo", required=True)
     c.add_argument("--title", required=True)
     c.add_argument("--note", required=True)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
         if args.command == "render":
             text = render_file(args.plan_json, args.format, args.environment, args.error_log, args.plan_log, args.summary_out)
@@ -1326,6 +1567,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"plan comment {result}" + (" (a newer run already commented)" if result == "skipped" else ""))
         elif args.command == "failed":
             _write_failure(args.environment, args.step, args.reasons, args.out)
+        elif args.command == "failure":
+            sys.stdout.write(failure_summary(args.environment, args.error_log))
+        elif args.command == "scrub":
+            scrub(args.logs)
         elif args.command == "changes":
             print("true" if has_changes(_summarize_file(args.plan_json)) else "false")
         elif args.command == "issue":

@@ -182,6 +182,8 @@ set +e
 terraform plan {PLAN_FLAGS} -detailed-exitcode -out=tfplan 2> plan-error.log | tee plan-output.log
 code=${{PIPESTATUS[0]}}
 set -e
+# a failed plan has no plan JSON to mask its secrets with: the logs lose this step's TF_VAR_ values here
+python3 "$COMMENT_SCRIPT" scrub plan-error.log plan-output.log
 cat plan-error.log >&2
 echo "exitcode=$code" >> "$GITHUB_OUTPUT"
 case "$code" in
@@ -218,13 +220,9 @@ def fail_on_plan_error() -> str:
 def report_plan_failure() -> str:
     """After a merge nobody reads a comment: the job summary shows Terraform's error, Slack hears of it."""
     return NOTIFY + """\
-{
-  echo "## Plan failed for $WEBKIT_ENVIRONMENT"
-  echo
-  echo '```'
-  cat "${PLAN_DIR:-.}/plan-error.log" 2>/dev/null || echo "No plan ran: an earlier step failed (see the log)."
-  echo '```'
-} >> "$GITHUB_STEP_SUMMARY"
+# Terraform's error text goes through the comment's escaping and masks, as in the comment
+python3 "$COMMENT_SCRIPT" failure --environment "$WEBKIT_ENVIRONMENT" --error-log "${PLAN_DIR:-.}/plan-error.log" \
+  >> "$GITHUB_STEP_SUMMARY" || echo "## Plan failed for $WEBKIT_ENVIRONMENT (see the log)" >> "$GITHUB_STEP_SUMMARY"
 notify "❌ $GITHUB_REPOSITORY: the $WEBKIT_ENVIRONMENT plan failed, nothing was applied: $RUN_URL"
 echo "::error::terraform plan failed: nothing was applied (see the job summary)"
 exit 1

@@ -81,10 +81,13 @@ def test_a_sandbox_plan_saved_as_json_previews_the_pull_request_comment(tmp_path
     assert plan.returncode == 0, plan.stderr
     assert f"ℹ Saved the plan as JSON in {saved}: preview the pull-request comment with" in plan.stdout
     assert saved.stat().st_mode & 0o777 == 0o600, "a plan may hold secret values"
-    comment = webkit("infra", "comment", "--plan-json", str(saved), "-e", "production", cwd=project)
+    comment = webkit("infra", "comment", "--plan-json", str(saved), cwd=project)  # no -e: the plan says which
     assert comment.returncode == 0, comment.stderr
-    assert comment.stdout.startswith("<!-- webkit-plan-comment:production -->")
+    assert comment.stdout.startswith("<!-- webkit-plan-comment:production (sandbox) -->\n"
+                                     "## 🟢 Terraform plan · production (sandbox): Low risk\n")
     assert "**12 to add, 0 to change, 0 to destroy**" in comment.stdout
+    named = webkit("infra", "comment", "--plan-json", str(saved), "-e", "staging", cwd=project)
+    assert named.stdout.startswith("<!-- webkit-plan-comment:staging -->"), "-e still names it"
 
 
 def test_a_bad_terraform_choice_is_a_clear_error(tmp_path):

@@ -100,3 +100,27 @@ def test_the_details_stay_collapsible():
     page = rendered(pc.render(summary, log))
     # the droplet, the database, the drift, the warning: each its own collapsible section
     assert page.tags.count("details") == page.tags.count("summary") == 4
+
+
+def cell(value: str) -> tuple[str, list[str]]:
+    """A value in a table cell, as GitHub renders it: (the cell's text, the tags inside it)."""
+    html = cmarkgfm.github_flavored_markdown_to_html(f"| a |\n|---|\n| {pc._text(value)} |\n", options=Options.CMARK_OPT_UNSAFE)
+    inside = html.split("<td>", 1)[1].split("</td>", 1)[0]
+    page = Page()
+    page.feed(inside)
+    return "".join(page.text), page.tags
+
+
+def test_a_url_is_shown_as_itself_and_not_linked():
+    for url in ('"https://api.mysite.com/v1?a=1&b=2"', "www.example.com/x", "HTTP://WWW.EXAMPLE.COM", "ftp://files.example"):
+        text, tags = cell(url)
+        assert (text, tags) == (url, []), "a copied value is the real value: no zero-width space, no link"
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.lists(st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc", "Zs", "Zl", "Zp"]), max_size=4)
+                      | st.sampled_from(["://", "www.", " ", "http", ".", ":", "/", "WWW."]), min_size=1)
+       .map("".join).map(str.strip).filter(lambda v: v and "@" not in v))
+def test_any_value_without_a_mention_or_a_line_break_reads_back_exactly(value):
+    text, tags = cell(value)
+    assert text == value and tags == []

@@ -144,10 +144,21 @@ def test_a_vm_env_change_says_which_keys_changed_and_hides_secret_ones():
     plan = env_plan(before, after, "KEY=value lines, values JSON-encoded. Secret keys: DATABASE_URL.")
     body = pc.render(pc.summarize(plan, "production"))
     assert "| <code>cms_env</code> | update | 4 key(s) change, below |" in body
-    assert '| <code>A</code> | "1" | "2" |' in body
+    # the old configuration's secret keys are not in the plan: before values stay hidden
+    assert '| <code>A</code> | (sensitive) | "2" |' in body
     assert "| <code>DATABASE_URL</code> | (sensitive) | (sensitive, changed) |" in body
-    assert '| <code>GONE</code> | "x" |  |' in body and '| <code>NEW</code> |  | "y" |' in body
+    assert '| <code>GONE</code> | (sensitive) |  |' in body and '| <code>NEW</code> |  | "y" |' in body
     assert "pw-one" not in body and "pw-two" not in body
+
+
+@pytest.mark.parametrize("after", ['A="1"\n', 'A="1"\nAPI_KEY="now-a-plain-value"\n'], ids=["removed", "made-plain"])
+def test_a_secret_removed_or_made_plain_is_not_shown_in_clear(after):
+    before = 'A="1"\nAPI_KEY="sk_live_old_secret"\n'
+    plan = env_plan(before, after, "KEY=value lines, values JSON-encoded. Secret keys: none.")
+    body = pc.render(pc.summarize(plan, "production"))
+    assert "sk_live_old_secret" not in body
+    row = "| <code>API_KEY</code> | (sensitive) | " + ("" if "API_KEY" not in after else '"now-a-plain-value"') + " |"
+    assert row in body
 
 
 def test_an_env_output_without_webkits_description_stays_one_sensitive_value():
@@ -226,3 +237,67 @@ def test_the_graph_shows_every_dependant_of_a_replaced_resource():
     assert "digitalocean_droplet.vm (no change)" in graph, "a dependant two steps away, unchanged"
     assert "digitalocean_app.web (no change)" in graph, "depends_on is a dependency too"
     assert graph.count("-->|used by|") == 3
+
+
+def test_the_job_summary_fits_the_runners_limit_in_bytes(tmp_path):
+    """The runner drops a step summary over 1 MiB of bytes: text of 3-byte characters under the
+    limit in characters is over it in bytes, and must be cut to fit."""
+    plan = {"format_version": "1.2", "resource_changes": [
+        rc(f"digitalocean_spaces_bucket.b{i}", ["update"], {"name": "€" * 299, "n": i}, {"name": "€" * 298, "n": i}) for i in range(1000)]}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    summary_file = tmp_path / "summary.md"
+    summary_file.write_bytes(b"earlier output of this step\n")
+    pc.render_file(str(tmp_path / "plan.json"), summary_out=str(summary_file))
+    whole = pc.render(pc.summarize(plan))
+    assert len(whole) < pc.STEP_SUMMARY_LIMIT < len(whole.encode("utf-8")), "under the limit in characters, over it in bytes"
+    written = summary_file.read_bytes()
+    assert len(written) <= 1024 * 1024 and written.startswith(b"earlier output of this step\n")
+    assert "#### ✏️ change (1000)" in written.decode("utf-8")
+    assert written.decode("utf-8").endswith("\n_Cut to fit the 1 MiB limit of a step's job summary (attribute diffs left out)."
+                                            " `terraform show` of the plan file has all of it._\n")
+
+
+def test_the_risk_line_says_what_set_the_level_and_shows_no_unexplained_score():
+    """A score of 12 was "low" on one plan and "medium" on another: the level comes from the
+    riskiest change, so the comment shows the level and the change that set it."""
+    many = render(*[rc(f"digitalocean_spaces_key.k{i}", ["update"], {"n": 1}, {"n": 2}) for i in range(6)])
+    resize = render(rc("digitalocean_droplet.vm", ["update"], {"size": "s-1vcpu-1gb"}, {"size": "s-2vcpu-2gb"}))
+    assert "Risk: 🟢 **low**\n" in many and "score" not in many
+    (line,) = [x for x in resize.splitlines() if x.startswith("Risk:")]
+    assert line == ("Risk: 🟡 **medium**, set by the riskiest change: digitalocean_droplet.vm: size resized in place: DigitalOcean"
+                    " powers the droplet off, resizes it and powers it on (downtime); a smaller disk is refused by the API"
+                    " when the plan is applied")
+
+
+@pytest.mark.parametrize("recorded, marker", [({"environment": "staging"}, "staging"), ({"environment": "x -->\n<h1>"}, "default"),
+                                              ({"environment": 3}, "default"), ("production", "default")])
+def test_the_environment_saved_with_a_plan_names_the_comment_when_no_environment_is_given(tmp_path, recorded, marker):
+    (tmp_path / "plan.json").write_text(json.dumps({"format_version": "1.2", "webkit": recorded}))
+    assert pc.render_file(str(tmp_path / "plan.json")).startswith(f"<!-- webkit-plan-comment:{marker} -->\n")
+    assert pc.render_file(str(tmp_path / "plan.json"), environment="qa").startswith("<!-- webkit-plan-comment:qa -->\n")
+
+
+def test_a_create_shows_what_was_set_and_names_what_is_known_after_apply():
+    after = {"name": "web", "region": "ams", "urn": None, "id": None,
+             "spec": [{"alert": [], "domain": [], "ingress": {}, "service": [{"name": "web", "env": [], "instance_count": 1}]}]}
+    unknown = {"id": True, "urn": True, "live_url": True, "spec": [{"service": [{"id": True}]}]}
+    body = render(rc("digitalocean_app.web", ["create"], None, after, after_unknown=unknown))
+    block = body.split("<details>", 1)[1].split("</details>", 1)[0]
+    assert block.split("\n", 2)[2] == (
+        "| attribute | before | after |\n|---|---|---|\n"
+        '| <code>name</code> |  | "web" |\n'
+        '| <code>region</code> |  | "ams" |\n'
+        f"| {pc._code('spec[0].service[0].instance_count')} |  | 1 |\n"
+        f'| {pc._code("spec[0].service[0].name")} |  | "web" |\n'
+        f"\nKnown after apply: {pc._text('id, live_url, spec[0].service[0].id, urn')}\n\n")
+
+
+def test_an_output_shows_none_of_its_parts_either_side_marks_sensitive():
+    """The rule of every before/after view: secret when either side says so, at any depth (a short
+    PIN is no plan-wide secret value, so only the marks can hide it)."""
+    outputs = {"login": {"actions": ["update"], "before": {"user": "a", "pin": "1234", "old": "9876"},
+                         "after": {"user": "b", "pin": "4321", "old": "5555"},
+                         "before_sensitive": {"old": True}, "after_sensitive": {"pin": True}}}
+    body = render(outputs=outputs)
+    assert f'| <code>login</code> | update | {pc._text(json.dumps({"old": "(sensitive)", "pin": "(sensitive)", "user": "b"}))} |' in body
+    assert "4321" not in body and "5555" not in body

@@ -93,3 +93,26 @@ def test_noise_is_only_about_app_platform():
 
 def test_noise_does_not_count_toward_the_risk():
     assert summary(app_update("EV[1:abc]", "the-secret"))["risk"]["score"] == 0
+
+
+def test_noise_beside_an_output_change_is_not_called_nothing():
+    """A VM app's env output changes (the apply runs and the droplet gets it) beside App Platform's
+    noise: the headline says what will change."""
+    plan = {"format_version": "1.2", "resource_changes": [app_update("EV[1:abc]", "the-secret")],
+            "output_changes": {"vm_env": {"actions": ["update"], "before": 'A="1"\n', "after": 'A="2"\n'}}}
+    body = pc.render(pc.summarize(plan, "production"))
+    assert body.splitlines()[1] == ("## ℹ️ Terraform plan · production: Only known provider noise among the resources,"
+                                    " but the apply changes: 1 output change")
+    assert "nothing will really change" not in body
+
+
+def test_re_encrypted_secrets_are_noise_under_drift_as_under_changes():
+    """One rule for both places: App Platform's EV[…] re-encryption, seen by the refresh, is
+    labelled in the drift section exactly as in the changes."""
+    app = app_update("EV[1:abc]", "EV[1:xyz]")
+    plan = {"format_version": "1.2", "resource_changes": [app_update("EV[1:xyz]", "the-secret")], "resource_drift": [app]}
+    body = pc.render(pc.summarize(plan, "production"))
+    noise = "provider noise: " + pc.NOISE_NOTE
+    changes, drift = body.split("### 🌪️ Changed outside Terraform (drift)")
+    assert pc._text(noise) in changes
+    assert f"<summary><code>digitalocean_app.web_app</code>: update — {pc._text(noise)}</summary>" in drift

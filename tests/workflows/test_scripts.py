@@ -132,3 +132,23 @@ def test_the_plan_is_never_protected_by_an_empty_key(example, tmp_path):
     result = run_step(step(apply, "Encrypt the plan")["run"], tmp_path, {"WEBKIT_PLAN_KEY": "", "GITHUB_RUN_ID": "1"}, tmp_path)
     assert result.returncode == 1 and "refusing to protect the plan with an empty key" in result.stdout
     assert not (tmp_path / "plan-out" / "tfplan.enc").exists()
+
+
+def test_a_failed_post_merge_plan_summary_escapes_and_masks_terraforms_error(example, tmp_path):
+    """The apply workflow's plan-failure summary: Terraform's error text cannot close its code block
+    (markdown/HTML injection), and the user's masks apply, as in the comment."""
+    apply = load_yaml(example / ".github/workflows/terraform-apply.yml")
+    stop = step(apply, "Stop when the plan failed")
+    assert stop["env"]["COMMENT_SCRIPT"].endswith("/terraform-comment/plan_comment.py")
+    (tmp_path / "plan-error.log").write_text("Error: account acct-42 refused\n```\n<img src=x onerror=alert(1)>\n# owned\n")
+    env = {"COMMENT_SCRIPT": str(example / ".github/actions/terraform-comment/plan_comment.py"), "PLAN_DIR": str(tmp_path),
+           "WEBKIT_PLAN_MASKS": "acct-[0-9]+", "WEBKIT_ENVIRONMENT": "production", "GITHUB_REPOSITORY": "acme/site",
+           "RUN_URL": "https://run", "SLACK_WEBHOOK_URL": ""}
+    result = run_step(stop["run"], tmp_path, env, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert (tmp_path / "summary.md").read_text() == (
+        "## Plan failed for production\n\n````\nError: account (masked) refused\n```\n<img src=x onerror=alert(1)>\n# owned\n````\n")
+    (tmp_path / "summary.md").unlink()
+    (tmp_path / "plan-error.log").unlink()  # an earlier step failed: no plan ran
+    run_step(stop["run"], tmp_path, env, tmp_path)
+    assert (tmp_path / "summary.md").read_text() == "## Plan failed for production\n\nNo plan ran: an earlier step failed (see the log).\n"

@@ -346,9 +346,12 @@ def _terraform(project_dir: Path, environment: str, action: str, sandbox: bool, 
     except (local.LocalError, SandboxError, TerraformMissing) as err:
         console.fail(str(err))
         raise typer.Exit(1) from None
-    console.text(terminal_summary(summarize(plan, f"{environment} (sandbox)" if sandbox else environment)))
+    label = f"{environment} (sandbox)" if sandbox else environment
+    console.text(terminal_summary(summarize(plan, label)))
     if json_out is not None:
-        write_atomic(json_out, json.dumps(plan, indent=2) + "\n", mode=0o600)  # a real plan holds secrets in clear
+        # the environment goes with the plan: `webkit infra comment` names it without -e
+        saved = plan | {"webkit": {"environment": label}}
+        write_atomic(json_out, json.dumps(saved, indent=2) + "\n", mode=0o600)  # a real plan holds secrets in clear
         console.info(f"Saved the plan as JSON in {json_out}: preview the pull-request comment with "
                      f"`webkit infra comment --plan-json {json_out}`" + ("" if sandbox else "; it holds secret values, keep it out of git"))
     done = {"plan": "Planned", "apply": "Applied", "destroy": "Destroyed"}[action]
