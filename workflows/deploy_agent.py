@@ -56,9 +56,12 @@ class Failed(Exception):
         self.extra = extra
 
 
+STARTED = time.monotonic()
+
+
 def say(message: str) -> None:
-    """Human progress on stderr (the caller's log): never an env value (see Masker)."""
-    print(f"webkit-deploy: {MASK.apply(message)}", file=sys.stderr, flush=True)
+    """Human progress on stderr (the caller's log), seconds since the start first; never an env value (see Masker)."""
+    print(f"webkit-deploy [{time.monotonic() - STARTED:5.1f}s] {MASK.apply(message)}", file=sys.stderr, flush=True)
 
 
 class Masker:
@@ -550,7 +553,9 @@ def _deploy(root: Path, docker: Docker, r: dict, state: State) -> dict:
         return soaked
     state.data["previous"], state.data["current"] = current, new
     state.save()
+    remove_strays(docker, r["app"], {v["container"] for v in (current, new) if v})  # the one before previous goes
     prune(docker, r["image"], state)
+    say(f"done: {r['sha']} serves")
     return {"ok": True, "phase": "done", "reason": f"{r['sha']} serves {', '.join(r['domains'])}"}
 
 

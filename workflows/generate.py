@@ -41,6 +41,8 @@ SETUP_ACTION = ".github/actions/webkit-terraform"
 COMMENT_ACTION = ".github/actions/terraform-comment"
 COMMENT_SCRIPT = Path(__file__).with_name("plan_comment.py")
 COMMENT_SCRIPT_PATH = "${{ github.workspace }}/" + COMMENT_ACTION + "/plan_comment.py"  # where the runner has it
+DEPLOY_ACTION = ".github/actions/webkit-deploy"  # the deploy agent, uploaded to a VM app's droplet with each deploy
+DEPLOY_AGENT = Path(__file__).with_name("deploy_agent.py")
 TIMESTAMP_PLACEHOLDER = "@@WEBKIT_GENERATED_AT@@"
 FORK_SUMMARY = (
     "### No Terraform plan ran\n\nGitHub gives pull requests from forks no secrets, so this pull request "
@@ -571,7 +573,13 @@ def render_files(g: Generation) -> dict[str, str]:
         f"{COMMENT_ACTION}/action.yml": comment_action(),
     }
     out = {path: head + _yaml(data) for path, data in files.items()}
-    script = COMMENT_SCRIPT.read_text()
-    out[f"{COMMENT_ACTION}/plan_comment.py"] = script.replace("\n", "\n" + head, 1) if script.startswith("#!") else head + script
+    out[f"{COMMENT_ACTION}/plan_comment.py"] = _stamped(head, COMMENT_SCRIPT.read_text())
     out[f"{COMMENT_ACTION}/provider_facts.json"] = COMMENT_SCRIPT.with_name("provider_facts.json").read_text()
+    if any(app.infrastructure_type == "vm" for app in g.spec.apps):
+        out[f"{DEPLOY_ACTION}/deploy_agent.py"] = _stamped(head, DEPLOY_AGENT.read_text())
     return out
+
+
+def _stamped(head: str, script: str) -> str:
+    """A copied script with the generated-by header, after its #! line when it has one."""
+    return script.replace("\n", "\n" + head, 1) if script.startswith("#!") else head + script

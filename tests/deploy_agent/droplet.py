@@ -71,6 +71,7 @@ class Droplet:
         )  # fmt: skip
         if self.holder.stdout.readline().strip() != "ready":
             raise RuntimeError("the namespace did not come up")
+        self.cgroup = base.name  # containers' cgroups are machine-wide: under a parent of our own, removed by close()
         self.dockerd: subprocess.Popen | None = None
         self.registry: subprocess.Popen | None = None
         self.env = {"PATH": os.environ["PATH"], "DOCKER_HOST": f"unix://{self.sock}"}
@@ -86,7 +87,8 @@ class Droplet:
         self.dockerd = subprocess.Popen(
             self.ns("dockerd", "--data-root", str(self.base / "data"), "--exec-root", str(self.base / "exec"),
                     "-H", f"unix://{self.sock}", "--pidfile", str(self.base / "dockerd.pid"),
-                    "--default-ulimit", "nofile=4096:4096", "--live-restore", "--log-driver", "local"),
+                    "--default-ulimit", "nofile=4096:4096", "--live-restore", "--log-driver", "local",
+                    "--cgroup-parent", f"/{self.cgroup}"),
             stdout=log, stderr=log,
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -139,6 +141,18 @@ class Droplet:
             self.stop_registry()
             os.killpg(self.holder.pid, signal.SIGKILL)
             self.holder.wait()
+            self._remove_cgroups()
+
+    def cgroups(self) -> list[Path]:
+        """Our containers' parent cgroup in each hierarchy (cgroup v1: one per controller; v2: one)."""
+        root = Path("/sys/fs/cgroup")
+        return [p for p in [root / self.cgroup, *root.glob(f"*/{self.cgroup}")] if p.is_dir()]
+
+    def _remove_cgroups(self) -> None:
+        for parent in self.cgroups():
+            for folder in sorted((p for p in parent.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True) + [parent]:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
 
     # ----------------------------------------------------------------- using it
 
@@ -154,9 +168,8 @@ class Droplet:
         out = done.stdout.decode()
         return done.returncode, json.loads(out) if out.strip() else None, out + done.stderr.decode()
 
-    def in_netns(self, fn, *args):
-        """fn(*args) on a thread inside the droplet's network namespace (setns is per thread)."""
-        box: dict = {}
+    def thread(self, fn, *args) -> threading.Thread:
+        """A started thread running fn(*args) inside the droplet's network namespace (setns is per thread)."""
 
         def run():
             fd = os.open(f"/proc/{self.holder.pid}/ns/net", os.O_RDONLY)
@@ -165,14 +178,23 @@ class Droplet:
                     raise OSError(ctypes.get_errno(), "setns")
             finally:
                 os.close(fd)
+            fn(*args)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    def in_netns(self, fn, *args):
+        """fn(*args) inside the droplet's network namespace, its value or its exception."""
+        box: dict = {}
+
+        def keep():
             try:
                 box["value"] = fn(*args)
             except BaseException as error:  # handed to the caller's thread
                 box["error"] = error
 
-        thread = threading.Thread(target=run)
-        thread.start()
-        thread.join()
+        self.thread(keep).join()
         if "error" in box:
             raise box["error"]
         return box["value"]
@@ -235,6 +257,7 @@ rm -f $t.b $t.r
 """
 SERVE = """#!/bin/sh
 date +%s > /tmp/started
+if [ -n "$LOG_ENV" ]; then env; fi  # an app that logs its secrets: the agent must mask them
 exec nc -ll -p "${PORT:-8080}" -e /app/handle
 """
 
@@ -308,3 +331,5 @@ def droplet_for_module():
         if droplet is not None:
             droplet.close()
         shutil.rmtree(base, ignore_errors=True)
+    if droplet is not None and droplet.cgroups():
+        raise AssertionError(f"cgroups left behind: {droplet.cgroups()}")
