@@ -593,8 +593,12 @@ def roll_back_after_soak(docker: Docker, r: dict, new: dict, old: dict | None, s
         reason = f"the new version failed after the switch ({what}); there is no previous version to roll back to"
         return {"ok": False, "phase": "soak", "reason": reason, "logs": logs}
     say(f"the new version failed after the switch ({what}): restarting {old['container']}")
-    docker.run("start", old["container"])
-    health_gate(docker, old["container"], SLOTS[old["slot"]], old["health_path"], 60)
+    try:
+        docker.run("start", old["container"])
+        health_gate(docker, old["container"], SLOTS[old["slot"]], old["health_path"], 60)
+    except (Failed, DockerError) as error:
+        reason = f"the new version failed after the switch ({what}), and the previous one did not come back healthy ({error}): nothing healthy serves"
+        return {"ok": False, "phase": "soak", "reason": reason, "rolled_back": False, "logs": logs}
     docker.run("rm", "-f", new["container"], check=False)
     reason = f"the new version failed after the switch ({what}): rolled back automatically; serving sha {old['sha']} again"
     return {"ok": False, "phase": "soak", "reason": reason, "rolled_back": True, "logs": logs}
