@@ -110,14 +110,14 @@ def read_request(stream) -> dict:
     return request
 
 
-def _field(request: dict, key: str, kind, pattern=None, default=None, required=True):
+def _field(request: dict, key: str, kind, pattern=None, default=None, required=True, what="a valid value"):
     value = request.get(key, default)
     if value is None and not required:
         return None
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         raise Failed("request", f"{key}: expected {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
     if pattern is not None and not pattern.match(value):
-        raise Failed("request", f"{key}: {value!r} is not a valid value")
+        raise Failed("request", f"{key}: {value!r:.80} is not {what}")
     return value
 
 
@@ -135,17 +135,17 @@ def check_env(env) -> dict:
 def check_deploy(request: dict) -> dict:
     """The deploy request, checked: every field the deploy reads, with its default."""
     r = {"app": request["app"]}
-    r["image"] = _field(request, "image", str, IMAGE)
+    r["image"] = _field(request, "image", str, IMAGE, what="an image repository (lower case, such as ghcr.io/owner/repo-app)")
     if "@" in r["image"]:
         raise Failed("request", "image: give the repository without a tag or digest (the digest goes in `digest`)")
-    r["digest"] = _field(request, "digest", str, DIGEST)
-    r["sha"] = _field(request, "sha", str, re.compile(r"^[0-9A-Za-z._-]{1,64}$"))
+    r["digest"] = _field(request, "digest", str, DIGEST, what="sha256: followed by 64 hex digits")
+    r["sha"] = _field(request, "sha", str, re.compile(r"^[0-9A-Za-z._-]{1,64}$"), what="a commit (letters, digits, '.', '_', '-')")
     r["run_url"] = _field(request, "run_url", str, default="")
     r["env"] = check_env(request.get("env", {}))
     r["port"] = _field(request, "port", int)
     if not 1 <= r["port"] <= 65535:
         raise Failed("request", f"port: {r['port']} is not a TCP port")
-    r["health_path"] = _field(request, "health_path", str, HEALTH_PATH, default="/")
+    r["health_path"] = _field(request, "health_path", str, HEALTH_PATH, default="/", what="a path starting with /")
     r["health_timeout"] = _field(request, "health_timeout", (int, float), default=60)
     r["soak_seconds"] = _field(request, "soak_seconds", (int, float), default=15)
     r["release_command"] = _field(request, "release_command", str, default=None, required=False)
@@ -153,7 +153,7 @@ def check_deploy(request: dict) -> dict:
     if not r["domains"] or not all(isinstance(d, str) and DOMAIN.match(d) for d in r["domains"]):
         raise Failed("request", "domains: a non-empty list of host names is required")
     r["caddy_image"] = _field(request, "caddy_image", str, re.compile(r"^[a-z0-9][a-z0-9._/:@-]*$"))
-    r["tls"] = _field(request, "tls", str, re.compile(r"^(auto|internal|off)$"), default="auto")
+    r["tls"] = _field(request, "tls", str, re.compile(r"^(auto|internal|off)$"), default="auto", what="auto, internal or off")
     r["registry"] = _check_registry(request.get("registry"))
     return r
 
@@ -663,9 +663,11 @@ def logs(root: Path, docker: Docker, request: dict) -> dict:
     state = State(root, request["app"])
     which = request.get("which", "current")
     lines = request.get("lines", LOG_LINES)
-    entry = state.data.get(which) if which in ("current", "previous") else None
-    if entry is None or not isinstance(lines, int):
-        return {"verb": "logs", "app": request["app"], "ok": False, "phase": "logs", "reason": f"no {which!s:.20} version (or lines is not a number)"}
+    if which not in ("current", "previous") or not isinstance(lines, int) or isinstance(lines, bool):
+        return {"verb": "logs", "app": request["app"], "ok": False, "phase": "request", "reason": "which: current or previous; lines: a number"}
+    entry = state.data.get(which)
+    if entry is None:
+        return {"verb": "logs", "app": request["app"], "ok": False, "phase": "logs", "reason": f"there is no {which} version"}
     text = docker.logs(entry["container"], lines)
     return {"verb": "logs", "app": request["app"], "ok": True, "phase": "logs", "reason": entry["container"], "logs": text}
 
@@ -678,6 +680,7 @@ def main(argv: list[str]) -> int:
         print(f"usage: deploy_agent.py {{{','.join(VERBS)}}} < request.json", file=sys.stderr)
         return 2
     verb = argv[0]
+    os.umask(0o077)  # state, lock and audit log are root's alone
     root = Path(os.environ.get("WEBKIT_ROOT", "/var/lib/webkit"))
     try:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
