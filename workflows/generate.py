@@ -573,13 +573,9 @@ def render_files(g: Generation) -> dict[str, str]:
         f"{COMMENT_ACTION}/action.yml": comment_action(),
     }
     out = {path: head + _yaml(data) for path, data in files.items()}
-    out[f"{COMMENT_ACTION}/plan_comment.py"] = _stamped(head, COMMENT_SCRIPT.read_text())
+    script = COMMENT_SCRIPT.read_text()
+    out[f"{COMMENT_ACTION}/plan_comment.py"] = script.replace("\n", "\n" + head, 1) if script.startswith("#!") else head + script
     out[f"{COMMENT_ACTION}/provider_facts.json"] = COMMENT_SCRIPT.with_name("provider_facts.json").read_text()
     if any(app.infrastructure_type == "vm" for app in g.spec.apps):
-        out[f"{DEPLOY_ACTION}/deploy_agent.py"] = _stamped(head, DEPLOY_AGENT.read_text())
+        out[f"{DEPLOY_ACTION}/deploy_agent.py"] = DEPLOY_AGENT.read_text().replace("\n", "\n" + head, 1)  # after its #! line
     return out
-
-
-def _stamped(head: str, script: str) -> str:
-    """A copied script with the generated-by header, after its #! line when it has one."""
-    return script.replace("\n", "\n" + head, 1) if script.startswith("#!") else head + script
