@@ -105,7 +105,7 @@ def read_request(stream) -> dict:
         raise Failed("request", f"the request is not JSON: {error}") from None
     if not isinstance(request, dict):
         raise Failed("request", "the request must be a JSON object")
-    if not isinstance(request.get("app"), str) or not NAME.match(request["app"]):
+    if not isinstance(request.get("app"), str) or not NAME.fullmatch(request["app"]):
         raise Failed("request", "app: a name of lower-case letters, digits and '-' (at most 40) is required")
     return request
 
@@ -116,7 +116,7 @@ def _field(request: dict, key: str, kind, pattern=None, default=None, required=T
         return None
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         raise Failed("request", f"{key}: expected {getattr(kind, '__name__', kind)}, got {type(value).__name__}")
-    if pattern is not None and not pattern.match(value):
+    if pattern is not None and not pattern.fullmatch(value):
         raise Failed("request", f"{key}: {value!r:.80} is not {what}")
     return value
 
@@ -125,7 +125,7 @@ def check_env(env) -> dict:
     if not isinstance(env, dict):
         raise Failed("request", "env: expected an object of names to string values")
     for key, value in env.items():
-        if not ENV_KEY.match(key) or key.startswith("DOCKER_"):
+        if not ENV_KEY.fullmatch(key) or key.startswith("DOCKER_"):
             raise Failed("request", f"env: {key!r} is not a usable variable name (letters, digits, '_'; not DOCKER_*)")
         if not isinstance(value, str) or "\0" in value:
             raise Failed("request", f"env.{key}: the value must be a string without NUL")
@@ -150,7 +150,7 @@ def check_deploy(request: dict) -> dict:
     r["soak_seconds"] = _field(request, "soak_seconds", (int, float), default=15)
     r["release_command"] = _field(request, "release_command", str, default=None, required=False)
     r["domains"] = _field(request, "domains", list)
-    if not r["domains"] or not all(isinstance(d, str) and DOMAIN.match(d) for d in r["domains"]):
+    if not r["domains"] or not all(isinstance(d, str) and DOMAIN.fullmatch(d) for d in r["domains"]):
         raise Failed("request", "domains: a non-empty list of host names is required")
     r["caddy_image"] = _field(request, "caddy_image", str, re.compile(r"^[a-z0-9][a-z0-9._/:@-]*$"))
     r["tls"] = _field(request, "tls", str, re.compile(r"^(auto|internal|off)$"), default="auto", what="auto, internal or off")

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import EXAMPLE, plan_example
@@ -93,3 +93,19 @@ def test_only_a_project_with_a_vm_app_gets_the_agent():
 
     assert generated("vm") == [".github/actions/webkit-deploy/deploy_agent.py"]
     assert generated("app") == []
+
+
+@settings(max_examples=200)
+@example(domain="a.test\n", path="/")  # a regex `$` lets a trailing newline through: found here
+@given(domain=st.text(max_size=30), path=st.text(max_size=30))
+def test_caddyfile_values_are_refused_or_inert(domain, path):
+    """Domains and the health path reach the Caddyfile: nothing that could end a token or a block gets through."""
+    request = {"app": "web", "image": "ghcr.io/o/r-web", "digest": "sha256:" + "0" * 64, "sha": "abc", "port": 8080,
+               "domains": [domain], "health_path": path, "caddy_image": "caddy:2"}  # fmt: skip
+    try:
+        checked = agent.check_deploy(request)
+    except agent.Failed as failure:
+        assert failure.phase == "request"
+        return
+    inert = set(" \t\r\n{}\"'`#\\")
+    assert not inert & set(checked["health_path"] + "".join(checked["domains"]))
