@@ -149,6 +149,10 @@ def check_deploy(request: dict) -> dict:
     r["health_timeout"] = _field(request, "health_timeout", (int, float), default=60)
     r["soak_seconds"] = _field(request, "soak_seconds", (int, float), default=15)
     r["release_command"] = _field(request, "release_command", str, default=None, required=False)
+    try:
+        shlex.split(r["release_command"] or "")
+    except ValueError as error:
+        raise Failed("request", f"release_command: {error} (it is split as a shell would)") from None
     r["domains"] = _field(request, "domains", list)
     if not r["domains"] or not all(isinstance(d, str) and DOMAIN.fullmatch(d) for d in r["domains"]):
         raise Failed("request", "domains: a non-empty list of host names is required")

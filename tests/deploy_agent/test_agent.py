@@ -37,6 +37,17 @@ def test_a_bad_request_says_why_as_json_and_exits_1(tmp_path):
         assert "Traceback" not in err and "request:" in err
 
 
+def test_an_unbalanced_release_command_is_a_request_error():
+    request = {"app": "web", "image": "ghcr.io/o/r-web", "digest": "sha256:" + "0" * 64, "sha": "abc", "port": 8080,
+               "domains": ["a.test"], "caddy_image": "caddy:2", "release_command": "sh -c 'migrate"}  # fmt: skip
+    try:
+        agent.check_deploy(request)
+    except agent.Failed as failure:
+        assert failure.phase == "request" and "release_command: No closing quotation" in failure.args[0]
+    else:
+        raise AssertionError("accepted")
+
+
 def test_env_names_and_values_are_checked():
     for env, reason in [({"A B": "x"}, "'A B'"), ({"DOCKER_HOST": "x"}, "DOCKER_*"), ({"A": "x\0y"}, "NUL"), ({"A": 1}, "string"), ([], "object")]:
         try:
