@@ -148,6 +148,9 @@ def check_deploy(request: dict) -> dict:
     r["health_path"] = _field(request, "health_path", str, HEALTH_PATH, default="/", what="a path starting with /")
     r["health_timeout"] = _field(request, "health_timeout", (int, float), default=60)
     r["soak_seconds"] = _field(request, "soak_seconds", (int, float), default=15)
+    for key in ("health_timeout", "soak_seconds"):
+        if not 0 <= r[key] <= 3600:
+            raise Failed("request", f"{key}: {r[key]} is not between 0 and 3600 seconds")
     r["release_command"] = _field(request, "release_command", str, default=None, required=False)
     try:
         shlex.split(r["release_command"] or "")
@@ -167,6 +170,8 @@ def _check_registry(registry) -> dict | None:
         return None
     if not isinstance(registry, dict) or not all(isinstance(registry.get(k), str) and registry.get(k) for k in ("server", "username", "password")):
         raise Failed("request", "registry: expected {server, username, password}, all non-empty strings")
+    if not IMAGE.fullmatch(registry["server"]):
+        raise Failed("request", "registry.server: a host name, such as ghcr.io")
     return registry
 
 
