@@ -225,11 +225,11 @@ def test_a_failing_release_command_changes_nothing(world, app):
 
 def test_a_disk_too_full_to_pull_changes_nothing(world, app):
     world.deploy(app, "v1")
-    big = world.add_image("big", {"VERSION": "big"}, rootfs=d.app_rootfs(world.droplet.base / "big.tar", ballast=40 * 1024 * 1024))
+    big = world.add_image("big", {"VERSION": "big"}, rootfs=d.app_rootfs(world.droplet.base / "big.tar", ballast=24 * 1024 * 1024))
     data = world.droplet.base / "data"
     free = int(subprocess.run(world.droplet.ns("df", "-B1", "--output=avail", str(data)), capture_output=True, text=True).stdout.split()[-1])
     filler = data / "filler"
-    subprocess.run(world.droplet.ns("fallocate", "-l", str(free - 16 * 1024 * 1024), str(filler)), check=True)
+    subprocess.run(world.droplet.ns("fallocate", "-l", str(free - 8 * 1024 * 1024), str(filler)), check=True)
     try:
         result = _refused(world, app, world.request(app, "v2", digest=big), "pull")
     finally:
