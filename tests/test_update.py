@@ -19,6 +19,7 @@ GENERATED = [
     ".github/actions/terraform-comment/action.yml",
     ".github/actions/terraform-comment/plan_comment.py",
     ".github/actions/terraform-comment/provider_facts.json",
+    ".github/actions/webkit-deploy/deploy_agent.py",  # the example has a VM app
 ]
 
 

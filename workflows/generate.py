@@ -41,6 +41,8 @@ SETUP_ACTION = ".github/actions/webkit-terraform"
 COMMENT_ACTION = ".github/actions/terraform-comment"
 COMMENT_SCRIPT = Path(__file__).with_name("plan_comment.py")
 COMMENT_SCRIPT_PATH = "${{ github.workspace }}/" + COMMENT_ACTION + "/plan_comment.py"  # where the runner has it
+DEPLOY_ACTION = ".github/actions/webkit-deploy"  # the deploy agent, uploaded to a VM app's droplet with each deploy
+DEPLOY_AGENT = Path(__file__).with_name("deploy_agent.py")
 FORK_SUMMARY = (
     "### No Terraform plan ran\n\nGitHub gives pull requests from forks no secrets, so this pull request "
     "cannot be planned here. A maintainer can push the branch to this repository to get a plan."
@@ -623,4 +625,6 @@ def render_files(g: Generation) -> dict[str, str]:
     script = COMMENT_SCRIPT.read_text()
     out[f"{COMMENT_ACTION}/plan_comment.py"] = script.replace("\n", "\n" + plain, 1) if script.startswith("#!") else plain + script
     out[f"{COMMENT_ACTION}/provider_facts.json"] = COMMENT_SCRIPT.with_name("provider_facts.json").read_text()
+    if any(app.infrastructure_type == "vm" for app in g.spec.apps):
+        out[f"{DEPLOY_ACTION}/deploy_agent.py"] = DEPLOY_AGENT.read_text().replace("\n", "\n" + plain, 1)  # after its #! line
     return out
