@@ -26,6 +26,7 @@ CHECKS = (
     ("env", "Env vars well formed"),
     ("secrets", "Secret sources well formed"),
     ("depends_on", "depends_on names exist"),
+    ("slugs", "DigitalOcean sizes, regions and versions exist"),
 )
 
 
@@ -143,6 +144,9 @@ def check(manifest: Manifest) -> list[Problem]:
     problems += _check_secret_variables(manifest)
     problems += _check_branches(manifest)
     problems += _check_exposure(manifest)
+    from .do_slugs import slug_problems  # it imports Problem from here
+
+    problems += slug_problems(manifest)
     return problems
 
 

@@ -165,6 +165,9 @@ class Manifest(Model):
     shared: Shared = Shared()
     resources: list[Resource] = []
     apps: list[App] = []
+    allow_unknown_slugs: list[str] = Field(
+        [], description="DigitalOcean sizes, regions or versions to accept although webkit's catalog does not know "
+                        "them (newer than the catalog).")
 
     def branch_of(self, environment: str) -> str:
         chosen = {str(name): branch for name, branch in self.branches.items()}.get(environment)
