@@ -123,7 +123,7 @@ _CHECKERS = {("digitalocean", "postgres"): _postgres, ("digitalocean", "vm"): _d
 def slug_problems(manifest: Manifest) -> list[Problem]:
     """Every size, region and version that DigitalOcean does not have, with the nearest real ones."""
     allowed = set(manifest.allow_unknown_slugs)
-    items = [(("resources", i, "config"), r.provider, r.type, r.config) for i, r in enumerate(manifest.resources)]
+    items: list[tuple[Path, str, str, dict]] = [(("resources", i, "config"), r.provider, r.type, r.config) for i, r in enumerate(manifest.resources)]
     items += [(("apps", i, "infra", "config"), a.infra.provider, a.infra.type, a.infra.config) for i, a in enumerate(manifest.apps)]
     problems = []
     for path, provider, type_, config in items:
