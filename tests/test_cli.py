@@ -115,7 +115,8 @@ PLAN = REPO / "tests" / "fixtures" / "plans" / "every-action.json"
     ["infra", "validate", "-C", str(EXAMPLE)],
     ["schema"],
     ["infra", "comment", "--plan-json", str(PLAN)],
-], ids=["validate", "schema", "comment"])
+    ["infra", "cost", "-C", str(EXAMPLE)],
+], ids=["validate", "schema", "comment", "cost"])
 def test_commands_that_do_not_synthesise_never_import_cdktf(command):
     code = (
         "import sys, runpy; sys.argv = ['webkit', *sys.argv[1:]]\n"

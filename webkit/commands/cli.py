@@ -371,6 +371,23 @@ def _dry_run(project_dir: Path, out: Path, strict: bool) -> None:
         console.ok(f"Wrote {path}")
 
 
+@infra.command("cost")
+def cost_cmd(
+    project_dir: ProjectDir = None,  # type: ignore[assignment]  # resolved by its callback
+    environment: Environment = None,
+    strict: Strict = False,
+) -> None:
+    """Monthly cost of app.json as it stands, from webkit's catalog of DigitalOcean prices."""
+    from webkit.commands.cost import cost_report
+
+    manifest = _load(project_dir, strict)
+    unknown = [e for e in environment or [] if e not in manifest.environments]
+    if unknown:
+        console.fail(f"--environment {unknown[0]} is not in app.json's environments ({', '.join(manifest.environments)})")
+        raise typer.Exit(2)
+    print(cost_report(manifest, environment), end="")
+
+
 @infra.command("comment")
 def comment_cmd(
     plan_json: Annotated[Path, typer.Option("--plan-json", help="Output of `terraform show -json PLANFILE`.")],
