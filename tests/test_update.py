@@ -20,6 +20,8 @@ GENERATED = [
     ".github/actions/terraform-comment/plan_comment.py",
     ".github/actions/terraform-comment/provider_facts.json",
     ".github/actions/webkit-deploy/deploy_agent.py",  # the example has a VM app
+    ".github/actions/terraform-comment/do_cost.py",
+    ".github/actions/terraform-comment/do_catalog.json",
 ]
 
 

@@ -625,6 +625,8 @@ def render_files(g: Generation) -> dict[str, str]:
     script = COMMENT_SCRIPT.read_text()
     out[f"{COMMENT_ACTION}/plan_comment.py"] = script.replace("\n", "\n" + plain, 1) if script.startswith("#!") else plain + script
     out[f"{COMMENT_ACTION}/provider_facts.json"] = COMMENT_SCRIPT.with_name("provider_facts.json").read_text()
+    for name in ("do_cost.py", "do_catalog.json"):  # the comment's cost section (workflows/do_cost.py)
+        out[f"{COMMENT_ACTION}/{name}"] = COMMENT_SCRIPT.with_name(name).read_text()
     if any(app.infrastructure_type == "vm" for app in g.spec.apps):
         out[f"{DEPLOY_ACTION}/deploy_agent.py"] = DEPLOY_AGENT.read_text().replace("\n", "\n" + plain, 1)  # after its #! line
     return out
