@@ -135,7 +135,7 @@ class Line:
 
 @dataclass
 class PlanCost:
-    lines: list[Line] = field(default_factory=list)  # resources whose price changes or is unknown
+    lines: list[Line] = field(default_factory=list)  # resources whose price changes, or changing ones without a price
     before: float = 0.0
     after: float = 0.0
     unknown: list[str] = field(default_factory=list)  # addresses whose price is unknown (not in the totals)
@@ -169,14 +169,17 @@ def plan_cost(changes: list[tuple[str, str, dict | None, dict | None]], catalog:
 
 
 def _add(result: PlanCost, line: Line) -> None:
+    """A resource whose price is unknown before or after stays out of both totals, so that the
+    totals compare like with like and an unknown price never reads as a saving."""
     if line.before is None and line.after is None:
         return
-    if line.before is not None and line.before.monthly is not None:
-        result.before += line.before.monthly
-    if line.after is not None and line.after.monthly is not None:
-        result.after += line.after.monthly
-    if line.delta is None:
+    if line.delta is None:  # listed when it changes; the header counts it either way
         result.unknown.append(line.address)
+        if line.before is None or line.after is None or line.before.what != line.after.what:
+            result.lines.append(line)
+        return
+    result.before += line.before.monthly if line.before is not None and line.before.monthly is not None else 0.0
+    result.after += line.after.monthly if line.after is not None and line.after.monthly is not None else 0.0
     if line.delta != 0:
         result.lines.append(line)
 

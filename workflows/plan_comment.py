@@ -1179,12 +1179,13 @@ def _cost(summary: dict) -> list[str]:
     if cost is None or pricing is None or (not cost.lines and not cost.before and not cost.after):
         return []
     change = f"{pricing.money(cost.delta, signed=True)}/mo" if cost.delta else "unchanged"
+    change += f"; {len(cost.unknown)} price(s) unknown" if cost.unknown else ""
     lines = ["", f"### 💰 Monthly cost: {pricing.money(cost.before)} → {pricing.money(cost.after)} ({change})", ""]
     ranked = sorted(cost.lines, key=lambda line: (line.delta is None, -abs(line.delta or 0)))  # biggest first
     lines += [f"- {_text(pricing.describe(line))}" for line in ranked[:COST_LINES]]
     if len(ranked) > COST_LINES:
         lines.append(f"- …and {len(ranked) - COST_LINES} more resources whose price changes or is unknown")
-    unknown = f" {len(cost.unknown)} price(s) unknown, not in the totals." if cost.unknown else ""
+    unknown = " A resource whose price is unknown is in neither total." if cost.unknown else ""
     lines += ["", f"_List prices in USD from webkit's DigitalOcean catalog of {_text(str(catalog.get('date', '?')))}; "
                   f"not counted: {pricing.NOT_COUNTED}.{unknown}_"]
     return lines

@@ -44,18 +44,19 @@ def test_the_comment_prices_what_the_plan_changes(tmp_path):
         manifest["resources"][1]["config"]["node_count"] = 2
         cycle.load(manifest)
         changed = cost_section(cycle.plan())
-        assert changed[0] == "$21.00 → $65.00 (+$44.00/mo)"
+        assert changed[0] == "$21.00 → $65.00 (+$44.00/mo; 1 price(s) unknown)"
         assert changed[2:5] == [
             "- +$24.00/mo: digitalocean_app.web_app web apps-s-1vcpu-1gb ×1 → web apps-s-1vcpu-1gb ×3",
             "- +$20.00/mo: digitalocean_droplet.site_droplet s-1vcpu-512mb-10gb → s-2vcpu-4gb",
             "- price unknown: digitalocean_database_cluster.db_cluster db-s-1vcpu-2gb ×1 → db-s-1vcpu-2gb ×2 "
             "(no price for db-s-1vcpu-2gb)"]
-        assert changed[-1].endswith("1 price(s) unknown, not in the totals._")
+        assert changed[-1].endswith("A resource whose price is unknown is in neither total._")
         cycle.apply()
 
         gone = copy.deepcopy(manifest)
         del gone["apps"][0]  # the droplet goes; the bucket stays
         cycle.load(gone)
         destroyed = cost_section(cycle.plan())
-        assert destroyed[0] == "$65.00 → $41.00 (−$24.00/mo)"
-        assert destroyed[2] == "- −$24.00/mo: digitalocean_droplet.site_droplet destroyed, was s-2vcpu-4gb"
+        assert destroyed[0] == "$65.00 → $41.00 (−$24.00/mo; 1 price(s) unknown)", "the database's price is still unknown"
+        assert destroyed[2:4] == ["- −$24.00/mo: digitalocean_droplet.site_droplet destroyed, was s-2vcpu-4gb", ""], \
+            "an unchanged resource without a price is counted in the header, not listed"

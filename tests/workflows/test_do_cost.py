@@ -134,3 +134,10 @@ def test_every_section_says_where_it_came_from_and_when():
         if isinstance(section, dict):
             assert "source" in section and "retrieved" in section, key
     assert json.dumps(CATALOG["database_prices"]["items"]) == "{}", "no database price was sourced: none is invented"
+
+
+def test_a_resize_to_a_size_without_a_price_is_never_read_as_a_saving():
+    cost = plan_cost([("digitalocean_droplet.a", "digitalocean_droplet", {"size": "s-2vcpu-4gb"}, {"size": "s-new-2027"}),
+                      ("digitalocean_droplet.b", "digitalocean_droplet", {"size": "s-1vcpu-1gb"}, {"size": "s-1vcpu-2gb"})], CATALOG)
+    assert (cost.before, cost.after, cost.delta, cost.unknown) == (6.0, 12.0, 6.0, ["digitalocean_droplet.a"])
+    assert describe(cost.lines[0]) == "price unknown: digitalocean_droplet.a s-2vcpu-4gb → s-new-2027 (no price for s-new-2027)"
