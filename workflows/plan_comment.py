@@ -1176,7 +1176,7 @@ def _cost(summary: dict) -> list[str]:
     """Monthly cost before → after, each resource whose price changes or is unknown, what is not
     counted and the catalog's date. Nothing for a plan without DigitalOcean or B2 resources."""
     cost, (pricing, catalog) = summary.get("cost"), _pricing()
-    if cost is None or pricing is None or (not cost.lines and not cost.before and not cost.after):
+    if cost is None or pricing is None or not (cost.lines or cost.unknown or cost.before or cost.after):
         return []
     change = f"{pricing.money(cost.delta, signed=True)}/mo" if cost.delta else "unchanged"
     change += f"; {len(cost.unknown)} price(s) unknown" if cost.unknown else ""

@@ -47,3 +47,10 @@ def test_the_biggest_changes_come_first_and_the_list_is_bounded():
     assert section[0] == "$0.00 → $276.00 (+$276.00/mo)"
     assert section[2] == "- +$96.00/mo: digitalocean_droplet.big new, s-8vcpu-16gb"
     assert section[22] == "- …and 11 more resources whose price changes or is unknown"
+
+
+def test_a_plan_whose_only_price_is_unknown_says_so():
+    plan = {"resource_changes": [{"address": "digitalocean_database_cluster.db_cluster", "type": "digitalocean_database_cluster",
+                                  "mode": "managed", "change": {"actions": ["no-op"], "before": {"size": "db-s-1vcpu-1gb", "node_count": 1},
+                                                                "after": {"size": "db-s-1vcpu-1gb", "node_count": 1}}}]}
+    assert "### 💰 Monthly cost: $0.00 → $0.00 (unchanged; 1 price(s) unknown)" in pc.render(pc.summarize(plan, "production"))
