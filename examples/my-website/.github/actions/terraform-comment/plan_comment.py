@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import functools
+import importlib.util
 import json
 import os
 import re
@@ -616,6 +617,27 @@ def _load_facts() -> dict:
 FACTS = _load_facts()
 
 
+@functools.lru_cache(maxsize=1)
+def _pricing():
+    """do_cost.py and do_catalog.json, copied beside this script by `webkit update` (workflows/):
+    the module and its catalog, or (None, None) without them (then the comment has no cost section)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "do_cost.py")
+    try:
+        spec = importlib.util.spec_from_file_location("webkit_do_cost", path)
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules[spec.name] = module  # type: ignore[union-attr]  # its dataclasses look themselves up there
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        return module, module.load_catalog()
+    except (OSError, ValueError, ImportError, AttributeError):
+        return None, None
+
+
+def plan_cost(plan: dict):
+    """Monthly cost before and after, per resource (do_cost.PlanCost), or None without the pricing files."""
+    pricing, catalog = _pricing()
+    return None if pricing is None else pricing.plan_cost(pricing.changes_of_plan(plan), catalog)
+
+
 def _object(value) -> dict:
     return value if isinstance(value, dict) else {}
 
@@ -779,6 +801,7 @@ def summarize(plan: dict, environment: str | None = None) -> dict:
         "drift": _changed(zip(plan.get("resource_drift") or [], view["resource_drift"] or [], strict=True),
                           noise=lambda rc: is_noise(rc, secrets_changed)),
         "configuration": view["configuration"] or {},
+        "cost": None if plan.get("errored") else plan_cost(plan),
     }
 
 
@@ -1102,6 +1125,7 @@ def render(summary: dict, error_log: str | None = None, detail: int = 3, cap: in
     _ACTIVE.append(summary["masks"])  # every escaping point masks with them (see Masks)
     try:
         lines = _header(summary, error_log)
+        lines += _cost(summary)
         lines += _checks_and_warnings(summary, detail)
         lines += _changes(summary, detail, cap)
         lines += _drift(summary, detail, cap)
@@ -1144,6 +1168,28 @@ def _header(summary: dict, error_log: str | None) -> list[str]:
             lines += _fenced(masked(error_log).strip().splitlines()[-60:])
         else:
             lines.append("The plan stopped with an error; the changes below are partial. See the workflow log.")
+    return lines
+
+
+COST_LINES = 20  # the cost section's resource lines: a plan of thousands must still fit a comment
+
+
+def _cost(summary: dict) -> list[str]:
+    """Monthly cost before → after, each resource whose price changes or is unknown, what is not
+    counted and the catalog's date. Nothing for a plan without DigitalOcean or B2 resources."""
+    cost, (pricing, catalog) = summary.get("cost"), _pricing()
+    if cost is None or pricing is None or not (cost.lines or cost.unknown or cost.before or cost.after):
+        return []
+    change = f"{pricing.money(cost.delta, signed=True)}/mo" if cost.delta else "unchanged"
+    change += f"; {len(cost.unknown)} price(s) unknown" if cost.unknown else ""
+    lines = ["", f"### 💰 Monthly cost: {pricing.money(cost.before)} → {pricing.money(cost.after)} ({change})", ""]
+    ranked = sorted(cost.lines, key=lambda line: (line.delta is None, -abs(line.delta or 0)))  # biggest first
+    lines += [f"- {_text(pricing.describe(line))}" for line in ranked[:COST_LINES]]
+    if len(ranked) > COST_LINES:
+        lines.append(f"- …and {len(ranked) - COST_LINES} more resources whose price changes or is unknown")
+    unknown = " A resource whose price is unknown is in neither total." if cost.unknown else ""
+    lines += ["", f"_List prices in USD from webkit's DigitalOcean catalog of {_text(str(catalog.get('date', '?')))}; "
+                  f"not counted: {pricing.NOT_COUNTED}.{unknown}_"]
     return lines
 
 
