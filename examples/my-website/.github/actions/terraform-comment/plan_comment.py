@@ -1146,8 +1146,8 @@ def render_failure(environment: str | None, step: str, reasons: str) -> str:
     `reasons`: the workflow's own error lines (names, never values), user masks applied."""
     env = f" · {environment}" if environment else ""
     lines = [marker(environment), f"## ❌ Terraform plan{env}: failed before Terraform ran", "",
-             f"**No plan**: the step _{_text(step or 'an earlier step')}_ failed, so nothing was planned and the "
-             "previous plan shown here no longer applies."]
+             f"**No plan**: the step _{_text(step or 'an earlier step')}_ failed, so nothing was planned (any earlier "
+             "plan shown here is replaced: it no longer stands)."]
     run = _run()
     if run:
         lines += ["", f"Run for commit [`{run[3][:7]}`]({run[0]}/{run[1]}/commit/{run[3]}): {_run_link()}, whose log has the details."]
