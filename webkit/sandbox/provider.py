@@ -321,7 +321,7 @@ class SimProvider(Provider):
         self.short, self.types = short, types
 
     def get_model_prefix(self) -> str:
-        return "digitalocean_" if self.short == "digitalocean" else "b2_"
+        return f"{self.short}_"
 
     def full_name(self) -> str:
         return FULL_NAMES[self.short]
@@ -364,7 +364,7 @@ def shrinks(old: str | None, new: str | None) -> bool:
 
 
 def provider(short: str) -> SimProvider:
-    return SimProvider(short, schemas.DO_TYPES if short == "digitalocean" else schemas.B2_TYPES)
+    return SimProvider(short, schemas.types_served(short))
 
 
 def main(argv: list[str] | None = None) -> None:
