@@ -41,7 +41,7 @@ def _index(kinds: Iterable[Kind]) -> dict[tuple[str, str], Kind]:
 
 @functools.cache
 def _loaded() -> tuple[dict[tuple[str, str], Kind], dict[str, str]]:
-    plugin_kinds, broken = load_plugins(set(PROVIDERS))
+    plugin_kinds, broken = load_plugins({p.name: p.local for p in PROVIDERS.values()})
     return _index(_BUILT_IN + plugin_kinds), broken
 
 
@@ -151,6 +151,7 @@ def facts(plugins: bool = True) -> dict:
         "in_place": {t.bare: dict(t.in_place) for t in types if t.in_place},
         "never_applied": {t.bare: dict(t.never_applied) for t in types if t.never_applied},
         "replaced": {t.bare: t.replaced for t in types if t.replaced},
+        "stateful": [t.bare for t in types if t.stateful],
     }
 
 
