@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from constructs_lib.env import EnvValue
-from webkit.manifest.catalog import Config, cloud_name
+from webkit.manifest.catalog import cloud_name
+from webkit.registry import Config
 from webkit.spec import AppSpec, ResourceSpec
 
 C = TypeVar("C", bound=Config)

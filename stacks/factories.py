@@ -11,7 +11,8 @@ from __future__ import annotations
 from constructs_lib.backblaze import Bucket
 from constructs_lib.compat import digitalocean
 from constructs_lib.digitalocean import AppPlatformService, Droplet, Postgres, SpacesBucket
-from webkit.manifest.catalog import AppPlatformConfig, B2BucketConfig, DropletConfig, PostgresConfig, SpacesConfig
+from webkit.registry.backblaze import B2BucketConfig
+from webkit.registry.digitalocean import AppPlatformConfig, DropletConfig, PostgresConfig, SpacesConfig
 from webkit.spec import AppSpec, ResourceSpec
 
 from .context import StackContext
