@@ -66,3 +66,12 @@ def test_a_plugin_kind_with_a_new_terraform_type_works_in_every_layer(tmp_path):
     # and the local preview of the same comment knows the plugin's facts too
     local = webkit("infra", "comment", "--plan-json", str(saved), "--format", "json", cwd=project)
     assert json.loads(local.stdout)["risk"]["level"] == "critical"
+
+
+def test_the_readme_shows_the_whole_plugin_this_file_runs():
+    readme = (REPO / "README.md").read_text()
+    for name in ("__init__.py", "construct.py"):
+        text = (PLUGIN_PATH / "webkit_dns" / name).read_text()
+        assert f"```python\n# webkit_dns/{name}\n{text}```\n" in readme, f"README's webkit_dns/{name} differs from the tested plugin"
+    entry = (PLUGIN_PATH / "webkit_dns-0.1.0.dist-info" / "entry_points.txt").read_text().splitlines()[1].replace(" = ", ' = "') + '"'
+    assert f'[project.entry-points."webkit.constructs"]\n{entry}\n' in readme

@@ -3,6 +3,9 @@
 from cdktf_cdktf_provider_digitalocean.domain import Domain
 from constructs import Construct
 
+from stacks.context import StackContext
+from stacks.contracts import ResourceFactory
+from webkit.spec import ResourceSpec
 from webkit_dns import DomainConfig
 
 
@@ -19,5 +22,9 @@ class Zone(Construct):
         return {"zone": self.domain.name, "urn": self.domain.urn}[name]
 
 
-def build(scope, resource, ctx):
+def build(scope: Construct, resource: ResourceSpec, ctx: StackContext) -> Zone:
+    # ctx.config: the resource's config, validated once by webkit, as this kind's model
     return Zone(scope, resource.name, config=ctx.config(resource, DomainConfig))
+
+
+_checked: ResourceFactory = build  # mypy checks the factory and its construct against webkit's contract
