@@ -23,3 +23,12 @@ def test_the_committed_facts_say_what_the_registry_says():
 
 def test_the_committed_facts_file_is_the_generated_one():
     assert COMMITTED.read_text() == registry.facts_text(plugins=False), "regenerate: python -m webkit.registry > workflows/provider_facts.json"
+
+
+def test_each_simulator_the_registry_names_is_a_sandbox_behaviour():
+    from webkit.sandbox.behaviours import AppPlatform, Behaviour, Droplet, behaviour
+
+    named = {name: t.simulator for name, t in registry.all_types().items() if t.simulator}
+    assert named == {"digitalocean_app": "webkit.sandbox.behaviours:AppPlatform", "digitalocean_droplet": "webkit.sandbox.behaviours:Droplet"}
+    assert isinstance(behaviour("digitalocean_app"), AppPlatform) and isinstance(behaviour("digitalocean_droplet"), Droplet)
+    assert type(behaviour("b2_bucket")) is Behaviour and type(behaviour("data.digitalocean_ssh_key")) is Behaviour

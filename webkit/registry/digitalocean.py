@@ -177,6 +177,7 @@ DROPLET = Kind(
         TerraformType(
             "digitalocean_droplet", force_new=("image", "region", "ssh_keys", "user_data", "monitoring", "droplet_agent", "vpc_uuid"),
             replaced="a new droplet, with a new IP address unless it has a reserved IP, and downtime",
+            simulator="webkit.sandbox.behaviours:Droplet",
             in_place={
                 "size": "resized in place: DigitalOcean powers the droplet off, resizes it and powers it on (downtime); "
                         "a smaller disk is refused by the API when the plan is applied",
@@ -192,7 +193,8 @@ DROPLET = Kind(
 APP_PLATFORM = Kind(
     "digitalocean", "app", "app", AppPlatformConfig,
     NameRule(2, 32, r"[a-z][a-z0-9-]*[a-z0-9]", "App Platform app"), "stacks.factories:app_platform", resource_type="digitalocean_app",
-    types=(TerraformType("digitalocean_app", force_new=("project_id",)),),
+    # App Platform reads SECRET env values back encrypted (EV[…]): every plan shows them changed
+    types=(TerraformType("digitalocean_app", force_new=("project_id",), simulator="webkit.sandbox.behaviours:AppPlatform"),),
 )
 
 KINDS = (POSTGRES, SPACES, DROPLET, APP_PLATFORM)

@@ -64,6 +64,8 @@ class TerraformType:
     replaced: str = ""
     in_place: Mapping[str, str] = field(default_factory=dict)
     never_applied: Mapping[str, str] = field(default_factory=dict)
+    # How the simulated API behaves where it is unusual ("module:Class", see webkit/sandbox/behaviours.py)
+    simulator: str = ""
 
     @property
     def bare(self) -> str:
