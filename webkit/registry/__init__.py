@@ -64,6 +64,7 @@ def __getattr__(name: str):
         return broken_plugins()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 # Infra types accepted under another name (the upstream tool called App Platform "container").
 INFRA_TYPE_ALIASES = {"container": "app"}
 
@@ -96,7 +97,8 @@ def providers_in_use(spec: ProjectSpec) -> list[Provider]:
 
 def required_credentials(spec: ProjectSpec) -> list[Credential]:
     """What the providers need to plan this project: each provider's credentials, then what its
-    kinds in use add. The one list for the generated workflows, a local plan and the sandbox."""
+    kinds in use add. The one list for the generated workflows and a local plan (the sandbox keeps
+    every credential the registry names away from its Terraform: credential_prefixes)."""
     used = kinds_in_use(spec)
     found: dict[str, Credential] = {}
     for provider in providers_in_use(spec):
@@ -116,7 +118,12 @@ def credential_prefixes() -> tuple[str, ...]:
 
 
 def _types(provider: Provider, emitting: Iterable[Kind]) -> list[TerraformType]:
-    return list(provider.types) + [t for k in emitting if k.provider == provider.name for t in k.types]
+    """The provider's types, then its kinds' (built-in kinds first): where a plugin describes a type
+    webkit already describes, webkit's facts stand."""
+    found: dict[str, TerraformType] = {}
+    for described in (*provider.types, *(t for k in emitting if k.provider == provider.name for t in k.types)):
+        found.setdefault(described.name, described)
+    return list(found.values())
 
 
 def served_types(provider: str) -> dict[str, TerraformType]:
