@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from constructs_lib.backblaze import B2Provider
 from constructs_lib.compat import (
     Construct,
     NamedOutput,
@@ -13,30 +14,30 @@ from constructs_lib.compat import (
     Scope,
     TerraformResource,
     address,
-    digitalocean,
     ref,
 )
 from constructs_lib.digitalocean import Project
 from constructs_lib.env import EnvValue, literal, literal_all
 from constructs_lib.stack import ReadableStack
-from webkit.manifest.catalog import kind_of
+from webkit.registry import Kind, kind_of, providers_in_use
 from webkit.spec import AppSpec, ProjectSpec, ResourceSpec
 
 from .context import StackContext
+from .contracts import Admits, AppConstruct, HasDependables, InProject, PluginError, ResourceConstruct
 
 
 def state_key(project: str, environment: str) -> str:
     return f"projects/{project}/{environment}/terraform.tfstate"
 
 
-def _terraform_resources(construct: Construct) -> list[TerraformResource]:
+def _terraform_resources(construct: Construct | ResourceConstruct | AppConstruct) -> list[TerraformResource]:
     return [c for c in construct.node.find_all() if isinstance(c, TerraformResource)]
 
 
-def _dependables(construct: Construct) -> list[TerraformResource]:
+def _dependables(construct) -> list[TerraformResource]:
     """What `depends_on` waits for: the construct's own `dependables`, else all its resources.
     (A database's firewall names the apps it admits, so waiting for it would be a cycle.)"""
-    return getattr(construct, "dependables", None) or _terraform_resources(construct)
+    return (construct.dependables if isinstance(construct, HasDependables) else None) or _terraform_resources(construct)
 
 
 def _as_terraform_text(item: ResourceSpec | AppSpec):
@@ -49,9 +50,24 @@ def _as_terraform_text(item: ResourceSpec | AppSpec):
     return item.model_copy(update=update)
 
 
-def _factory(provider: str, type_: str):
-    module, _, name = kind_of(provider, type_).factory.partition(":")
+def _load(path: str):
+    """What a registry import path ("module:attribute") names."""
+    module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
+
+
+@contextmanager
+def plugin_contract(kind: Kind, item: str) -> Iterator[None]:
+    """Whatever a plugin kind's factory or construct gets wrong becomes one PluginError naming the
+    plugin, its kind and the item; a built-in kind's failure stays a bug (its traceback)."""
+    if not kind.plugin:
+        yield
+        return
+    try:
+        yield
+    except Exception as err:
+        what = f"its factory {kind.factory}" if ":" in kind.factory else f"its factory path {kind.factory!r} (expected module:function)"
+        raise PluginError(kind.plugin, kind.label, item, f"{what} failed: {type(err).__name__}: {err}") from None
 
 
 class ProjectStack(ReadableStack):
@@ -64,9 +80,8 @@ class ProjectStack(ReadableStack):
         self.environment = environment
         self.ctx = StackContext(spec.project_name, environment, spec.repo, spec.branches.get(environment, "main"))
         self._backend()
-        digitalocean("provider").DigitaloceanProvider(self, "digitalocean")  # DIGITALOCEAN_TOKEN, SPACES_* from the environment
-        if spec.uses_b2:
-            B2Provider(self, "b2")  # B2_APPLICATION_KEY_ID / B2_APPLICATION_KEY from the environment
+        for provider in providers_in_use(spec):  # credentials come from the environment (registry: required_credentials)
+            _load(provider.construct)(self, provider.local)
         self.variables = {
             s.variable: NamedVariable(
                 self, s.variable, type="string", sensitive=True,
@@ -75,19 +90,43 @@ class ProjectStack(ReadableStack):
             for s in spec.secrets_for(environment)
         }
         self.resource_specs = {r.name: r for r in spec.resources}
-        self.resources = {r.name: _factory(r.provider, r.type)(self, _as_terraform_text(r), self.ctx) for r in spec.resources}
-        self.apps = {}
+        self.resources: dict[str, ResourceConstruct] = {r.name: self._resource(r) for r in spec.resources}
+        self.apps: dict[str, AppConstruct] = {}
         for app in spec.apps:
             self.ctx.env_vars[app.name] = self._env(app)
-            self.apps[app.name] = construct = _factory(app.provider, app.infrastructure_type)(self, _as_terraform_text(app), self.ctx)
+            self.apps[app.name] = construct = self._app(app)
             self._wire(app, construct)
         self._depends_on()
         Project(
             self, "project", name=literal(self._project_name()), environment=environment,
             description=literal(spec.description) if spec.description else None,
-            resources=[c.urn for c in (*self.resources.values(), *self.apps.values()) if hasattr(c, "urn")],
+            resources=[c.urn for c in (*self.resources.values(), *self.apps.values()) if isinstance(c, InProject)],
         )
         self._outputs()
+
+    def _configure(self, item: ResourceSpec | AppSpec, kind: Kind):
+        """The item as its factory sees it: its text escaped for Terraform, its config validated
+        once into its kind's model (ctx.config), and the factory that builds it."""
+        text = _as_terraform_text(item)
+        self.ctx.configs[item.name] = kind.config.model_validate(text.config)
+        return text, _load(kind.factory)
+
+    def _resource(self, resource: ResourceSpec) -> ResourceConstruct:
+        kind = kind_of(resource.provider, resource.type)
+        with plugin_contract(kind, resource.name):
+            text, factory = self._configure(resource, kind)
+            construct = factory(self, text, self.ctx)
+            for output in kind.outputs:  # every declared output has a value, or the plugin is named now
+                construct.output(output.name)
+        return construct
+
+    def _app(self, app: AppSpec) -> AppConstruct:
+        kind = kind_of(app.provider, app.infrastructure_type)
+        with plugin_contract(kind, app.name):
+            text, factory = self._configure(app, kind)
+            construct = factory(self, text, self.ctx)
+            construct.outputs()
+        return construct
 
     def _project_name(self) -> str:
         project = self.spec.title or self.spec.project_name
@@ -128,7 +167,7 @@ class ProjectStack(ReadableStack):
         referenced = dict.fromkeys(v.reference.resource for v in self._env_vars(app) if v.reference)
         for name in referenced:
             resource = self.resources[name]
-            if hasattr(resource, "allow_from"):
+            if isinstance(resource, Admits):
                 resource.allow_from(construct)
 
     def _depends_on(self) -> None:

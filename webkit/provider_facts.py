@@ -1,16 +1,16 @@
-"""What the real providers do, as data: workflows/provider_facts.json (its provenance inside).
+"""What the real providers do, per Terraform type, from the registry (webkit/registry): which
+attributes force a replacement and which are sensitive, in the shape the plan comment reads
+(workflows/provider_facts.json, generated from the same registry).
 
-One table, read by the sandbox (which attributes force a replacement, which are sensitive), by
-`validate` (what a manifest change will do to a cloud resource) and, copied beside it, by the plan
-comment's risk rules.
+Read by the sandbox (its schemas) and by `validate` (what a manifest change will do to a cloud
+resource).
 """
 
 from __future__ import annotations
 
-import json
-from importlib.resources import files
+from webkit.registry import facts
 
-FACTS = json.loads(files("workflows").joinpath("provider_facts.json").read_text())
+FACTS = facts()
 SENSITIVE = {name: set(attrs) for name, attrs in FACTS["sensitive"].items()}
 REPLACE_ON = {name: set(attrs) for name, attrs in FACTS["force_new"].items()}
 

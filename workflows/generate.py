@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from webkit.registry import PROVIDERS, facts_text, required_credentials
 from webkit.spec import ProjectSpec
 from webkit.workspace import MANIFEST_FILE
 
@@ -104,12 +105,7 @@ def backend_env() -> dict:
 
 def provider_env(spec: ProjectSpec) -> dict:
     """The providers' credentials: environment variable → the repository secret CI maps to it."""
-    env = {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN")}
-    if spec.uses_spaces:
-        env |= {"SPACES_ACCESS_KEY_ID": _secret("DO_SPACES_ACCESS_KEY"), "SPACES_SECRET_ACCESS_KEY": _secret("DO_SPACES_SECRET_KEY")}
-    if spec.uses_b2:
-        env |= {"B2_APPLICATION_KEY_ID": _secret("B2_ACCESS_KEY"), "B2_APPLICATION_KEY": _secret("B2_SECRET_KEY")}
-    return env
+    return {c.env: _secret(c.secret) for c in required_credentials(spec)}
 
 
 def _secret_env(g: Generation, environment: str | None) -> dict:
@@ -135,9 +131,9 @@ def _secret_names(env: dict) -> dict[str, str]:
 
 def required_secrets(g: Generation) -> list[str]:
     """Repository secrets the generated workflows read."""
-    names = ["DIGITALOCEAN_TOKEN", "B2_ACCESS_KEY", "B2_SECRET_KEY", "WEBKIT_PLAN_KEY"]
-    if g.spec.uses_spaces:
-        names += ["DO_SPACES_ACCESS_KEY", "DO_SPACES_SECRET_KEY"]
+    always = [c.secret for p in PROVIDERS.values() if p.always for c in p.credentials]
+    providers = [c.secret for c in required_credentials(g.spec)]
+    names = list(dict.fromkeys([*always, *_secret_names(backend_env()).values(), "WEBKIT_PLAN_KEY", *providers]))
     if g.spec.uses_sops:
         names.append("SOPS_AGE_KEY")
     names += sorted({s.key for s in g.spec.secrets if s.source == "github"})
@@ -624,7 +620,7 @@ def render_files(g: Generation) -> dict[str, str]:
     out[f"{COMMENT_ACTION}/action.yml"] = plain + _yaml(comment_action())
     script = COMMENT_SCRIPT.read_text()
     out[f"{COMMENT_ACTION}/plan_comment.py"] = script.replace("\n", "\n" + plain, 1) if script.startswith("#!") else plain + script
-    out[f"{COMMENT_ACTION}/provider_facts.json"] = COMMENT_SCRIPT.with_name("provider_facts.json").read_text()
+    out[f"{COMMENT_ACTION}/provider_facts.json"] = facts_text()  # the installed plugins' types too
     for name in ("do_cost.py", "do_catalog.json"):  # the comment's cost section (workflows/do_cost.py)
         out[f"{COMMENT_ACTION}/{name}"] = COMMENT_SCRIPT.with_name(name).read_text()
     if any(app.infrastructure_type == "vm" for app in g.spec.apps):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from constructs_lib.compat import Construct, Fn, Scope
-from webkit.manifest.catalog import B2BucketConfig
+from webkit.registry.backblaze import B2BucketConfig
 
 from .bindings import B2AccountInfo, B2ApplicationKey, B2Bucket
 

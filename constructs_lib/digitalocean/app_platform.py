@@ -7,7 +7,7 @@ import re
 
 from constructs_lib.compat import Construct, ConstructError, Scope, TerraformData, address, digitalocean, ref
 from constructs_lib.env import EnvValue
-from webkit.manifest.catalog import AppPlatformConfig
+from webkit.registry.digitalocean import AppPlatformConfig
 
 _app = digitalocean("app")
 

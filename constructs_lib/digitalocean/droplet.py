@@ -7,7 +7,7 @@ import re
 
 from constructs_lib.compat import Construct, Scope, TerraformResourceLifecycle, Token, digitalocean, ref
 from constructs_lib.env import EnvValue, dotenv
-from webkit.manifest.catalog import DropletConfig, kind_of
+from webkit.registry.digitalocean import DROPLET, DropletConfig
 
 _droplet = digitalocean("droplet")
 _firewall = digitalocean("firewall")
@@ -62,7 +62,7 @@ class Droplet(Construct):
             backups=config.backups, ssh_keys=[self._ssh_key(k) for k in dict.fromkeys(config.ssh_keys)] or None, tags=tags or None,
             user_data=CLOUD_INIT if user_data is None else user_data,
             # user_data and ssh_keys only matter at first boot; the provider would replace the droplet.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=list(kind_of("digitalocean", "vm").ignore_changes)),
+            lifecycle=TerraformResourceLifecycle(ignore_changes=list(DROPLET.ignore_changes)),
         )
         droplet_ids = [Token.as_number(ref(self.droplet, "id"))]
         self.firewall = _firewall.Firewall(

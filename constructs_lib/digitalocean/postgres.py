@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from constructs_lib.compat import Construct, Scope, digitalocean, ref
-from webkit.manifest.catalog import PostgresConfig
+from webkit.registry.digitalocean import PostgresConfig
 
 _cluster = digitalocean("database_cluster")
 _db = digitalocean("database_db")
@@ -65,7 +65,7 @@ class Postgres(Construct):
         self._rules.append(_firewall.DatabaseFirewallRule(**app.database_firewall_rule()))
         self._firewall.put_rule(self._rules)
 
-    # The outputs table (webkit.manifest.catalog) names these attributes.
+    # The outputs table (webkit.registry.digitalocean.POSTGRES) names these attributes.
     connection_url = property(lambda self: ref(self.pool, "uri"), doc="Through the transaction pool.")
     host = property(lambda self: ref(self.pool, "host"))
     port = property(lambda self: ref(self.pool, "port"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from constructs_lib.compat import Construct, Scope, digitalocean, ref
-from webkit.manifest.catalog import SpacesConfig
+from webkit.registry.digitalocean import SpacesConfig
 
 _bucket = digitalocean("spaces_bucket")
 _cors = digitalocean("spaces_bucket_cors_configuration")

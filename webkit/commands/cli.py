@@ -334,7 +334,8 @@ def _terraform(project_dir: Path, environment: str, action: str, sandbox: bool, 
     from webkit.files import check_target, write_atomic
     from webkit.sandbox.session import SandboxError
     from webkit.sandbox.terraform import TerraformMissing
-    from workflows.plan_comment import summarize, terminal_summary
+    plan_comment = _plan_comment()
+    summarize, terminal_summary = plan_comment.summarize, plan_comment.terminal_summary
 
     if json_out is not None:
         check_target(json_out)  # before the plan, not after: a FIFO, a device or a link is refused
@@ -388,6 +389,16 @@ def cost_cmd(
     print(cost_report(manifest, environment), end="")
 
 
+def _plan_comment():
+    """The comment script, knowing the installed plugins' types as well: its facts file beside it
+    holds webkit's own (CI gets a copy with the plugins' types from `webkit update`)."""
+    from webkit.registry import facts
+    from workflows import plan_comment
+
+    plan_comment.FACTS.update(facts())
+    return plan_comment
+
+
 @infra.command("comment")
 def comment_cmd(
     plan_json: Annotated[Path, typer.Option("--plan-json", help="Output of `terraform show -json PLANFILE`.")],
@@ -397,7 +408,7 @@ def comment_cmd(
     plan_log: Annotated[Path | None, typer.Option("--plan-log", help="Terraform's plan output, for its warnings.")] = None,
 ) -> None:
     """Render a Terraform plan as the pull-request comment CI posts (or as JSON)."""
-    from workflows import plan_comment
+    plan_comment = _plan_comment()
 
     if format not in ("markdown", "json"):
         console.fail(f"--format must be markdown or json, not {format}")

@@ -37,7 +37,7 @@ class Started:
 
 def project_name(folder: Path, given: str | None) -> str:
     """`given`, or the folder's name made into a project name (`My Site` → `my-site`)."""
-    from webkit.manifest.shapes import NAME
+    from webkit.shapes import NAME
 
     name = given if given is not None else re.sub(r"[^a-z0-9]+", "-", folder.resolve().name.lower()).strip("-")
     if not re.fullmatch(NAME, name) or len(name) > 40:

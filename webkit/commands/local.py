@@ -20,9 +20,10 @@ class LocalError(Exception):
 
 def required_credentials(spec: ProjectSpec, stack: dict) -> list[str]:
     """Environment variables a real plan needs: those CI maps from repository secrets."""
-    from workflows.generate import backend_env, provider_env
+    from webkit.registry import required_credentials as providers
+    from workflows.generate import backend_env
 
-    return [*backend_env(), *provider_env(spec), *(f"TF_VAR_{name}" for name in stack.get("variable", {}))]
+    return [*backend_env(), *(c.env for c in providers(spec)), *(f"TF_VAR_{name}" for name in stack.get("variable", {}))]
 
 
 def sandbox(project_dir: Path, environment: str, stack_json: str, action: str) -> dict:

@@ -34,9 +34,12 @@ def synthesize(spec: ProjectSpec, environments: list[str] | None = None) -> dict
     except NodeError as err:  # no Node, or jsii could not start it
         raise SynthError(str(err)) from None
     from constructs_lib.compat import is_synthesis_error
+    from stacks.contracts import PluginError
 
     try:
         return run(spec, environments)
+    except PluginError as err:  # names the plugin and the item; its traceback would be noise
+        raise SynthError(str(err)) from None
     except Exception as err:
         if not is_synthesis_error(err):
             raise  # a bug in webkit: its traceback, not a message blaming app.json

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from webkit.console import listed
 
-from .catalog import BROKEN_PLUGINS, Config, cloud_name, kind_for, supported
+from .catalog import Config, broken_plugins, cloud_name, kind_for, supported
 from .models import ENV_KEYS, App, EnvVar, Manifest
 from .refs import IDENTIFIER, parse_reference, parse_secret
 from .source import Path, format_path
@@ -132,7 +132,7 @@ def validate_config(provider: str, type_: str, config: dict, path: Path) -> tupl
 
 def check(manifest: Manifest) -> list[Problem]:
     problems = [Problem("kinds", f"Plugin {name} could not be loaded and is skipped: {why}", (), warning=True)
-                for name, why in BROKEN_PLUGINS.items()]
+                for name, why in broken_plugins().items()]
     problems += unknown_keys(manifest, ())
     resources = {r.name: r for r in manifest.resources}
     problems += _check_kinds(manifest)
@@ -221,7 +221,7 @@ def _check_kinds(manifest: Manifest) -> list[Problem]:
     for path, provider, type_, config, category in items:
         kind = kind_for(provider, type_)
         if kind is None or kind.category != category:
-            broken = "".join(f"; plugin {name} could not be loaded ({why})" for name, why in BROKEN_PLUGINS.items())
+            broken = "".join(f"; plugin {name} could not be loaded ({why})" for name, why in broken_plugins().items())
             problems.append(Problem(
                 "kinds",
                 f"Unsupported {category} {type_ or '(empty)'}/{provider or '(empty)'} (supported: {supported(category)}){broken}",

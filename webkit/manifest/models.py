@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .shapes import Branch, BucketName, HttpsEndpoint, Name, RepoPath, StateRegion
+from webkit.shapes import Branch, BucketName, HttpsEndpoint, Name, RepoPath, StateRegion
 
 ENV_BLOCKS = ("dev", "staging", "production")
 DEFAULT_BRANCHES: dict[str, str] = {"production": "main", "staging": "staging"}

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from .shapes import NAME, REPO_PATH
+from webkit.shapes import NAME, REPO_PATH
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LONG_REF = re.compile(r"resource:(?P<resource>[^:.\s]+):(?P<output>[^:.\s]+)")

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from .catalog import INFRA_TYPE_ALIASES, KINDS
+from .catalog import INFRA_TYPE_ALIASES, kinds
 from .models import Manifest
 
 SCHEMA_ID = "https://webkit.dev/schema/app.schema.json"
@@ -16,7 +16,7 @@ SCHEMA_ID = "https://webkit.dev/schema/app.schema.json"
 
 def manifest_schema() -> dict:
     """The Manifest schema, with each `config` block typed by its (provider, type)."""
-    configs = sorted({k.config for k in KINDS.values()}, key=lambda c: c.__name__)
+    configs = sorted({k.config for k in kinds().values()}, key=lambda c: c.__name__)
     models: list[tuple[type[BaseModel], Literal["validation"]]] = [(Manifest, "validation"), *((c, "validation") for c in configs)]
     _, defs = models_json_schema(models, by_alias=True)
     defs = defs["$defs"]
@@ -27,7 +27,7 @@ def manifest_schema() -> dict:
         "title": "webkit app.json",
         "$defs": defs,
     }
-    for (provider, type_), kind in sorted(KINDS.items()):
+    for (provider, type_), kind in sorted(kinds().items()):
         types = [type_] + [alias for alias, target in INFRA_TYPE_ALIASES.items() if target == type_]
         rule = {
             "if": {"properties": {"provider": {"const": provider}, "type": {"enum": types}}, "required": ["provider", "type"]},

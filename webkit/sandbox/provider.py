@@ -33,6 +33,7 @@ from tf.utils import Diagnostics
 from webkit.files import read_regular, write_atomic
 
 from . import schemas
+from .behaviours import behaviour
 from .schemas import FULL_NAMES
 
 CLOUD_LIMIT = 256 * 2**20
@@ -232,19 +233,6 @@ def _zero(kind):
     return {"string": "", "number": 0, "bool": False}[kind]
 
 
-def encrypt_secret_env(value):
-    """App Platform as DigitalOcean runs it: a SECRET env value is read back encrypted (EV[…]), so
-    every refresh differs from the configuration (digitalocean provider issue 1603)."""
-    if isinstance(value, list):
-        return [encrypt_secret_env(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    out = {k: encrypt_secret_env(v) for k, v in value.items()}
-    if out.get("type") == "SECRET" and isinstance(out.get("value"), str) and not out["value"].startswith("EV["):
-        out["value"] = "EV[1:" + hashlib.sha256(out["value"].encode()).hexdigest()[:32] + "]"
-    return out
-
-
 def _json_safe(state: dict) -> dict:
     return json.loads(json.dumps(state, default=lambda v: None))
 
@@ -284,14 +272,12 @@ class SimResource(_Simulated, Resource):
             stored = data["resources"].get(self.TYPE, {}).get(str(current.get("id")))
         if stored is None:
             return None
-        return {**current, **(encrypt_secret_env(stored) if self.TYPE == "digitalocean_app" else stored)}
+        return {**current, **behaviour(self.TYPE).read(stored)}
 
     def update(self, ctx, current, planned):
-        if self.TYPE == "digitalocean_droplet" and shrinks(current.get("size"), planned.get("size")):
-            # the real provider resizes in place (power off, resize, power on); the API refuses a smaller disk
-            ctx.diagnostics.add_error(
-                "Error resizing droplet", f"the API refused to resize {current.get('name')} from {current.get('size')} "
-                f"to {planned.get('size')}: a droplet's disk cannot shrink")
+        refused = behaviour(self.TYPE).refuse_update(current, planned)
+        if refused:
+            ctx.diagnostics.add_error(*refused)
             return current
         return self._store(planned)
 
@@ -321,7 +307,7 @@ class SimProvider(Provider):
         self.short, self.types = short, types
 
     def get_model_prefix(self) -> str:
-        return "digitalocean_" if self.short == "digitalocean" else "b2_"
+        return f"{self.short}_"
 
     def full_name(self) -> str:
         return FULL_NAMES[self.short]
@@ -349,22 +335,8 @@ class SimProvider(Provider):
         return [type(t, (SimDataSource,), {"TYPE": t}) for t in self.types if t.startswith("data.")]
 
 
-_MEMORY = re.compile(r"(\d+)(gb|mb)\b")
-
-
-def _memory_mb(size: str | None) -> int | None:
-    match = _MEMORY.search(str(size or ""))
-    return int(match.group(1)) * (1024 if match.group(2) == "gb" else 1) if match else None
-
-
-def shrinks(old: str | None, new: str | None) -> bool:
-    """A droplet resize to less memory (and disk): DigitalOcean cannot shrink a disk in place."""
-    before, after = _memory_mb(old), _memory_mb(new)
-    return before is not None and after is not None and after < before
-
-
 def provider(short: str) -> SimProvider:
-    return SimProvider(short, schemas.DO_TYPES if short == "digitalocean" else schemas.B2_TYPES)
+    return SimProvider(short, schemas.types_served(short))
 
 
 def main(argv: list[str] | None = None) -> None:

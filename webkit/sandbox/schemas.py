@@ -19,11 +19,12 @@ import re
 from dataclasses import dataclass, field
 
 from webkit.provider_facts import REPLACE_ON, SENSITIVE
+from webkit.registry import PROVIDERS, served_types
 
-FULL_NAMES = {"digitalocean": "registry.terraform.io/digitalocean/digitalocean", "b2": "registry.terraform.io/backblaze/b2"}
-DO_VERSION = "2.71.0"
-B2_VERSION = "0.10.0"
-
+# Each provider by its local name in the stack ("digitalocean", "b2"), as Terraform starts it.
+BY_LOCAL = {p.local: p for p in PROVIDERS.values()}
+FULL_NAMES = {local: p.full_name for local, p in BY_LOCAL.items()}
+VERSIONS = {local: p.version for local, p in BY_LOCAL.items()}
 
 
 @dataclass
@@ -212,16 +213,10 @@ def b2_schema(type_name: str) -> TypeSchema:
     return TypeSchema(type_name, block)
 
 
-B2_TYPES = ("b2_bucket", "b2_application_key", "data.b2_account_info")
-# The DigitalOcean types the simulated provider offers: every one webkit's constructs emit.
-DO_TYPES = (
-    "digitalocean_app", "digitalocean_database_cluster", "digitalocean_database_connection_pool",
-    "digitalocean_database_db", "digitalocean_database_firewall", "digitalocean_database_user",
-    "digitalocean_droplet", "digitalocean_firewall", "digitalocean_project", "digitalocean_reserved_ip",
-    "digitalocean_spaces_bucket", "digitalocean_spaces_bucket_cors_configuration", "digitalocean_spaces_key",
-    "data.digitalocean_ssh_key",
-)
+def types_served(local: str) -> tuple[str, ...]:
+    """The types a simulated provider offers: every one the registry's kinds (plugins' too) emit."""
+    return tuple(sorted(served_types(BY_LOCAL[local].name)))
 
 
 def schema_for(type_name: str) -> TypeSchema:
-    return b2_schema(type_name) if type_name in B2_TYPES else digitalocean_schema(type_name)
+    return b2_schema(type_name) if type_name.removeprefix("data.").startswith("b2_") else digitalocean_schema(type_name)

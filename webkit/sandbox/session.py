@@ -23,12 +23,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from webkit.files import NotRegularFile, read_regular, write_atomic
+from webkit.registry import credential_prefixes
 from webkit.workspace import STACK_FILE, fresh_folder, own_folder
 
 from . import schemas, terraform
 from .schemas import FULL_NAMES
 
-MIRROR_VERSIONS = {"digitalocean": schemas.DO_VERSION, "b2": schemas.B2_VERSION}
+MIRROR_VERSIONS = schemas.VERSIONS
 STATE_FILE = "terraform.tfstate"
 OWN_FILES = ("cloud.json", "cloud.lock")  # the provider reads and locks them without following links
 STATE_LIMIT = 256 * 2**20  # the state of thousands of resources is a few MiB
@@ -85,7 +86,7 @@ class Sandbox:
     # ------------------------------------------------------------------ running
 
     def env(self, secrets: dict[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_", "DIGITALOCEAN_", "B2_", "SPACES_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_", *credential_prefixes()))}
         env |= {
             "TF_CLI_CONFIG_FILE": str(self.root / "terraformrc"),
             "TF_IN_AUTOMATION": "1",

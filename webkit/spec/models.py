@@ -92,14 +92,6 @@ class ProjectSpec(SpecModel):
         return self.model_dump_json(indent=2) + "\n"
 
     @property
-    def uses_spaces(self) -> bool:
-        return any(r.provider == "digitalocean" and r.type == "s3" for r in self.resources)
-
-    @property
-    def uses_b2(self) -> bool:
-        return any(r.provider == "backblaze" for r in self.resources)
-
-    @property
     def uses_sops(self) -> bool:
         return any(s.source == "sops" for s in self.secrets)
 

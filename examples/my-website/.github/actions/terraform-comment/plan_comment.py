@@ -45,7 +45,8 @@ SENSITIVE = "(sensitive)"
 UNKNOWN = "(known after apply)"
 CHANGE_KINDS = ("add", "change", "destroy", "replace", "import", "move", "forget", "read")
 
-# What users fear losing: destroying or replacing these loses data.
+# What users fear losing: destroying or replacing these loses data. Types webkit emits (and its
+# plugins') say so in the facts ("stateful"); this catches other providers' by name.
 STATEFUL = re.compile(
     r"(database(_cluster|_db|_instance)?$|db_instance|rds_cluster|_bucket$|volume$|disk$|file_?system|"
     r"dynamodb_table|elasticache_(cluster|replication_group)|redis|valkey|sql_(database|instance)|_snapshot$)"
@@ -670,7 +671,7 @@ def risk(items: list[dict], counts: dict[str, int], checks: list[dict] | None = 
         if item["noise"]:
             continue
         rtype, address, kinds = item["type"] or "", item["address"], item["kinds"]
-        if ("destroy" in kinds or "replace" in kinds) and STATEFUL.search(rtype):
+        if ("destroy" in kinds or "replace" in kinds) and (rtype in FACTS.get("stateful", ()) or STATEFUL.search(rtype)):
             score, level = score + 100, 3
             reasons.append(f"{'replaces' if 'replace' in kinds else 'destroys'} stateful {address}: its data is lost")
         elif "replace" in kinds and MACHINES.search(rtype):
