@@ -61,7 +61,7 @@ def test_json_out_to_dev_stdout_is_refused_before_the_plan(tmp_path):
     """As a pipe, /dev/stdout was read back (a hang); as root, the /dev/stdout link was replaced by
     a regular file. Refused at once, before any synthesis or plan."""
     project = tmp_path / "my-website"
-    shutil.copytree(EXAMPLE, project)
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".webkit"))
     result = webkit("infra", "plan", "--sandbox", "--json-out", "/dev/stdout", cwd=project)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "✗ cannot write or read /dev/stdout: " in result.stderr and "(sandbox)" not in result.stdout
@@ -71,7 +71,7 @@ def test_json_out_to_dev_stdout_is_refused_before_the_plan(tmp_path):
 @pytest.mark.parametrize("where", ["fifo", "dev-zero"])
 def test_a_generated_file_that_is_a_fifo_or_dev_zero_is_a_clear_error(tmp_path, where):
     project = tmp_path / "my-website"
-    shutil.copytree(EXAMPLE, project)
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".webkit"))
     generated = project / ".github" / "workflows" / "terraform-plan.yml"
     generated.unlink()
     os.mkfifo(generated) if where == "fifo" else generated.symlink_to("/dev/zero")

@@ -16,7 +16,7 @@ def webkit(*args, cwd, env=None):
 
 def test_sandbox_plan_apply_plan_destroy(tmp_path):
     project = tmp_path / "my-website"
-    shutil.copytree(EXAMPLE, project)
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".webkit"))
     plan = webkit("infra", "plan", "--sandbox", cwd=project)
     assert plan.returncode == 0, plan.stderr
     # 11 resources and the web app's secret fingerprint (terraform_data.web_secrets)
@@ -75,7 +75,7 @@ def test_a_real_plan_against_an_s3_state_keeps_its_plan_file_private_and_removes
 
 def test_a_sandbox_plan_saved_as_json_previews_the_pull_request_comment(tmp_path):
     project = tmp_path / "my-website"
-    shutil.copytree(EXAMPLE, project)
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".webkit"))
     saved = tmp_path / "plan.json"
     plan = webkit("infra", "plan", "--sandbox", "--json-out", str(saved), cwd=project)
     assert plan.returncode == 0, plan.stderr
@@ -92,7 +92,7 @@ def test_a_sandbox_plan_saved_as_json_previews_the_pull_request_comment(tmp_path
 
 def test_a_bad_terraform_choice_is_a_clear_error(tmp_path):
     project = tmp_path / "my-website"
-    shutil.copytree(EXAMPLE, project)
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".webkit"))
     env = {"WEBKIT_TERRAFORM": str(tmp_path / "no-terraform")}
     result = webkit("infra", "plan", "--sandbox", cwd=project, env=env)
     assert result.returncode == 1 and "Traceback" not in result.stderr

@@ -49,7 +49,7 @@ def hostile_checkout(root: Path) -> tuple[Path, Path]:
     """The example project with hostile files where Python, Terraform and webkit would look; the
     folder where any of them that ran leaves a mark. Returns (project, marks)."""
     project, marks, victims = root / "my-website", root / "marks", root / "victims"
-    shutil.copytree(EXAMPLE, project)
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".webkit"))  # a developer's own runs stay out
     marks.mkdir()
     (root / "private.txt").write_text(SECRET)
     sandbox = project / ".webkit" / "sandbox"
@@ -134,7 +134,7 @@ def test_a_webkit_folder_that_is_a_link_is_refused(tmp_path):
     """`.webkit` committed as a link to another folder: webkit would keep its state, plans and
     lock files wherever it points."""
     project, elsewhere = tmp_path / "my-website", tmp_path / "elsewhere"
-    shutil.copytree(EXAMPLE, project)
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".webkit"))  # a developer's own runs stay out
     elsewhere.mkdir()
     (project / ".webkit").symlink_to(elsewhere)
     for command in (["infra", "plan", "--sandbox"], ["infra", "plan", "--dry-run"]):
