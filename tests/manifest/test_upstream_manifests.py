@@ -16,9 +16,11 @@ EXPECTED = {
     # behind the first, a schema error, until it is fixed: see the next test).
     "ainsleydev__webkit__internal__playground__app.json": [("schema", "project.repo", "project.repo needs its name")],
     "ainsleydev__webkit@2dd51133__internal__playground__app.json": [("schema", "project.repo", "project.repo needs its name")],
-    # The first version: one reference to a resource that does not exist.
+    # The first version: one reference to a resource that does not exist; and its VM app names a
+    # Dockerfile that is not there (the fixture is app.json alone, without its repository).
     "ainsleydev__webkit@a5a0487f__internal__playground__app.json": [
-        ("references", "apps[1].env.production[1].from", "names unknown resource 'object-store'")],
+        ("references", "apps[1].env.production[1].from", "names unknown resource 'object-store'"),
+        ("config", "apps[0].build.dockerfile", "App 'cms' has no Dockerfile at services/cms/Dockerfile")],
     # A Spaces bucket with no region: read as the Go tool's ams3, with a warning (next test).
     "ainsleydev__webkit@dcdc647c__internal__playground__app.simple.json": [],
     # The docs' aspirational schema: `infrastructure` instead of `infra`, repo as an object of URLs.
@@ -78,6 +80,8 @@ def test_the_current_playground_needs_only_its_two_real_fixes(shared_fixtures, t
     data = json.loads((shared_fixtures / "upstream-manifests" / "ainsleydev__webkit__internal__playground__app.json").read_text())
     data["project"]["repo"]["name"] = "my-website"
     (tmp_path / "app.json").write_text(json.dumps(data))
+    (tmp_path / "cms").mkdir()  # the VM app's Dockerfile, which its repository has beside app.json
+    (tmp_path / "cms" / "Dockerfile").write_text("FROM node:22\n")
     errors = read(tmp_path / "app.json").errors()
     assert [format_path(p.path) for p in errors] == ["apps[2].infra.type"]  # the app with empty infra
     data["apps"] = data["apps"][:2]

@@ -182,11 +182,20 @@ def _check_exposure(manifest: Manifest) -> list[Problem]:
                     "env", f"App '{app.name}' gets no env vars in {environment} (it has some in {listed(with_env)}): "
                     f"add a 'default' group for every environment, or a '{environment}' list", ("apps", i, "env"), warning=True))
         kind = kind_for(app.infra.provider, app.infra.type)
+        if kind is not None and kind.type != "vm":
+            problems += [Problem("config", f"App '{app.name}' runs on {kind.type}/{kind.provider}: only vm apps use '{key}', "
+                                 "it is ignored", ("apps", i, key), warning=True)
+                         for key in ("build", "deploy") if getattr(app, key) is not None]
         if kind is not None and kind.type == "vm" and not app.infra.config.get("ssh_keys"):
             problems.append(Problem(
                 "config", f"App '{app.name}' has no ssh_keys: nobody can log in to its droplet, and keys added later "
                 "reach only a new droplet (see README, SSH keys)", ("apps", i, "infra", "config"), warning=True))
     return problems
+
+
+def is_vm(app: App) -> bool:
+    kind = kind_for(app.infra.provider, app.infra.type)
+    return kind is not None and kind.type == "vm"
 
 
 def _reference(var: EnvVar):
@@ -288,6 +297,9 @@ def _check_var(path: Path, var: EnvVar, repeated: bool, resources: dict) -> list
     mismatch = _type_mismatch(path, var)
     if mismatch is not None:
         return problems + [mismatch]
+    if var.type == "value" and "\x00" in str(var.value):
+        problems.append(Problem("env", f"Env value of '{var.key}' contains a NUL character, which no process environment can hold",
+                                path + ("value",)))
     if var.type == "from_resource":
         problems += _check_reference(path + ("from",), var.from_ or "", resources)
     elif var.type == "secret":

@@ -9,11 +9,12 @@ from pydantic import ValidationError
 
 from webkit.workspace import MANIFEST_FILE, MANIFEST_LIMIT
 
-from .checks import Problem, check, pydantic_problems
+from .checks import Problem, check, is_vm, pydantic_problems
 from .models import Manifest
 from .source import ManifestSyntaxError, Source, format_path, parse
 from .state import state_problems
 from .upstream import translate
+from .vm_app import check_files
 
 
 @dataclass
@@ -94,6 +95,7 @@ def check_text(report: Report) -> Report:
         report.problems += pydantic_problems(err, "schema")
         return report
     report.problems += check(report.manifest) + state_problems(report.manifest)
+    report.problems += check_files(report.manifest, report.file.parent, is_vm)
     return report
 
 

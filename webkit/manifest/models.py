@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from webkit.shapes import Branch, BucketName, HttpsEndpoint, Name, RepoPath, StateRegion
 
+from .vm_app import VmBuild, VmDeploy
+
 ENV_BLOCKS = ("dev", "staging", "production")
 DEFAULT_BRANCHES: dict[str, str] = {"production": "main", "staging": "staging"}
 DEFAULT_BLOCK = "default"  # env vars for every provisioned environment (never dev)
@@ -146,7 +148,8 @@ class App(Model):
     infra: Infra
     title: str | None = None
     description: str | None = None
-    build: dict[str, Any] | None = None
+    build: VmBuild | None = Field(None, description="How a vm app's image is built (the Go tool's names).")
+    deploy: VmDeploy | None = Field(None, description="How a new version of a vm app goes live.")
     env: Env = {}
     depends_on: list[str] = []
 

@@ -55,7 +55,8 @@ class AppSpec(SpecModel):
     environment_variables: dict[str, list[EnvVarSpec]]
     title: str | None = None
     description: str | None = None
-    build: dict[str, Any] | None = None
+    build: dict[str, Any] | None = None  # a vm app's build and deploy settings, defaults filled in
+    deploy: dict[str, Any] | None = None
     depends_on: list[str] = []
 
 

@@ -67,9 +67,14 @@ def _app(manifest: Manifest, app, secrets: dict[str, Secret]) -> AppSpec:
         environment_variables=env,
         title=app.title,
         description=app.description,
-        build=app.build,
+        build=_settings(app.build),
+        deploy=_settings(app.deploy),
         depends_on=list(app.depends_on),
     )
+
+
+def _settings(model) -> dict | None:
+    return None if model is None else model.model_dump(mode="json", exclude=set(model.model_extra or {}))
 
 
 def _env_var(var: EnvVar, secrets: dict[str, Secret]) -> EnvVarSpec:
