@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from constructs_lib.cloud_config import DEPLOY_USER, SSHD_DROP_IN
-from tests.tools import require
+from tests.tools import require, require_root
 
 DEPLOY_UID = 4242
 READY = "Server listening on 127.0.0.1 port 22"
@@ -115,6 +115,7 @@ def _collect(process: subprocess.Popen, log: list[str], ready: threading.Event) 
 def start(folder: Path, document: dict) -> Sshd:
     """sshd configured from first-boot user data `document`, listening in its own namespaces."""
     sshd = require("sshd", "openssh-server")
+    require_root("sshd runs in its own network and mount namespaces")
     require("ip", "iproute2")
     unshare = require("unshare", "util-linux")
     folder.mkdir(parents=True, exist_ok=True)

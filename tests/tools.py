@@ -23,3 +23,13 @@ def require(tool: str, package: str) -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message}; under CI=true a missing tool is a failure, not a skip")
     pytest.skip(message)
+
+
+def require_root(why: str) -> None:
+    """Namespaces with mounts (and sshd's privilege separation) need root: else skip, or fail in CI."""
+    if os.geteuid() == 0:
+        return
+    message = f"needs root: {why}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
