@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .refs import IDENTIFIER, parse_secret
 from webkit.shapes import RepoPath, UrlPath
+
+from .refs import IDENTIFIER, parse_secret
 
 if TYPE_CHECKING:
     from .checks import Problem
