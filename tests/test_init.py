@@ -131,5 +131,6 @@ def test_init_sops_without_a_key_generator_says_how_to_get_one_and_writes_nothin
 def test_init_in_another_folder_says_the_next_commands_with_that_folder(tmp_path):
     result = webkit("init", "-C", "new site", "--name", "shop", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "    webkit -C 'new site' infra plan --sandbox   what Terraform would create, with no account" in result.stdout.splitlines()
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert "webkit -C 'new site' infra plan --sandbox   what Terraform would create, with no account" in lines
     assert read(tmp_path / "new site" / "app.json").ok()

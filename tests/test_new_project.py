@@ -53,5 +53,5 @@ def test_the_readmes_new_project_path_ends_in_a_sandbox_plan_and_a_passing_pr_pl
     harness = subprocess.run([sys.executable, "-m", "tests.ghactions", "--project", str(project), "--keep", str(tmp_path / "harness")],
                              cwd=REPO, env=env, capture_output=True, text=True, timeout=1200)
     assert harness.returncode == 0, harness.stdout[-6000:] + harness.stderr[-3000:]
-    assert "=== pull request plan: success" in harness.stdout
+    assert re.search(r"^=== pull request plan \(production, into main\): success$", harness.stdout, re.M), harness.stdout[-3000:]
     assert "Traceback" not in harness.stdout + harness.stderr
