@@ -46,6 +46,7 @@ def _lazy_provider_package(name: str = "cdktf_cdktf_provider_digitalocean") -> N
 
 
 _lazy_provider_package()
+_lazy_provider_package("cdktf_cdktf_provider_tls")
 
 import cdktf  # noqa: E402
 import constructs  # noqa: E402
@@ -155,6 +156,11 @@ def digitalocean(module: str):
     return _Bindings(importlib.import_module(f"cdktf_cdktf_provider_digitalocean.{module}"))
 
 
+def tls(module: str):
+    """A submodule of the prebuilt hashicorp/tls bindings, e.g. `tls("private_key").PrivateKey`."""
+    return _Bindings(importlib.import_module(f"cdktf_cdktf_provider_tls.{module}"))
+
+
 NamedOutput = named(TerraformOutput)
 NamedVariable = named(TerraformVariable)
 
@@ -175,5 +181,5 @@ class TerraformData(named(TerraformResource)):  # type: ignore[misc]  # a class 
 
 __all__ = [
     "Construct", "ConstructError", "NamedOutput", "Scope", "NamedVariable", "TerraformData", "address", "cdktf", "digitalocean", "named",
-    "readable_id", "ref",
+    "readable_id", "ref", "tls",
 ]

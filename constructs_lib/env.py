@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-
-from constructs_lib.compat import Fn
-
-TOKEN_MARK = "${TfToken["  # how cdktf encodes a string token; checked in Python to spare a jsii call
-_REFERENCE = re.compile(r"\$\{[^{}]*\}")  # one Terraform expression, as `compat.ref` writes it
 
 
 @dataclass(frozen=True)
@@ -19,6 +13,10 @@ class EnvValue:
     key: str
     value: str
     secret: bool
+    # Where the deploy job reads a user secret itself ({"source": "github", "name": …}, or "sops"
+    # with "file"; Terraform text), for an app whose env never passes through Terraform. Its
+    # `value` is then empty: the secret is in no variable, output or state.
+    source: Mapping[str, str] | None = None
 
 
 def literal(text: str) -> str:
@@ -35,17 +33,3 @@ def literal_all(value):
     if isinstance(value, list):
         return [literal_all(item) for item in value]
     return value
-
-
-def dotenv(env: list[EnvValue]) -> str:
-    """`KEY="value"` lines; values are JSON-quoted (by Terraform for references) so any text is safe."""
-    lines = []
-    for item in env:
-        if TOKEN_MARK in item.value:
-            quoted = Fn.jsonencode(item.value)
-        elif _REFERENCE.fullmatch(item.value):
-            quoted = f"${{jsonencode({item.value[2:-1]})}}"
-        else:
-            quoted = json.dumps(item.value, ensure_ascii=False)
-        lines.append(f"{item.key}={quoted}")
-    return "".join(line + "\n" for line in lines)

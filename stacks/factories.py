@@ -9,7 +9,7 @@ must offer is in stacks/contracts.py; third-party factories follow the same cont
 from __future__ import annotations
 
 from constructs_lib.backblaze import Bucket
-from constructs_lib.compat import digitalocean
+from constructs_lib.compat import digitalocean, tls
 from constructs_lib.digitalocean import AppPlatformService, Droplet, Postgres, SpacesBucket
 from webkit.registry.backblaze import B2BucketConfig
 from webkit.registry.digitalocean import AppPlatformConfig, DropletConfig, PostgresConfig, SpacesConfig
@@ -21,6 +21,10 @@ from .contracts import AppFactory, ResourceFactory
 
 def digitalocean_provider(scope, id: str):
     return digitalocean("provider").DigitaloceanProvider(scope, id)
+
+
+def tls_provider(scope, id: str):
+    return tls("provider").TlsProvider(scope, id)
 
 
 def postgres(scope, resource: ResourceSpec, ctx: StackContext) -> Postgres:

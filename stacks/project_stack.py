@@ -155,6 +155,10 @@ class ProjectStack(ReadableStack):
                 # so every needless SECRET is noise in every plan
                 resource = self.resource_specs[var.reference.resource]
                 secret = kind_of(resource.provider, resource.type).secret(var.reference.output)
+            elif var.secret and not kind_of(app.provider, app.infrastructure_type).env_in_terraform:
+                where = {"source": var.secret.source, "name": var.secret.key}
+                env.append(EnvValue(var.key, "", True, source=where | ({"file": literal(var.secret.file)} if var.secret.file else {})))
+                continue
             elif var.secret:
                 value = ref(self.variables[var.secret.variable])
             else:
@@ -190,7 +194,7 @@ class ProjectStack(ReadableStack):
         for app_name, construct in self.apps.items():
             for name, (value, sensitive) in construct.outputs().items():
                 NamedOutput(self, f"{app_name}_{name}", value=value, sensitive=sensitive,
-                            description=_env_description(self.ctx.env_vars[app_name]) if name == "env" else None)
+                            description=_ENV_DESCRIPTIONS.get(name))
         NamedOutput(
             self, "deployment_summary",
             value={
@@ -202,8 +206,9 @@ class ProjectStack(ReadableStack):
         )
 
 
-def _env_description(env: list[EnvValue]) -> str:
-    """Says which keys of an app's env output are secret: the plan comment shows the others'
-    values when they change (workflows/plan_comment.py, env_diff). Keys are env names: plain text."""
-    secret = sorted({v.key for v in env if v.secret})
-    return f"KEY=value lines, values JSON-encoded. Secret keys: {', '.join(secret) or 'none'}."
+# A VM app's env outputs say which of their keys are secret: the plan comment shows the others'
+# values when they change (workflows/plan_comment.py, env_diff).
+_ENV_DESCRIPTIONS = {
+    "env_values": "Env values the deploy job sends, as an object. Secret keys: none.",
+    "env_sensitive_values": "Env values from secret resource outputs, as an object. Secret keys: every key.",
+}

@@ -23,7 +23,6 @@ def age_key() -> tuple[str, str]:
 def project(folder, recipient: str, secrets: dict[str, str]):
     manifest = plan_example()
     manifest["state"] = {"bucket": "acme-tf-state"}
-    manifest["apps"][0]["infra"]["config"]["ssh_keys"] = ["deploy"]
     manifest["apps"][0]["env"]["production"] += [
         {"key": "PAYLOAD_SECRET", "type": "secret", "from": "sops:secrets/cms.yaml:/PAYLOAD_SECRET"},
         {"key": "SENTRY_DSN", "type": "secret", "from": "sops:secrets/shared.yaml:/SENTRY_DSN"},

@@ -2,7 +2,8 @@ import json
 
 from constructs_lib.compat import TerraformVariable
 from constructs_lib.digitalocean import Droplet
-from constructs_lib.env import EnvValue, dotenv
+from constructs_lib import cloud_config
+from constructs_lib.env import EnvValue
 from webkit.manifest.catalog import DropletConfig
 
 
@@ -16,18 +17,33 @@ def test_droplet_defaults_and_first_boot_only_user_data(harness):
     (droplet,) = harness.resources("digitalocean_droplet")
     assert droplet["image"] == "ubuntu-24-04-x64" and droplet["monitoring"] is True, "the model's defaults"
     assert droplet["tags"] == ["webkit", "mine"], "the stack's tags first, then the app's own, once"
-    assert droplet["user_data"].startswith("#cloud-config")
+    keys = cloud_config.FirstBootKeys(
+        host_private_key=cloud_config.Expression("tls_private_key.cms_host_key.private_key_openssh"),
+        host_public_key=cloud_config.Expression("tls_private_key.cms_host_key.public_key_openssh"),
+        deploy_public_key=cloud_config.Expression("tls_private_key.cms_deploy_key.public_key_openssh"),
+    )
+    assert droplet["user_data"] == cloud_config.user_data(keys), "the one writer's user data, with the app's own keys"
+    assert [key["algorithm"] for key in harness.resources("tls_private_key")] == ["ED25519"] * 2, "a host key and a deploy key"
     # Changing cloud-init or SSH keys must never replace a running machine.
     assert droplet["lifecycle"]["ignore_changes"] == ["user_data", "ssh_keys"]
 
 
 def test_firewall_opens_ssh_to_configured_sources_and_web_to_all(harness):
     Droplet(harness.stack, "cms", name="site-cms", config=vm(ssh_sources=["203.0.113.7/32"]))
-    (firewall,) = harness.resources("digitalocean_firewall")
-    inbound = {rule["port_range"]: rule["source_addresses"] for rule in firewall["inbound_rule"]}
+    firewalls = json.loads(harness.synth())["resource"]["digitalocean_firewall"]
+    inbound = {rule["port_range"]: rule["source_addresses"] for rule in firewalls["cms_firewall"]["inbound_rule"]}
     assert inbound == {"22": ["203.0.113.7/32"], "80": ["0.0.0.0/0", "::/0"], "443": ["0.0.0.0/0", "::/0"]}
-    assert {rule["protocol"] for rule in firewall["outbound_rule"]} == {"tcp", "udp", "icmp"}
-    assert firewall["droplet_ids"] == ["${digitalocean_droplet.cms_droplet.id}"]
+    for firewall in firewalls.values():
+        assert {rule["protocol"] for rule in firewall["outbound_rule"]} == {"tcp", "udp", "icmp"}
+        assert firewall["droplet_ids"] == ["${digitalocean_droplet.cms_droplet.id}"]
+
+
+def test_the_deploy_firewall_has_no_inbound_rules_and_ignores_those_a_deploy_adds(harness):
+    Droplet(harness.stack, "cms", name="site-cms", config=vm())
+    deploy = json.loads(harness.synth())["resource"]["digitalocean_firewall"]["cms_deploy_firewall"]
+    assert deploy["name"] == "site-cms-deploy"
+    assert "inbound_rule" not in deploy, "port 22 opens only while a deploy runs, through the API"
+    assert deploy["lifecycle"] == {"ignore_changes": ["inbound_rule"]}, "a plan never removes a deploy's open window"
 
 
 def test_ssh_keys_by_fingerprint_id_or_name_and_reserved_ip(harness):
@@ -43,17 +59,21 @@ def test_ssh_keys_by_fingerprint_id_or_name_and_reserved_ip(harness):
     assert harness.has("digitalocean_reserved_ip", {"region": "nyc3"})
 
 
-def test_env_file_is_dotenv_with_quoted_values_and_references(harness):
+def test_outputs_carry_what_the_deploy_job_needs_and_no_user_secret(harness):
     token = TerraformVariable(harness.stack, "token", type="string", sensitive=True).string_value
-    cms = Droplet(harness.stack, "cms", name="site-cms", config=vm(),
-                  env=[EnvValue("GREETING", 'say "hi"', False), EnvValue("TOKEN", token, True)])
-    text = harness.resolve(cms.env_file)
-    assert text == 'GREETING="say \\"hi\\""\nTOKEN=${jsonencode(var.token)}\n'
-    assert cms.outputs()["env"][1] is True, "the env output is sensitive"
-
-
-def test_dotenv_of_nothing_is_empty():
-    assert dotenv([]) == ""
+    cms = Droplet(harness.stack, "cms", name="site-cms", config=vm(), env=[
+        EnvValue("GREETING", 'say "hi" $${x}', False),
+        EnvValue("DATABASE_URL", token, True),
+        EnvValue("API_KEY", "", True, source={"source": "sops", "name": "API_KEY", "file": "secrets/x.yaml"}),
+    ])
+    outputs = {name: (harness.resolve(value), sensitive) for name, (value, sensitive) in cms.outputs().items()}
+    assert outputs["env_values"] == ({"GREETING": 'say "hi" $${x}'}, False), "values as an object (Terraform text, already escaped)"
+    assert outputs["env_sensitive_values"] == ({"DATABASE_URL": "${var.token}"}, True), (
+        "a secret resource output apart, so that it never hides (or masks) the plain values in a plan")
+    assert outputs["env_secret_sources"] == ([{"key": "API_KEY", "source": "sops", "name": "API_KEY", "file": "secrets/x.yaml"}], False), (
+        "a user secret by its source only")
+    assert outputs["deploy_key"] == ("${tls_private_key.cms_deploy_key.private_key_openssh}", True)
+    assert outputs["ssh_host_key"] == ("${trimspace(tls_private_key.cms_host_key.public_key_openssh)}", False)
 
 
 def test_ssh_key_names_never_share_a_lookup(harness):
@@ -67,6 +87,7 @@ def test_ssh_key_names_never_share_a_lookup(harness):
 
 
 def test_no_ssh_sources_admits_nobody_to_port_22(harness):
-    Droplet(harness.stack, "cms", name="site-cms", config=vm(ssh_sources=[]))
-    (firewall,) = json.loads(harness.synth())["resource"]["digitalocean_firewall"].values()
-    assert [rule["port_range"] for rule in firewall["inbound_rule"]] == ["80", "443"], "an empty allow-list means nobody"
+    Droplet(harness.stack, "cms", name="site-cms", config=vm())
+    firewall = json.loads(harness.synth())["resource"]["digitalocean_firewall"]["cms_firewall"]
+    assert [rule["port_range"] for rule in firewall["inbound_rule"]] == ["80", "443"], (
+        "by default nobody reaches port 22 but a running deploy (an empty allow-list means nobody)")

@@ -4,8 +4,9 @@ import constructs
 
 from constructs_lib.compat import NamedVariable, Token, address, digitalocean, ref
 from constructs_lib.digitalocean import Droplet, Postgres
-from constructs_lib.env import TOKEN_MARK
 from webkit.manifest.catalog import DropletConfig, PostgresConfig
+
+TOKEN_MARK = "${TfToken["  # how cdktf encodes a string token
 
 
 def test_references_written_in_python_resolve_like_cdktf_tokens(harness):

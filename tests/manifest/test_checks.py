@@ -18,9 +18,8 @@ def report_for(manifest: dict | str) -> Report:
 
 
 def mutated(change) -> dict:
-    """The plan's example with an SSH key and its own state bucket (so it warns about nothing), changed."""
+    """The plan's example with its own state bucket (so it warns about nothing), changed."""
     manifest = plan_example()
-    manifest["apps"][0]["infra"]["config"]["ssh_keys"] = ["deploy"]
     manifest["state"] = {"bucket": "my-website-tf-state"}
     change(manifest)
     return manifest
@@ -167,15 +166,13 @@ def test_each_rule_reports_its_problem_with_path_and_line(change, check, fragmen
 def test_the_plan_example_is_valid():
     report = report_for(plan_example())
     assert report.errors() == []
-    # …and closed by default: a droplet without SSH keys admits nobody, which validate says
-    # (and it names no state bucket of its own: the default is a bucket the reader does not own)
-    assert [report.describe(p).split(":")[0] for p in report.warnings()] == ["App 'cms' has no ssh_keys", "No state block"]
+    # it names no state bucket of its own: the default is a bucket the reader does not own
+    assert [report.describe(p).split(":")[0] for p in report.warnings()] == ["No state block"]
 
 
 def test_a_database_no_app_uses_in_an_environment_is_named():
     manifest = plan_example()
     manifest["environments"] = ["production", "staging"]
-    manifest["apps"][0]["infra"]["config"]["ssh_keys"] = ["deploy"]
     (problem,) = [p for p in report_for(manifest).warnings() if p.message.startswith("Database")]
     assert problem.message.startswith("Database 'db' is used by no app in staging: its firewall admits nobody there")
     assert format_path(problem.path) == "resources[0]"

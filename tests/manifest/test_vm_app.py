@@ -12,7 +12,6 @@ from webkit.manifest.source import format_path
 
 def project(tmp_path, build=None, deploy=None, dockerfile: str | None = "services/cms/Dockerfile"):
     manifest = plan_example()
-    manifest["apps"][0]["infra"]["config"]["ssh_keys"] = ["deploy"]
     if build is not None:
         manifest["apps"][0]["build"] = build
     if deploy is not None:
@@ -88,7 +87,6 @@ def test_bad_settings_name_their_path(tmp_path, build, deploy, path, words):
 
 def test_an_env_value_with_nul_is_refused(tmp_path):
     manifest = plan_example()
-    manifest["apps"][0]["infra"]["config"]["ssh_keys"] = ["deploy"]
     manifest["apps"][0]["env"]["production"].append({"key": "BAD", "type": "value", "value": "a\u0000b"})
     report = read(write_project(tmp_path, manifest) / "app.json")
     [(where, line)] = errors(report)
@@ -98,10 +96,20 @@ def test_an_env_value_with_nul_is_refused(tmp_path):
 
 def test_build_on_an_app_platform_app_is_ignored_and_said(tmp_path):
     manifest = plan_example()
-    manifest["apps"][0]["infra"]["config"]["ssh_keys"] = ["deploy"]
     manifest["apps"].append({"name": "web", "type": "sveltekit", "path": "web", "build": {"port": 3000},
                              "infra": {"provider": "digitalocean", "type": "app", "config": {"image": {"repository": "w"}}}})
     report = read(write_project(tmp_path, manifest) / "app.json")
     assert errors(report) == []
     assert [(format_path(p.path), p.message) for p in report.warnings() if p.path[:1] == ("apps",)] == [
         ("apps[1].build", "App 'web' runs on app/digitalocean: only vm apps use 'build', it is ignored")]
+
+
+def test_ssh_keys_on_a_vm_app_are_said_to_open_nothing(tmp_path):
+    """Root logins are off on a VM app's droplet (first-boot user data): the keys DigitalOcean installs
+    for root let nobody in, which a user who lists them must hear, with where to look instead."""
+    manifest = plan_example()
+    manifest["apps"][0]["infra"]["config"]["ssh_keys"] = ["ops laptop"]
+    report = read(write_project(tmp_path, manifest) / "app.json")
+    [(where, message)] = [(format_path(p.path), p.message) for p in report.warnings() if p.path[:1] == ("apps",)]
+    assert where == "apps[0].infra.config.ssh_keys"
+    assert "root cannot log in" in message and "deploy key" in message

@@ -26,9 +26,11 @@ def test_the_committed_facts_file_is_the_generated_one():
 
 
 def test_each_simulator_the_registry_names_is_a_sandbox_behaviour():
-    from webkit.sandbox.behaviours import AppPlatform, Behaviour, Droplet, behaviour
+    from webkit.sandbox.behaviours import AppPlatform, Behaviour, Droplet, PrivateKey, behaviour
 
     named = {name: t.simulator for name, t in registry.all_types().items() if t.simulator}
-    assert named == {"digitalocean_app": "webkit.sandbox.behaviours:AppPlatform", "digitalocean_droplet": "webkit.sandbox.behaviours:Droplet"}
+    assert named == {"digitalocean_app": "webkit.sandbox.behaviours:AppPlatform", "digitalocean_droplet": "webkit.sandbox.behaviours:Droplet",
+                     "tls_private_key": "webkit.sandbox.behaviours:PrivateKey"}
     assert isinstance(behaviour("digitalocean_app"), AppPlatform) and isinstance(behaviour("digitalocean_droplet"), Droplet)
+    assert isinstance(behaviour("tls_private_key"), PrivateKey)
     assert type(behaviour("b2_bucket")) is Behaviour and type(behaviour("data.digitalocean_ssh_key")) is Behaviour

@@ -19,9 +19,11 @@ def test_sandbox_plan_apply_plan_destroy(tmp_path):
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".webkit"))
     plan = webkit("infra", "plan", "--sandbox", cwd=project)
     assert plan.returncode == 0, plan.stderr
-    # 11 resources and the web app's secret fingerprint (terraform_data.web_secrets)
-    assert plan.stdout.startswith("production (sandbox): 12 to add, 0 to change, 0 to destroy")
-    assert "    + digitalocean_droplet.cms_droplet" in plan.stdout
+    # 14 resources and the web app's secret fingerprint (terraform_data.web_secrets)
+    assert plan.stdout.startswith("production (sandbox): 15 to add, 0 to change, 0 to destroy")
+    vm_app = ["digitalocean_droplet.cms_droplet", "digitalocean_firewall.cms_firewall", "digitalocean_firewall.cms_deploy_firewall",
+              "tls_private_key.cms_host_key", "tls_private_key.cms_deploy_key"]
+    assert all(f"    + {address}\n" in plan.stdout for address in vm_app), "the VM app's keys and both its firewalls"
     assert (project / ".webkit" / ".gitignore").read_text().strip().endswith("*")
     apply = webkit("infra", "apply", "--sandbox", cwd=project)
     assert apply.returncode == 0 and "✓ Applied production in the sandbox" in apply.stdout
@@ -30,7 +32,8 @@ def test_sandbox_plan_apply_plan_destroy(tmp_path):
     assert again.stdout.startswith("production (sandbox): 0 to add, 1 to change, 0 to destroy")
     assert "    ~ digitalocean_app.web_app (provider noise)" in again.stdout
     destroy = webkit("infra", "destroy", "--sandbox", cwd=project)
-    assert destroy.returncode == 0 and "12 to destroy" in destroy.stdout
+    assert destroy.returncode == 0 and "15 to destroy" in destroy.stdout
+    assert all(f"    - {address}\n" in destroy.stdout for address in vm_app)
 
 
 def test_real_plan_names_missing_credentials(tmp_path):
@@ -67,7 +70,7 @@ def test_a_real_plan_against_an_s3_state_keeps_its_plan_file_private_and_removes
     with real_cloud(tmp_path, project, monkeypatch) as (spec, stack):
         monkeypatch.setattr(terraform, "run", spying)
         plan = local.real_plan(project, spec, "production", stack)
-    assert sum(1 for rc in plan["resource_changes"] if rc["change"]["actions"] == ["create"]) == 12
+    assert sum(1 for rc in plan["resource_changes"] if rc["change"]["actions"] == ["create"]) == 15
     folder = project / ".webkit" / "plan" / "production"
     assert modes["tfplan"] == 0o600 and folder.stat().st_mode & 0o777 == 0o700
     assert not (folder / "tfplan").exists()
@@ -85,7 +88,7 @@ def test_a_sandbox_plan_saved_as_json_previews_the_pull_request_comment(tmp_path
     assert comment.returncode == 0, comment.stderr
     assert comment.stdout.startswith("<!-- webkit-plan-comment:production (sandbox) -->\n"
                                      "## 🟢 Terraform plan · production (sandbox): Low risk\n")
-    assert "**12 to add, 0 to change, 0 to destroy**" in comment.stdout
+    assert "**15 to add, 0 to change, 0 to destroy**" in comment.stdout
     named = webkit("infra", "comment", "--plan-json", str(saved), "-e", "staging", cwd=project)
     assert named.stdout.startswith("<!-- webkit-plan-comment:staging -->"), "-e still names it"
 

@@ -93,7 +93,7 @@ def test_the_sandbox_runs_as_from_a_clean_checkout(tmp_path):
     project, marks = hostile_checkout(tmp_path)
     plan = webkit("infra", "plan", "--sandbox", cwd=project)
     assert plan.returncode == 0, plan.stderr
-    assert plan.stdout.startswith("production (sandbox): 12 to add, 0 to change, 0 to destroy")
+    assert plan.stdout.startswith("production (sandbox): 15 to add, 0 to change, 0 to destroy")
     assert "evil" not in plan.stdout and "stolen" not in plan.stdout and SECRET not in plan.stdout
     apply = webkit("infra", "apply", "--sandbox", cwd=project)
     assert apply.returncode == 0 and "✓ Applied production in the sandbox" in apply.stdout, apply.stderr
@@ -105,7 +105,7 @@ def test_the_sandbox_runs_as_from_a_clean_checkout(tmp_path):
     working = project / ".webkit" / "sandbox" / "production"
     assert not any(working.glob("*.py")) and not (working / "evil.tf").exists()
     destroy = webkit("infra", "destroy", "--sandbox", cwd=project)
-    assert destroy.returncode == 0 and "12 to destroy" in destroy.stdout, destroy.stderr
+    assert destroy.returncode == 0 and "15 to destroy" in destroy.stdout, destroy.stderr
     no_effect(tmp_path, marks)
     cloud = json.loads((project / ".webkit" / "sandbox" / "cloud.json").read_text())["resources"]
     assert not any(cloud.values()), "destroy emptied the simulated cloud"
@@ -121,7 +121,7 @@ def test_the_local_plan_runs_as_from_a_clean_checkout(tmp_path, monkeypatch):
     with real_cloud(tmp_path, project, monkeypatch) as (spec, stack):
         monkeypatch.chdir(project)  # as a user runs it (the S3 server, a test helper, started elsewhere)
         plan = local.real_plan(Path("."), spec, "production", stack)
-    assert sum(1 for rc in plan["resource_changes"] if rc["change"]["actions"] == ["create"]) == 12
+    assert sum(1 for rc in plan["resource_changes"] if rc["change"]["actions"] == ["create"]) == 15
     assert "stolen" not in plan.get("planned_values", {}).get("outputs", {}) and SECRET not in json.dumps(plan)
     folder = project / ".webkit" / "plan" / "production"
     assert not folder.is_symlink() and folder.stat().st_mode & 0o777 == 0o700

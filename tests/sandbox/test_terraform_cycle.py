@@ -77,7 +77,7 @@ def test_edits_update_or_replace_as_the_provider_would(tmp_path):
         cycle.load(manifest)
         plan = cycle.plan()
         assert actions(plan) == {}, "an env edit never touches the droplet"
-        assert plan["output_changes"]["cms_env"]["actions"] == ["update"]
+        assert plan["output_changes"]["cms_env_values"]["actions"] == ["update"]
         cycle.apply()
 
         manifest["resources"][0]["config"]["size"] = "db-s-2vcpu-4gb"
@@ -186,5 +186,4 @@ def test_env_text_reaches_the_machine_as_written(tmp_path):
     cycle = Cycle(tmp_path, "production")
     with cycle.box.providers():
         cycle.deploy(manifest)
-    env = cycle.box.state()["outputs"]["cms_env"]["value"]
-    assert f"GREETING={json.dumps(text)}\n" in env
+    assert cycle.box.state()["outputs"]["cms_env_values"]["value"]["GREETING"] == text

@@ -1,25 +1,33 @@
-"""A VM app's env output names its secret keys in its description, for the plan comment: what
-the stack writes, the comment reads back exactly, for any keys app.json accepts."""
+"""A VM app's env outputs say in their description which keys are secret, for the plan comment: what
+the stack writes, the comment reads back, for any keys and values app.json accepts. The plain
+values show key by key; every value of the sensitive output stays hidden."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constructs_lib.env import EnvValue
-from stacks.project_stack import _env_description
+from stacks.project_stack import _ENV_DESCRIPTIONS
 from webkit.manifest.refs import IDENTIFIER
 from workflows import plan_comment
 
-KEYS = st.lists(st.tuples(st.from_regex(IDENTIFIER, fullmatch=True), st.booleans()), max_size=8, unique_by=lambda k: k[0])
+ENV = st.dictionaries(st.from_regex(IDENTIFIER, fullmatch=True), st.text(min_size=1, max_size=20), max_size=6)
 
 
-@given(keys=KEYS)
-def test_the_comment_reads_back_exactly_the_secret_keys(keys):
-    description = _env_description([EnvValue(key, "v", secret) for key, secret in keys])
-    listed = plan_comment.SECRET_KEYS.search(description)
-    assert listed is not None
-    read = {key.strip() for key in listed.group(1).split(",")}
-    secret = {key for key, is_secret in keys if is_secret}
-    # "none" stands for no secret key: at worst it masks a plain key named `none` (closed by default)
-    assert read == (secret or {"none"})
+def rows(name: str, before: dict, after: dict, sensitive: bool) -> list[tuple[str, str, str]] | None:
+    change = {"actions": ["update"], "before": before, "after": after, "before_sensitive": sensitive, "after_sensitive": sensitive}
+    configuration = {"root_module": {"outputs": {f"cms_{name}": {"description": _ENV_DESCRIPTIONS[name]}}}}
+    return plan_comment.env_diff(f"cms_{name}", change, configuration)
+
+
+@given(before=ENV, after=ENV)
+def test_plain_values_show_by_key_and_sensitive_ones_never(before, after):
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    plain = rows("env_values", before, after, sensitive=False)
+    hidden = rows("env_sensitive_values", before, after, sensitive=True)
+    assert plain is not None and hidden is not None, "both descriptions are understood"
+    assert [key for key, _, _ in plain] == [key for key, _, _ in hidden] == changed
+    for key, old, new in hidden:
+        assert {old, new} <= {"", plan_comment.SENSITIVE, "(sensitive, changed)"}, key
+    for key, old, new in plain:
+        assert plan_comment.SENSITIVE not in (old, new) or key == "none", key

@@ -46,7 +46,7 @@ def test_a_plugin_kind_validates_and_synthesises(tmp_path):
     stack = json.loads((tmp_path / "out" / "stacks" / "production" / "cdk.tf.json").read_text())
     cluster = stack["resource"]["digitalocean_database_cluster"]["cache_cluster"]
     assert (cluster["engine"], cluster["name"]) == ("valkey", "my-website-cache")
-    assert "CACHE_URL=${jsonencode(digitalocean_database_cluster.cache_cluster.uri)}" in stack["output"]["cms_env"]["value"]
+    assert stack["output"]["cms_env_sensitive_values"]["value"]["CACHE_URL"] == "${digitalocean_database_cluster.cache_cluster.uri}"
     assert stack["output"]["cache_host"]["sensitive"] is False
 
 

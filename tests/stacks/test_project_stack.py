@@ -16,10 +16,12 @@ def test_the_plans_example_synthesises_its_database_and_droplet():
     }
     droplet = resource(stack, "digitalocean_droplet", "cms_droplet")
     assert (droplet["name"], droplet["size"], droplet["region"]) == ("my-website-cms", "s-2vcpu-4gb", "nyc3")
-    # DATABASE_URL reaches the droplet's env as a reference to the database, resolved by Terraform.
-    env = stack["output"]["cms_env"]
+    # DATABASE_URL reaches the deploy job as a reference to the database, resolved by Terraform.
+    env = stack["output"]["cms_env_sensitive_values"]
     assert env["sensitive"] is True
-    assert env["value"] == "DATABASE_URL=${jsonencode(digitalocean_database_connection_pool.db_pool.uri)}\n"
+    assert env["value"] == {"DATABASE_URL": "${digitalocean_database_connection_pool.db_pool.uri}"}
+    assert stack["output"]["cms_env_values"] == {
+        "value": {}, "sensitive": False, "description": "Env values the deploy job sends, as an object. Secret keys: none."}
     # ...and the database admits that droplet.
     rules = resource(stack, "digitalocean_database_firewall", "db_firewall")["rule"]
     assert rules == [{"type": "droplet", "value": "${digitalocean_droplet.cms_droplet.id}"}]
@@ -43,11 +45,11 @@ def test_buckets_with_their_keys(two_envs):
     )
     assert resource(prod, "b2_bucket", "backups_bucket")["bucket_name"] == "shop-backups"
     assert resource(prod, "b2_application_key", "backups_key")["bucket_id"] == "${b2_bucket.backups_bucket.bucket_id}"
-    assert set(prod["provider"]) == {"digitalocean", "b2"}
+    assert set(prod["provider"]) == {"digitalocean", "b2", "tls"}, "tls: the VM app's keys"
 
 
 def test_b2_provider_only_when_used():
-    assert set(synth(plan_example())["production"]["provider"]) == {"digitalocean"}
+    assert set(synth(plan_example())["production"]["provider"]) == {"digitalocean", "tls"}
 
 
 def test_staging_names_and_state_differ_from_production(two_envs):
@@ -63,9 +65,13 @@ def test_staging_names_and_state_differ_from_production(two_envs):
 def test_each_environment_gets_only_its_own_env_and_secrets(two_envs):
     staging = two_envs["staging"]
     assert set(staging["variable"]) == {"github_STRIPE_TEST_KEY"}
-    assert set(two_envs["production"]["variable"]) == {"github_STRIPE_KEY", "sops_secrets_api_yaml_JWT_SECRET"}
-    assert "LOG_LEVEL=\"debug\"" in staging["output"]["api_env"]["value"]
-    assert "LOG_LEVEL" not in two_envs["production"]["output"]["api_env"]["value"]
+    # the VM app's sops secret is no Terraform variable: its deploy job reads it (never in state)
+    assert set(two_envs["production"]["variable"]) == {"github_STRIPE_KEY"}
+    assert two_envs["production"]["output"]["api_env_secret_sources"]["value"] == [
+        {"key": "JWT_SECRET", "source": "sops", "name": "JWT_SECRET", "file": "secrets/api.yaml"}]
+    assert staging["output"]["api_env_secret_sources"]["value"] == []
+    assert staging["output"]["api_env_values"]["value"]["LOG_LEVEL"] == "debug"
+    assert "LOG_LEVEL" not in two_envs["production"]["output"]["api_env_values"]["value"]
 
 
 def test_backend_is_b2_with_every_skip_flag(two_envs):
@@ -122,7 +128,7 @@ def test_env_text_that_looks_like_terraform_stays_text():
     manifest["apps"][0]["env"]["production"].append({"key": "GREETING", "type": "value", "value": "costs ${5} %{if}"})
     manifest["project"]["description"] = "Our ${site}"
     stack = synth(manifest)["production"]
-    assert stack["output"]["cms_env"]["value"].endswith('GREETING="costs $${5} %%{if}"\n')
+    assert stack["output"]["cms_env_values"]["value"]["GREETING"] == "costs $${5} %%{if}"
     assert resource(stack, "digitalocean_project", "project")["description"] == "Our $${site}"
 
 

@@ -186,10 +186,11 @@ def _check_exposure(manifest: Manifest) -> list[Problem]:
             problems += [Problem("config", f"App '{app.name}' runs on {kind.type}/{kind.provider}: only vm apps use '{key}', "
                                  "it is ignored", ("apps", i, key), warning=True)
                          for key in ("build", "deploy") if getattr(app, key) is not None]
-        if kind is not None and kind.type == "vm" and not app.infra.config.get("ssh_keys"):
+        if kind is not None and kind.type == "vm" and app.infra.config.get("ssh_keys"):
             problems.append(Problem(
-                "config", f"App '{app.name}' has no ssh_keys: nobody can log in to its droplet, and keys added later "
-                "reach only a new droplet (see README, SSH keys)", ("apps", i, "infra", "config"), warning=True))
+                "config", f"App '{app.name}': root cannot log in to a VM app's droplet, so these ssh_keys (DigitalOcean "
+                "installs them for root) open nothing; log in as 'deploy' with the deploy key (README, VM apps)",
+                ("apps", i, "infra", "config", "ssh_keys"), warning=True))
     return problems
 
 

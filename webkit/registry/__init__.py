@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from . import backblaze, digitalocean
+from . import backblaze, digitalocean, tls
 from .model import Config, Credential, Kind, NameRule, Output, Provider, TerraformType
 from .plugins import PLUGIN_GROUP, load_plugins
 
@@ -28,7 +28,7 @@ __all__ = [
     "providers_in_use", "required_credentials", "served_types",
 ]
 
-PROVIDERS: dict[str, Provider] = {p.name: p for p in (digitalocean.PROVIDER, backblaze.PROVIDER)}
+PROVIDERS: dict[str, Provider] = {p.name: p for p in (digitalocean.PROVIDER, backblaze.PROVIDER, tls.PROVIDER)}
 _BUILT_IN = (digitalocean.POSTGRES, digitalocean.SPACES, backblaze.BUCKET, digitalocean.DROPLET, digitalocean.APP_PLATFORM)
 
 
@@ -91,7 +91,7 @@ def kinds_in_use(spec: ProjectSpec) -> list[Kind]:
 
 def providers_in_use(spec: ProjectSpec) -> list[Provider]:
     """The providers a stack configures, in registry order: those always needed and those of its kinds."""
-    names = {k.provider for k in kinds_in_use(spec)}
+    names = {name for k in kinds_in_use(spec) for name in (k.provider, *k.providers)}
     return [p for p in PROVIDERS.values() if p.always or p.name in names]
 
 
@@ -140,9 +140,9 @@ def all_types(plugins: bool = True) -> dict[str, TerraformType]:
 
 FACTS_SOURCE = (
     "Read from the providers' source (shared/facts/provider-behaviour.md, checked 2026-11-29): "
-    "digitalocean/terraform-provider-digitalocean v2.71.0 (commit fa4b5bcdfc15558b1ff1c9bb9ed839cb6d64a42b) and "
-    "Backblaze/terraform-provider-b2 v0.10.0, the schema.Schema literals of each resource file (ForceNew: true, "
-    "Sensitive: true) and the update functions. Types webkit does not emit are left out."
+    "digitalocean/terraform-provider-digitalocean v2.71.0 (commit fa4b5bcdfc15558b1ff1c9bb9ed839cb6d64a42b), "
+    "Backblaze/terraform-provider-b2 v0.10.0 and hashicorp/terraform-provider-tls v4.1.0, the schema literals of each resource file (ForceNew: true, "
+    "Sensitive: true; RequiresReplace) and the update functions. Types webkit does not emit are left out."
 )
 
 

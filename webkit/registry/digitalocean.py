@@ -71,7 +71,8 @@ class DropletConfig(AppConfig):
     monitoring: bool = True
     backups: bool = False
     ssh_keys: list[SSHKey] = Field([], description="SSH key names or fingerprints already in the account.")
-    ssh_sources: list[Cidr] = Field(["0.0.0.0/0", "::/0"], description="Addresses allowed to reach port 22.")
+    ssh_sources: list[Cidr] = Field([], description="Fixed addresses always allowed to reach port 22 (an office, a self-hosted "
+                                    "runner); default none: port 22 opens only for a deploy, to the runner doing it.")
     reserved_ip: bool = Field(False, description="Attach a reserved IP that survives a rebuild.")
     tags: list[Tag] = []
 
@@ -173,6 +174,8 @@ DROPLET = Kind(
     "digitalocean", "vm", "app", DropletConfig,
     NameRule(1, 63, r"[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?", "droplet"), "stacks.factories:droplet", resource_type="digitalocean_droplet",
     ignore_changes=("user_data", "ssh_keys"),
+    providers=("tls",),
+    env_in_terraform=False,
     types=(
         TerraformType(
             "digitalocean_droplet", force_new=("image", "region", "ssh_keys", "user_data", "monitoring", "droplet_agent", "vpc_uuid"),

@@ -123,6 +123,11 @@ class Kind:
     ignore_changes: tuple[str, ...] = ()
     types: tuple[TerraformType, ...] = ()
     credentials: tuple[Credential, ...] = ()
+    # Providers its construct uses beyond its own (by name in PROVIDERS: a VM app's keys need "tls").
+    providers: tuple[str, ...] = ()
+    # False: the app's env reaches it in the deploy job, not through Terraform (a VM app), so its
+    # user secrets never become Terraform variables or state.
+    env_in_terraform: bool = True
     plugin: str = ""  # the entry point that added it; empty for a built-in kind
 
     def output(self, name: str) -> Output | None:

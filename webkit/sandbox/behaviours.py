@@ -13,6 +13,10 @@ from .schemas import BY_LOCAL, served_types
 
 
 class Behaviour:
+    def created(self, planned: dict) -> dict:
+        """The new resource with what the API makes for it beyond the plain computed values."""
+        return planned
+
     def read(self, stored: dict) -> dict:
         """The resource as the API returns it."""
         return stored
@@ -34,6 +38,17 @@ class Droplet(Behaviour):
             return None
         return ("Error resizing droplet", f"the API refused to resize {current.get('name')} from {current.get('size')} "
                 f"to {planned.get('size')}: a droplet's disk cannot shrink")
+
+
+class PrivateKey(Behaviour):
+    """hashicorp/tls's `tls_private_key`: a real key pair (ED25519, the one algorithm webkit asks for)."""
+
+    def created(self, planned: dict) -> dict:
+        from .keys import ed25519_attributes  # cryptography: only where keys are made
+
+        if planned.get("algorithm") != "ED25519":
+            raise ValueError(f"the simulated tls_private_key makes ED25519 keys only, not {planned.get('algorithm')}")
+        return {**planned, **ed25519_attributes()}
 
 
 @functools.cache

@@ -265,7 +265,7 @@ class SimResource(_Simulated, Resource):
         return state
 
     def create(self, ctx, planned):
-        return self._store(planned)
+        return self._store(behaviour(self.TYPE).created(planned))
 
     def read(self, ctx, current):
         with _cloud().open() as data:

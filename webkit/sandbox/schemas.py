@@ -60,11 +60,15 @@ class TypeSchema:
 # --------------------------------------------------------------------------- DigitalOcean
 
 
-@functools.lru_cache(maxsize=1)
-def _assembly() -> dict:
+# The prebuilt bindings each provider's schema is read from, by its local name.
+BINDINGS = {"digitalocean": "cdktf_cdktf_provider_digitalocean", "tls": "cdktf_cdktf_provider_tls"}
+
+
+@functools.cache
+def _assembly(package: str) -> dict:
     from constructs_lib.kernel import assembly_types  # the one reader of the bindings' internals
 
-    return assembly_types("cdktf_cdktf_provider_digitalocean")
+    return assembly_types(package)
 
 
 def _snake(name: str) -> str:
@@ -122,9 +126,10 @@ def _classes(types: dict) -> dict[str, str]:
     return out
 
 
-def digitalocean_schema(type_name: str) -> TypeSchema:
-    """`type_name` is `digitalocean_droplet`, or `data.digitalocean_ssh_key` for a data source."""
-    types = _assembly()
+def binding_schema(type_name: str) -> TypeSchema:
+    """From a provider's prebuilt binding: `type_name` is `digitalocean_droplet`, or
+    `data.digitalocean_ssh_key` for a data source."""
+    types = _assembly(BINDINGS[type_name.removeprefix("data.").split("_", 1)[0]])
     fqn = _classes(types)[type_name]
     bare = type_name.removeprefix("data.")
     block = _struct_block(fqn + "Config", types)
@@ -219,4 +224,4 @@ def types_served(local: str) -> tuple[str, ...]:
 
 
 def schema_for(type_name: str) -> TypeSchema:
-    return b2_schema(type_name) if type_name.removeprefix("data.").startswith("b2_") else digitalocean_schema(type_name)
+    return b2_schema(type_name) if type_name.removeprefix("data.").startswith("b2_") else binding_schema(type_name)

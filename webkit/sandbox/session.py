@@ -101,7 +101,7 @@ class Sandbox:
 
     @contextmanager
     def providers(self):
-        """Start both simulated providers once for every command inside the block."""
+        """Start the simulated providers once for every command inside the block."""
         if self.mirror:
             yield self
             return
@@ -163,7 +163,7 @@ def cli_config(mirror: Path) -> str:
     return (
         "provider_installation {\n"
         f'  filesystem_mirror {{\n    path = "{mirror}"\n'
-        '    include = ["registry.terraform.io/digitalocean/digitalocean", "registry.terraform.io/backblaze/b2"]\n  }\n'
+        f"    include = {json.dumps(sorted(FULL_NAMES.values()))}\n  }}\n"
         '  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n'
     )
 

@@ -97,6 +97,10 @@ class ProjectSpec(SpecModel):
         return any(s.source == "sops" for s in self.secrets)
 
     def secrets_for(self, environment: str, source: str | None = None) -> list[SecretSpec]:
-        """The secrets the apps' env vars of `environment` use (optionally of one source)."""
-        used = {v.secret.variable for app in self.apps for v in app.environment_variables.get(environment, []) if v.secret}
+        """The secrets that the env vars of `environment` pass through Terraform (optionally of one
+        source): a VM app's secrets never do (its deploy job reads them itself)."""
+        from webkit.registry import kind_of
+
+        used = {v.secret.variable for app in self.apps if kind_of(app.provider, app.infrastructure_type).env_in_terraform
+                for v in app.environment_variables.get(environment, []) if v.secret}
         return [s for s in self.secrets if s.variable in used and source in (None, s.source)]

@@ -485,48 +485,38 @@ def text_diffs(change: dict, raw: dict | None = None) -> dict[str, list[str]]:
     return diffs
 
 
-ENV_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)")
 SECRET_KEYS = re.compile(r"Secret keys: ([A-Za-z0-9_, ]*)\.")
 
 
-def _dotenv(value) -> dict[str, str] | None:
-    """KEY=value lines (values JSON-encoded, as webkit writes a VM app's env) → key → value."""
-    if not isinstance(value, str):
+def _env_object(value) -> dict[str, str] | None:
+    """A VM app's env output (an object: key → value, as webkit writes it) → key → value as text."""
+    if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
         return None
-    pairs = {}
-    for line in value.splitlines():
-        match = ENV_LINE.fullmatch(line)
-        if not match:
-            return None
-        try:
-            decoded = json.loads(match.group(2))
-        except ValueError:
-            decoded = match.group(2)
-        pairs[match.group(1)] = decoded if isinstance(decoded, str) else json.dumps(decoded)
-    return pairs
+    return {key: item if isinstance(item, str) else json.dumps(item) for key, item in value.items()}
 
 
 def env_diff(name: str, change: dict, configuration: dict) -> list[tuple[str, str, str]] | None:
-    """(key, before, after) for each key an env output (dotenv text) adds, removes or changes.
-    A value is secret when either side says so: the description (webkit writes "Secret keys: A, B."
-    there) is the new configuration's, so it speaks for the after side only. Nothing records which
-    keys the old configuration kept secret, so a before value of a sensitive output stays hidden (a
-    secret removed, or turned into a plain value, was a secret until now). An output without that
-    description is left alone: which of its keys are secret is unknown."""
-    before, after = _dotenv(change.get("before") or ""), _dotenv(change.get("after"))
+    """(key, before, after) for each key an env output (an object) adds, removes or changes.
+    A value is secret when either side says so: the description (webkit writes "Secret keys: A, B.",
+    "none" or "every key" there) is the new configuration's, so it speaks for the after side only.
+    Nothing records which keys the old configuration kept secret, so a before value of a sensitive
+    output stays hidden (a secret removed, or turned into a plain value, was a secret until now). An
+    output without that description is left alone: which of its keys are secret is unknown."""
+    before, after = _env_object(change.get("before") or {}), _env_object(change.get("after"))
     if before is None or after is None:
-        return None  # not dotenv text, or not known until apply
+        return None  # not an env object, or not known until apply
     declared = (((configuration.get("root_module") or {}).get("outputs") or {}).get(name) or {}).get("description")
     listed = SECRET_KEYS.search(declared) if isinstance(declared, str) else None
     if listed is None:
         return None
+    every = listed.group(1) == "every key"
     secret_keys = {key.strip() for key in listed.group(1).split(",")}
     before_secret = change.get("before_sensitive") is not False  # sensitive unless proven otherwise
 
     def value(key: str, pairs: dict[str, str], old: bool) -> str:
         if key not in pairs:
             return ""
-        return SENSITIVE if key in secret_keys or (old and before_secret) else show(active_masks().leaf(pairs[key]))
+        return SENSITIVE if every or key in secret_keys or (old and before_secret) else show(active_masks().leaf(pairs[key]))
 
     changed = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
     rows = [(key, value(key, before, True), value(key, after, False)) for key in changed]
