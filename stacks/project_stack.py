@@ -145,20 +145,22 @@ class ProjectStack(ReadableStack):
         return app.environment_variables.get(self.environment, [])
 
     def _env(self, app: AppSpec) -> list[EnvValue]:
-        """Resolve each env var of this environment to a value or a Terraform reference."""
+        """Resolve each env var of this environment to a value or a Terraform reference; a user
+        secret of an app whose env never passes through Terraform (a VM app) to where it is read."""
+        in_terraform = kind_of(app.provider, app.infrastructure_type).env_in_terraform
         env = []
         for var in self._env_vars(app):
             secret = var.secret is not None
+            if var.secret and not in_terraform:
+                where = {"source": var.secret.source, "name": var.secret.key} | ({"file": literal(var.secret.file)} if var.secret.file else {})
+                env.append(EnvValue(var.key, "", True, source=where))
+                continue
             if var.reference:
                 value = self.resources[var.reference.resource].output(var.reference.output)
                 # only a secret output is secret: App Platform reads SECRET values back encrypted,
                 # so every needless SECRET is noise in every plan
                 resource = self.resource_specs[var.reference.resource]
                 secret = kind_of(resource.provider, resource.type).secret(var.reference.output)
-            elif var.secret and not kind_of(app.provider, app.infrastructure_type).env_in_terraform:
-                where = {"source": var.secret.source, "name": var.secret.key}
-                env.append(EnvValue(var.key, "", True, source=where | ({"file": literal(var.secret.file)} if var.secret.file else {})))
-                continue
             elif var.secret:
                 value = ref(self.variables[var.secret.variable])
             else:

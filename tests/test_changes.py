@@ -170,3 +170,24 @@ def test_a_huge_committed_app_json_is_read_no_further_than_the_manifest_limit(tm
     assert found == "None" and int(grown_mib) < 40, f"memory grew by {grown_mib} MiB"
     checked = webkit("infra", "validate", "-C", str(folder))
     assert checked.returncode == 0 and "Traceback" not in checked.stderr
+
+
+def test_no_config_edit_of_a_vm_app_replaces_its_keys():
+    """A droplet keeps the keys of its first boot, so replacing a key alone would break every deploy
+    to it. No app.json edit can: the keys' arguments are fixed in the construct (only a rename, a
+    new machine with new keys, changes them, and that is warned about as a gone app). Each config
+    key of a VM app, changed, leaves the synthesised keys exactly as they were."""
+    from stacks.synth import synthesize
+    from webkit.spec import to_spec
+
+    def keys(manifest: dict) -> dict:
+        stack = json.loads(synthesize(to_spec(Manifest.model_validate(manifest), "0"))["production"])
+        return {name: {k: v for k, v in key.items() if k != "//"} for name, key in stack["resource"]["tls_private_key"].items()}
+
+    edits = {"size": "s-4vcpu-8gb", "region": "ams3", "image": "debian-12-x64", "monitoring": False, "backups": True,
+             "ssh_sources": ["203.0.113.0/24"], "reserved_ip": True, "tags": ["x"], "env_from_shared": False}
+    old = plan_example()
+    new = json.loads(json.dumps(old))
+    vm_config(new).update(edits)
+    assert set(edits) | {"ssh_keys"} == set(KINDS[("digitalocean", "vm")].config.model_fields), "every config key is edited"
+    assert keys(old) == keys(new) == {"cms_host_key": {"algorithm": "ED25519"}, "cms_deploy_key": {"algorithm": "ED25519"}}

@@ -23,10 +23,11 @@ def age_key() -> tuple[str, str]:
 def project(folder, recipient: str, secrets: dict[str, str]):
     manifest = plan_example()
     manifest["state"] = {"bucket": "acme-tf-state"}
-    manifest["apps"][0]["env"]["production"] += [
+    # on an App Platform app: its secrets pass through Terraform (a VM app's never do)
+    manifest["apps"].append({"name": "web", "type": "sveltekit", "path": "web", "env": {"production": [
         {"key": "PAYLOAD_SECRET", "type": "secret", "from": "sops:secrets/cms.yaml:/PAYLOAD_SECRET"},
         {"key": "SENTRY_DSN", "type": "secret", "from": "sops:secrets/shared.yaml:/SENTRY_DSN"},
-    ]
+    ]}, "infra": {"provider": "digitalocean", "type": "app", "config": {"image": {"repository": "web"}}}})
     write_project(folder, manifest)
     (folder / "secrets").mkdir()
     for name, text in secrets.items():
@@ -45,9 +46,9 @@ def test_validate_names_a_missing_sops_file_and_a_missing_key_without_an_age_key
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "✗ sops file 'secrets/cms.yaml' has no key 'PAYLOAD_SECRET' (it has PAYLOAD_SECRETS, OTHER); add it with `sops secrets/cms.yaml`: "
-        f"apps[0].env.production[1].from (app.json line {line_of(folder, 'secrets/cms.yaml')})",
+        f"apps[1].env.production[0].from (app.json line {line_of(folder, 'secrets/cms.yaml')})",
         "✗ sops file 'secrets/shared.yaml' does not exist; create it with `sops secrets/shared.yaml`: "
-        f"apps[0].env.production[2].from (app.json line {line_of(folder, 'secrets/shared.yaml')})",
+        f"apps[1].env.production[1].from (app.json line {line_of(folder, 'secrets/shared.yaml')})",
     ]
     assert "s3cr3t" not in result.stdout + result.stderr
 
@@ -59,7 +60,7 @@ def test_validate_says_when_a_sops_file_is_not_encrypted(tmp_path, age_key):
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         "✗ sops file 'secrets/shared.yaml' is not encrypted with sops (no 'sops' metadata): encrypt it with `sops --encrypt --in-place`: "
-        f"apps[0].env.production[2].from (app.json line {line_of(folder, 'secrets/shared.yaml')})"]
+        f"apps[1].env.production[1].from (app.json line {line_of(folder, 'secrets/shared.yaml')})"]
     assert "plain-text" not in result.stderr
 
 
@@ -124,4 +125,4 @@ def test_update_warns_about_a_sops_key_the_file_lacks_before_ci_does(tmp_path, a
     result = webkit("update", cwd=folder)
     assert result.returncode == 0, result.stderr
     assert ("⚠ sops file 'secrets/shared.yaml' has no key 'SENTRY_DSN' (it has SENTRY); add it with `sops secrets/shared.yaml`: "
-            f"apps[0].env.production[2].from (app.json line {line_of(folder, 'secrets/shared.yaml')})") in result.stderr.splitlines()
+            f"apps[1].env.production[1].from (app.json line {line_of(folder, 'secrets/shared.yaml')})") in result.stderr.splitlines()

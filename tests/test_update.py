@@ -193,12 +193,14 @@ def test_local_infra_loads_constructs_from_a_checkout(tmp_path):
     for package in ("constructs_lib", "stacks"):
         shutil.copytree(REPO / package, checkout / package, ignore=shutil.ignore_patterns("__pycache__"))
     droplet = checkout / "constructs_lib" / "digitalocean" / "droplet.py"
-    droplet.write_text(droplet.read_text().replace("mkdir -p /opt/app", "mkdir -p /srv/tried-locally"))
+    edited = droplet.read_text().replace('name=f"{name}-deploy"', 'name=f"{name}-tried-locally"')
+    assert edited != droplet.read_text()
+    droplet.write_text(edited)
     project = write_project(tmp_path / "p", plan_example())
     result = webkit("update", "-C", str(project), "--local-infra", str(checkout))
     assert result.returncode == 0, result.stderr
     assert f"ℹ Using constructs from {checkout}" in result.stdout
-    assert "/srv/tried-locally" in (project / GENERATED[3]).read_text()
+    assert '"my-website-cms-tried-locally"' in (project / GENERATED[3]).read_text()
     assert webkit("update", "-C", str(project), "--local-infra", str(tmp_path)).returncode == 2
 
 

@@ -1,8 +1,8 @@
 import json
 
+from constructs_lib import cloud_config
 from constructs_lib.compat import TerraformVariable
 from constructs_lib.digitalocean import Droplet
-from constructs_lib import cloud_config
 from constructs_lib.env import EnvValue
 from webkit.manifest.catalog import DropletConfig
 

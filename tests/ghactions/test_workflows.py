@@ -106,7 +106,7 @@ def test_pull_request_plan_comments_once_and_keeps_the_comment_current(example):
     first = example.runner.run(PLAN, pull_request(example.repo, 7, "feature"))
     assert first.conclusion == "success", first.jobs["Plan (production)"].log[-3000:]
     (comment,) = comments(example)
-    assert "12 to add" in comment["body"] and comment["user"]["login"] == "github-actions[bot]"
+    assert "15 to add" in comment["body"] and comment["user"]["login"] == "github-actions[bot]"
     job = first.jobs["Plan (production)"]
     assert job.permissions == {"contents": "read", "pull-requests": "write"}
     assert job.step("Terraform plan").outputs["exitcode"] == "2"
@@ -239,12 +239,12 @@ def test_a_vm_env_change_is_reviewed_key_by_key_with_the_users_masks(tmp_path):
         assert run.conclusion == "success", job.log[-3000:]
         (comment,) = comments(example)
         body = comment["body"]
-        assert "| <code>cms_env</code> | update | 1 key(s) change, below |" in body
-        # ("&#58;" keeps GitHub from linking the value and is a real ":" when copied; the before value
-        # stays hidden: the old configuration's secret keys are not in the plan)
-        assert '| <code>PUBLIC_API_URL</code> | (sensitive) | "https&#58;//(masked).example" |' in body
+        assert "| <code>cms_env_values</code> | update | 1 key(s) change, below |" in body
+        # ("&#58;" keeps GitHub from linking the value and is a real ":" when copied; both sides show:
+        # `cms_env_values` holds plain values only, the secret ones are in other outputs)
+        assert '| <code>PUBLIC_API_URL</code> | "https&#58;//api.mysite.com" | "https&#58;//(masked).example" |' in body
         assert "codename" not in body and "codename" not in job.summary, "the user's mask holds in the comment and the summary"
-        assert "cms_env" in job.summary, "the whole plan is in the job summary too"
+        assert "cms_env_values" in job.summary, "the whole plan is in the job summary too"
         assert_nothing_leaked(example)
 
 
@@ -553,7 +553,7 @@ def test_a_plan_that_fails_before_terraform_replaces_the_green_comment_with_why(
     Terraform (app.json edited without `webkit update`, a sops key the file lacks) says so there."""
     example.change(rename_site("Green"), "feature")
     assert example.runner.run(PLAN, pull_request(example.repo, 7, "feature")).conclusion == "success"
-    assert "12 to add" in comments(example)[0]["body"]
+    assert "15 to add" in comments(example)[0]["body"]
 
     stale = dict(example.manifest, project=dict(example.manifest["project"], title="Edited by hand"))
     example.repo.commit({"app.json": json.dumps(stale, indent=2) + "\n"}, "no webkit update", branch="feature")
@@ -561,7 +561,7 @@ def test_a_plan_that_fails_before_terraform_replaces_the_green_comment_with_why(
     assert run.conclusion == "failure"
     (comment,) = comments(example)
     body = comment["body"]
-    assert "## ❌ Terraform plan · production: failed before Terraform ran" in body and "12 to add" not in body
+    assert "## ❌ Terraform plan · production: failed before Terraform ran" in body and "15 to add" not in body
     assert "_Set up Terraform and the stack_ failed" in body
     assert "app.json changed since the workflows were generated: run `webkit update` and commit the result" in body
 

@@ -130,18 +130,19 @@ def test_a_long_diff_is_cut_with_a_mark():
     assert len(diff_of(body, "user_data")) == 60 and "more diff lines not shown" in body
 
 
-def env_plan(before: str, after: str, description: str | None) -> dict:
-    outputs = {"cms_env": {"sensitive": True, **({"description": description} if description else {})}}
+def env_plan(before: dict, after: dict, description: str | None, sensitive: bool = True) -> dict:
+    """A plan that changes a VM app's env output (an object, as webkit writes them)."""
+    outputs = {"cms_env": {"sensitive": sensitive, **({"description": description} if description else {})}}
     return {"format_version": "1.2", "resource_changes": [],
             "output_changes": {"cms_env": {"actions": ["update"], "before": before, "after": after,
-                                           "before_sensitive": True, "after_sensitive": True}},
+                                           "before_sensitive": sensitive, "after_sensitive": sensitive}},
             "configuration": {"root_module": {"outputs": outputs}}}
 
 
 def test_a_vm_env_change_says_which_keys_changed_and_hides_secret_ones():
-    before = 'A="1"\nDATABASE_URL="postgres://u:pw-one@h/db"\nGONE="x"\n'
-    after = 'A="2"\nDATABASE_URL="postgres://u:pw-two@h/db"\nNEW="y"\n'
-    plan = env_plan(before, after, "KEY=value lines, values JSON-encoded. Secret keys: DATABASE_URL.")
+    before = {"A": "1", "DATABASE_URL": "postgres://u:pw-one@h/db", "GONE": "x"}
+    after = {"A": "2", "DATABASE_URL": "postgres://u:pw-two@h/db", "NEW": "y"}
+    plan = env_plan(before, after, "Env values, as an object. Secret keys: DATABASE_URL.")
     body = pc.render(pc.summarize(plan, "production"))
     assert "| <code>cms_env</code> | update | 4 key(s) change, below |" in body
     # the old configuration's secret keys are not in the plan: before values stay hidden
@@ -151,19 +152,29 @@ def test_a_vm_env_change_says_which_keys_changed_and_hides_secret_ones():
     assert "pw-one" not in body and "pw-two" not in body
 
 
-@pytest.mark.parametrize("after", ['A="1"\n', 'A="1"\nAPI_KEY="now-a-plain-value"\n'], ids=["removed", "made-plain"])
+@pytest.mark.parametrize("after", [{"A": "1"}, {"A": "1", "API_KEY": "now-a-plain-value"}], ids=["removed", "made-plain"])
 def test_a_secret_removed_or_made_plain_is_not_shown_in_clear(after):
-    before = 'A="1"\nAPI_KEY="sk_live_old_secret"\n'
-    plan = env_plan(before, after, "KEY=value lines, values JSON-encoded. Secret keys: none.")
+    before = {"A": "1", "API_KEY": "sk_live_old_secret"}
+    plan = env_plan(before, after, "Env values, as an object. Secret keys: none.")
     body = pc.render(pc.summarize(plan, "production"))
     assert "sk_live_old_secret" not in body
-    row = "| <code>API_KEY</code> | (sensitive) | " + ("" if "API_KEY" not in after else '"now-a-plain-value"') + " |"
+    # a value inside a sensitive output is masked wherever it shows (webkit keeps plain values in the
+    # non-sensitive `<app>_env_values`), so the plain one is hidden here too
+    row = "| <code>API_KEY</code> | (sensitive) | " + ("" if "API_KEY" not in after else "(sensitive, changed)") + " |"
     assert row in body
 
 
 def test_an_env_output_without_webkits_description_stays_one_sensitive_value():
-    body = pc.render(pc.summarize(env_plan('A="1"\n', 'A="2"\n', None), "production"))
+    body = pc.render(pc.summarize(env_plan({"A": "1"}, {"A": "2"}, None), "production"))
     assert '"1"' not in body and '"2"' not in body and "| (sensitive) |" in body
+
+
+def test_a_plain_env_output_shows_each_changed_value_on_both_sides():
+    """webkit's `<app>_env_values`: not sensitive, so the key view shows what changes."""
+    plan = env_plan({"A": "1", "B": "same"}, {"A": "2", "B": "same", "C": "3"}, "Env values. Secret keys: none.", sensitive=False)
+    body = pc.render(pc.summarize(plan, "production"))
+    assert "| <code>cms_env</code> | update | 2 key(s) change, below |" in body
+    assert '| <code>A</code> | "1" | "2" |' in body and '| <code>C</code> |  | "3" |' in body and "<code>B</code>" not in body
 
 
 def test_drift_shows_its_attribute_changes():

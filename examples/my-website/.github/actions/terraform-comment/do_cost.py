@@ -23,6 +23,7 @@ FREE_TYPES = frozenset({
     "digitalocean_spaces_bucket_cors_configuration", "digitalocean_spaces_bucket_policy", "digitalocean_project",
     "digitalocean_project_resources", "digitalocean_reserved_ip_assignment", "digitalocean_ssh_key",
     "digitalocean_tag", "b2_application_key",
+    "tls_private_key",  # made by Terraform itself: no cloud, no bill
 })
 USAGE_TYPES = frozenset({"b2_bucket"})
 APP_COMPONENTS = ("service", "worker", "job")

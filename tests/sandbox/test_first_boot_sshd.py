@@ -1,0 +1,41 @@
+"""The example's VM app, applied in the sandbox, end to end at first boot: the user data Terraform
+rendered from the synthesised template (with the keys the simulated hashicorp/tls made) sets up a
+real sshd, and the stack's outputs are all a deploy job needs to reach it: the deploy key from
+`cms_deploy_key`, pinned against `cms_ssh_host_key`."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from tests.sandbox.conftest import SOURCES, Cycle
+from tests.sshd import private_key_file, running_sshd
+from webkit.sandbox.keys import ed25519_attributes
+
+ALIAS = "webkit-my-website-production-cms"
+
+
+@pytest.fixture(scope="module")
+def applied(tmp_path_factory):
+    """(the rendered user data as applied, the stack's outputs) of the example's production."""
+    cycle = Cycle(tmp_path_factory.mktemp("sandbox"), "production")
+    with cycle.box.providers():
+        cycle.deploy(copy.deepcopy(SOURCES["example"]))
+    state = cycle.box.state()
+    (droplet,) = [r for r in state["resources"] if r["type"] == "digitalocean_droplet"]
+    outputs = {name: output["value"] for name, output in state["outputs"].items()}
+    return droplet["instances"][0]["attributes"]["user_data"], outputs
+
+
+def test_the_outputs_reach_the_machine_its_user_data_sets_up(applied, tmp_path):
+    user_data, outputs = applied
+    assert user_data.startswith("#cloud-config\n") and "${" not in user_data, "Terraform rendered the template"
+    key = private_key_file(tmp_path, outputs["cms_deploy_key"])
+    with running_sshd(tmp_path / "server", yaml.safe_load(user_data)) as server:
+        pinned = server.ssh(key, f"{ALIAS} {outputs['cms_ssh_host_key']}\n", ALIAS, "id -un")
+        assert (pinned.returncode, pinned.stdout) == (0, "deploy\n"), pinned.stderr + "\n".join(server.log[-20:])
+        other = f"{ALIAS} {ed25519_attributes()['public_key_openssh'].strip()}\n"
+        wrong = server.ssh(key, other, ALIAS, "id -un")
+        assert wrong.returncode == 255 and "Host key verification failed" in wrong.stderr
