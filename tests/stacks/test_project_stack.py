@@ -48,8 +48,12 @@ def test_buckets_with_their_keys(two_envs):
     assert set(prod["provider"]) == {"digitalocean", "b2", "tls"}, "tls: the VM app's keys"
 
 
-def test_b2_provider_only_when_used():
-    assert set(synth(plan_example())["production"]["provider"]) == {"digitalocean", "tls"}
+def test_b2_and_tls_providers_only_when_used():
+    assert set(synth(plan_example())["production"]["provider"]) == {"digitalocean", "tls"}, "tls: the VM app's keys"
+    manifest = plan_example()
+    manifest["apps"] = [{"name": "web", "type": "sveltekit", "path": "web",
+                         "infra": {"provider": "digitalocean", "type": "app", "config": {"image": {"repository": "web"}}}}]
+    assert set(synth(manifest)["production"]["provider"]) == {"digitalocean"}, "no VM app, no keys, no tls"
 
 
 def test_staging_names_and_state_differ_from_production(two_envs):

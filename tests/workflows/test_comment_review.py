@@ -312,3 +312,14 @@ def test_an_output_shows_none_of_its_parts_either_side_marks_sensitive():
     body = render(outputs=outputs)
     assert f'| <code>login</code> | update | {pc._text(json.dumps({"old": "(sensitive)", "pin": "(sensitive)", "user": "b"}))} |' in body
     assert "4321" not in body and "5555" not in body
+
+
+def test_an_env_key_known_only_after_apply_is_listed_not_dropped():
+    """Terraform leaves a key whose value is unknown out of `after` (a reference to a resource being
+    created or replaced): the key view says it changes, never that it is removed or untouched."""
+    plan = env_plan({"A": "1", "DB_HOST": "old.example"}, {"A": "1"}, "Env values. Secret keys: none.", sensitive=False)
+    plan["output_changes"]["cms_env"]["after_unknown"] = {"DB_HOST": True, "NEW_HOST": True}
+    body = pc.render(pc.summarize(plan, "production"))
+    assert "| <code>cms_env</code> | update | 2 key(s) change, below |" in body
+    assert '| <code>DB_HOST</code> | "old.example" | (known after apply) |' in body
+    assert "| <code>NEW_HOST</code> |  | (known after apply) |" in body
