@@ -566,12 +566,12 @@ def test_a_plan_that_fails_before_terraform_replaces_the_green_comment_with_why(
     assert "app.json changed since the workflows were generated: run `webkit update` and commit the result" in body
 
     def lacking_key(m: dict) -> None:
-        cms = next(a for a in m["apps"] if a["name"] == "cms")
-        next(e for e in cms["env"]["default"] if e["key"] == "PAYLOAD_SECRET")["from"] = "sops:secrets/cms.yaml:/NO_SUCH_KEY"
+        # a secret the plan reads: the App Platform app's (a VM app's secrets never reach Terraform)
+        next(e for e in m["shared"]["env"]["default"] if e["key"] == "SENTRY_DSN")["from"] = "sops:secrets/shared.yaml:/NO_SUCH_KEY"
     example.change(lacking_key, "feature")
     run = example.runner.run(PLAN, pull_request(example.repo, 7, "feature"))
     assert run.conclusion == "failure"
     body = comments(example)[0]["body"]
-    assert "_Terraform plan_ failed" in body and "cannot decrypt NO_SUCH_KEY from secrets/cms.yaml" in body, body
+    assert "_Terraform plan_ failed" in body and "cannot decrypt NO_SUCH_KEY from secrets/shared.yaml" in body, body
     assert "not found" in body, "sops's own reason"
     assert_nothing_leaked(example)

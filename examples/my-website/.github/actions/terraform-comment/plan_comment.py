@@ -503,8 +503,11 @@ def env_diff(name: str, change: dict, configuration: dict) -> list[tuple[str, st
     output stays hidden (a secret removed, or turned into a plain value, was a secret until now). An
     output without that description is left alone: which of its keys are secret is unknown."""
     before, after = _env_object(change.get("before") or {}), _env_object(change.get("after"))
-    if before is None or after is None:
+    unknown = change.get("after_unknown")
+    if before is None or after is None or unknown is True:
         return None  # not an env object, or not known until apply
+    # Terraform leaves a key whose value is known only after apply out of `after`
+    later = {key for key, flag in unknown.items() if flag is True} if isinstance(unknown, dict) else set()
     declared = (((configuration.get("root_module") or {}).get("outputs") or {}).get(name) or {}).get("description")
     listed = SECRET_KEYS.search(declared) if isinstance(declared, str) else None
     if listed is None:
@@ -518,8 +521,8 @@ def env_diff(name: str, change: dict, configuration: dict) -> list[tuple[str, st
             return ""
         return SENSITIVE if every or key in secret_keys or (old and before_secret) else show(active_masks().leaf(pairs[key]))
 
-    changed = sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
-    rows = [(key, value(key, before, True), value(key, after, False)) for key in changed]
+    changed = sorted(key for key in set(before) | set(after) | later if key in later or before.get(key) != after.get(key))
+    rows = [(key, value(key, before, True), UNKNOWN if key in later else value(key, after, False)) for key in changed]
     return [(key, old, "(sensitive, changed)" if old == new == SENSITIVE else new) for key, old, new in rows]
 
 
