@@ -54,7 +54,7 @@ class Droplet(Construct):
         self.env = list(env or [])
         tags = [*(tags or []), *(t for t in config.tags if t not in (tags or []))]
         # Replacing either key breaks deploys (the droplet keeps the keys of its first boot): their
-        # arguments are fixed here, and `validate` warns about edits that would replace them.
+        # arguments are fixed here, no app.json setting reaches them (tests/test_changes.py).
         self.host_key = _private_key.PrivateKey(self, "host_key", algorithm="ED25519")
         self.deploy_key = _private_key.PrivateKey(self, "deploy_key", algorithm="ED25519")
         keys = cloud_config.FirstBootKeys(
