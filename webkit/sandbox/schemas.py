@@ -111,10 +111,12 @@ def _add_argument(block: Block, prop: dict, types: dict) -> None:
         block.blocks[name] = NestedBlock(name, _struct_block(ref["fqn"], types), max_items=1)
 
 
-def _classes(types: dict) -> dict[str, str]:
-    """Terraform type name → binding class fqn, for resources and data sources."""
+@functools.lru_cache(maxsize=1)
+def _classes() -> dict[str, str]:
+    """Terraform type name → binding class fqn, for resources and data sources. Read once per
+    process: it walks every type of the assembly, and a provider is asked for each type in turn."""
     out = {}
-    for fqn, described in types.items():
+    for fqn, described in _assembly().items():
         summary = described.get("docs", {}).get("summary", "")
         match = re.match(r"Represents a \{@link \S+/docs/(resources|data-sources)/\w+ (\w+)\}", summary)
         if described.get("kind") == "class" and match:
@@ -125,7 +127,7 @@ def _classes(types: dict) -> dict[str, str]:
 def digitalocean_schema(type_name: str) -> TypeSchema:
     """`type_name` is `digitalocean_droplet`, or `data.digitalocean_ssh_key` for a data source."""
     types = _assembly()
-    fqn = _classes(types)[type_name]
+    fqn = _classes()[type_name]
     bare = type_name.removeprefix("data.")
     block = _struct_block(fqn + "Config", types)
     for name in ("id",):
