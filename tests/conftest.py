@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,16 @@ PLAN_EXAMPLE = {
         }
     ],
 }
+
+
+def pytest_xdist_auto_num_workers(config) -> int | None:
+    """`-n auto` (pyproject's addopts): a worker per core this process may use, and one more. The
+    daemon tests (tests/deploy_agent) keep one worker waiting on dockerd, health checks and timers
+    for minutes while using little CPU; the extra worker keeps every core busy meanwhile.
+    PYTEST_XDIST_AUTO_NUM_WORKERS, when set, still decides (pytest-xdist reads it)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    return len(os.sched_getaffinity(0)) + 1
 
 
 def plan_example() -> dict:
