@@ -66,7 +66,9 @@ def assembly(package: str) -> tuple[str, str, str]:
 def assembly_types(package: str) -> dict:
     """The type descriptions in `package`'s jsii assembly (its `.jsii` file), by fully qualified name."""
     with tarfile.open(assembly(package)[2]) as tar:
-        member = next(m for m in tar.getmembers() if m.name.endswith("/.jsii"))
+        # iterated, not getmembers(): `.jsii` comes first, and listing every member means
+        # decompressing the whole archive (then again, to seek back to it)
+        member = next(m for m in tar if m.name.endswith("/.jsii"))
         data = tar.extractfile(member)
         assert data is not None  # a regular file in the tarball
         return json.load(data)["types"]

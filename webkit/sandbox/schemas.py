@@ -115,10 +115,12 @@ def _add_argument(block: Block, prop: dict, types: dict) -> None:
         block.blocks[name] = NestedBlock(name, _struct_block(ref["fqn"], types), max_items=1)
 
 
-def _classes(types: dict) -> dict[str, str]:
-    """Terraform type name → binding class fqn, for resources and data sources."""
+@functools.cache
+def _classes(package: str) -> dict[str, str]:
+    """Terraform type name → binding class fqn, for resources and data sources. Read once per
+    process: it walks every type of the assembly, and a provider is asked for each type in turn."""
     out = {}
-    for fqn, described in types.items():
+    for fqn, described in _assembly(package).items():
         summary = described.get("docs", {}).get("summary", "")
         match = re.match(r"Represents a \{@link \S+/docs/(resources|data-sources)/\w+ (\w+)\}", summary)
         if described.get("kind") == "class" and match:
@@ -129,8 +131,9 @@ def _classes(types: dict) -> dict[str, str]:
 def binding_schema(type_name: str) -> TypeSchema:
     """From a provider's prebuilt binding: `type_name` is `digitalocean_droplet`, or
     `data.digitalocean_ssh_key` for a data source."""
-    types = _assembly(BINDINGS[type_name.removeprefix("data.").split("_", 1)[0]])
-    fqn = _classes(types)[type_name]
+    package = BINDINGS[type_name.removeprefix("data.").split("_", 1)[0]]
+    types = _assembly(package)
+    fqn = _classes(package)[type_name]
     bare = type_name.removeprefix("data.")
     block = _struct_block(fqn + "Config", types)
     for name in ("id",):
