@@ -63,10 +63,23 @@ def json_paths(value, path: tuple = ()):
         yield from json_paths(item, path + (key,))
 
 
-def write_project(folder: Path, manifest: dict | str) -> Path:
+def write_project(folder: Path, manifest: dict | str, dockerfiles: bool = True) -> Path:
+    """app.json in `folder`, and (`dockerfiles`) a Dockerfile where each VM app's `build` wants one,
+    as the example has it: a project that builds an image has its Dockerfile."""
     folder.mkdir(parents=True, exist_ok=True)
     text = manifest if isinstance(manifest, str) else json.dumps(manifest, indent=2)
     (folder / "app.json").write_text(text)
+    try:
+        apps = json.loads(text).get("apps", []) if dockerfiles else []
+    except (ValueError, AttributeError):
+        apps = []
+    for app in apps if isinstance(apps, list) else []:
+        build = app.get("build") if isinstance(app, dict) else None
+        if isinstance(build, dict) and isinstance(app.get("path", "."), str):
+            dockerfile = folder / (build.get("context") or app.get("path", ".")) / build.get("dockerfile", "Dockerfile")
+            if not dockerfile.exists():
+                dockerfile.parent.mkdir(parents=True, exist_ok=True)
+                dockerfile.write_text("FROM scratch\n")
     return folder
 
 

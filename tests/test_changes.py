@@ -185,7 +185,8 @@ def test_no_config_edit_of_a_vm_app_replaces_its_keys():
         return {name: {k: v for k, v in key.items() if k != "//"} for name, key in stack["resource"]["tls_private_key"].items()}
 
     edits = {"size": "s-4vcpu-8gb", "region": "ams3", "image": "debian-12-x64", "monitoring": False, "backups": True,
-             "ssh_keys": ["ops laptop"], "ssh_sources": ["203.0.113.0/24"], "reserved_ip": True, "tags": ["x"], "env_from_shared": False}
+             "ssh_keys": ["ops laptop"], "ssh_sources": ["203.0.113.0/24"], "reserved_ip": True, "tags": ["x"], "env_from_shared": False,
+             "domain": "cms.example.com"}
     old = plan_example()
     new = json.loads(json.dumps(old))
     vm_config(new).update(edits)

@@ -13,7 +13,7 @@ from tests.conftest import EXAMPLE, REPO, plan_example, write_project
 
 GENERATED = [
     ".github/workflows/terraform-plan.yml",
-    ".github/workflows/terraform-apply.yml",
+    ".github/workflows/release.yml",
     ".github/workflows/terraform-drift-check.yml",
     ".github/actions/webkit-terraform/action.yml",
     ".github/actions/terraform-comment/action.yml",
@@ -22,6 +22,7 @@ GENERATED = [
     ".github/actions/terraform-comment/do_cost.py",
     ".github/actions/terraform-comment/do_catalog.json",
     ".github/actions/webkit-deploy/deploy_agent.py",  # the example has a VM app
+    ".github/actions/webkit-deploy/deploy_job.py",
 ]
 
 

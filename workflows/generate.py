@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from webkit.registry import PROVIDERS, facts_text, required_credentials
+from webkit.manifest.vm_app import dockerfile_parts
 from webkit.spec import ProjectSpec
 from webkit.workspace import MANIFEST_FILE
 
@@ -29,6 +30,9 @@ ACTIONS = {
     "setup-terraform": ("hashicorp/setup-terraform@dfe3c3f87815947d99a8997f908cb6525fc44e9e", "v4.0.1"),
     "upload-artifact": ("actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
     "download-artifact": ("actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+    "setup-buildx": ("docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e", "v4.3.0"),
+    "docker-login": ("docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121", "v4.1.0"),
+    "build-push": ("docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a", "v7.3.0"),
 }
 # Jobs that only plan take their (read-only) credentials from this GitHub environment; only the
 # apply job runs in the environment it changes (production, staging) with write-capable ones.
@@ -44,11 +48,21 @@ COMMENT_SCRIPT = Path(__file__).with_name("plan_comment.py")
 COMMENT_SCRIPT_PATH = "${{ github.workspace }}/" + COMMENT_ACTION + "/plan_comment.py"  # where the runner has it
 DEPLOY_ACTION = ".github/actions/webkit-deploy"  # the deploy agent, uploaded to a VM app's droplet with each deploy
 DEPLOY_AGENT = Path(__file__).with_name("deploy_agent.py")
+DEPLOY_JOB = Path(__file__).with_name("deploy_job.py")  # the runner's side of a deploy
+DEPLOY_ACTION_PATH = "${{ github.workspace }}/" + DEPLOY_ACTION
+AGENT_ON_DROPLET = "/var/lib/webkit/agent/deploy_agent.py"
+RELEASE_WORKFLOW = ".github/workflows/release.yml"
+REGISTRY = "ghcr.io"
+# Caddy on each VM app's droplet (the agent runs it); a repository variable can name a mirror of it.
+CADDY_IMAGE = "docker.io/library/caddy:2.11.7"
+SSH_WAIT_SECONDS = 300  # a droplet created by this run's apply boots for a minute or two
 FORK_SUMMARY = (
     "### No Terraform plan ran\n\nGitHub gives pull requests from forks no secrets, so this pull request "
     "cannot be planned here. A maintainer can push the branch to this repository to get a plan."
 )
-PERMISSION_NOTES = {"pull-requests": "to post and update the plan comment", "issues": "to open, update and close the drift issue"}
+PERMISSION_NOTES = {"pull-requests: write": "to comment on the pull request", "issues: write": "to open, update and close the drift issue",
+                    "packages: write": "to push the app's image to GHCR",
+                    "packages: read": "lent to the droplet for one pull of the app's image"}
 SELF_REPOSITORY_NOTE = "-- ./ works on every runner; $/ is not generally available yet"
 
 
@@ -173,15 +187,18 @@ def _guard(g: Generation) -> dict:
     }
 
 
-def _after_guard(steps: list[dict]) -> list[dict]:
-    """`steps` of an apply-workflow job, each skipped when the guard found the run superseded."""
+def _gated(condition: str, steps: list[dict]) -> list[dict]:
+    """`steps`, each run only when `condition` holds, besides its own `if` (whose always() keeps working)."""
     out = []
     for step in steps:
-        condition = "steps.guard.outputs.current == 'true'"
-        if "if" in step:
-            condition += f" && ({step['if'].removeprefix('${{').removesuffix('}}').strip()})"
-        out.append({"name": step["name"], "if": "${{ " + condition + " }}"} | {k: v for k, v in step.items() if k != "if"})
+        both = condition + (f" && ({step['if'].removeprefix('${{').removesuffix('}}').strip()})" if "if" in step else "")
+        out.append({"name": step["name"], "if": "${{ " + both + " }}"} | {k: v for k, v in step.items() if k != "if"})
     return out
+
+
+def _after_guard(steps: list[dict]) -> list[dict]:
+    """`steps` of a release job, each skipped when the guard found the run superseded."""
+    return _gated("steps.guard.outputs.current == 'true'", steps)
 
 
 def _init() -> dict:
@@ -317,17 +334,169 @@ def plan_workflow(g: Generation) -> dict:
     }
 
 
-def apply_workflow(g: Generation) -> dict:
+def release_workflow(g: Generation) -> dict:
+    """A merge to an environment's branch: plan, apply the reviewed plan, build and deploy each VM
+    app whose inputs changed. A dispatch naming an app rolls it back (or to a built commit)."""
     env_expr = _env_expr(g, "github.ref_name")
+    apps = built_apps(g)
+    jobs = {"plan": _apply_plan_job(g, env_expr), "apply": _apply_job(g, env_expr)}
+    for app in apps:
+        jobs[f"build-{app.name}"] = _build_job(g, app)
+        jobs[f"deploy-{app.name}"] = _deploy_job(g, app, env_expr)
+    dispatch = {"inputs": {
+        "app": {"description": "all: plan, apply, build and deploy as a merge does; an app's name: move only that app to `version`",
+                "type": "choice", "options": ["all", *(a.name for a in apps)], "default": "all"},
+        "version": {"description": "With an app: previous (the version before the current one, kept on the droplet) or a "
+                                   "full commit whose image was built", "type": "string", "default": "previous"},
+    }} if apps else {}
+    paths = _paths(g) + [p for app in apps for p in _push_paths(build_inputs(app))]
     return {
-        "name": "Terraform Apply",
-        "on": {"push": {"branches": [g.spec.branches[e] for e in g.environments], "paths": _paths(g)}, "workflow_dispatch": {}},
+        "name": "Release",
+        "on": {"push": {"branches": [g.spec.branches[e] for e in g.environments], "paths": list(dict.fromkeys(paths))},
+               "workflow_dispatch": dispatch},
         "permissions": {},
         "defaults": DEFAULTS,
-        # One run at a time per state file (B2 cannot lock state); never cancel an apply midway.
+        # One run at a time per state file (B2 cannot lock state); never cancel an apply or a deploy midway.
         "concurrency": {"group": f"{g.state_group}-{env_expr}", "cancel-in-progress": False},
-        "jobs": {"plan": _apply_plan_job(g, env_expr), "apply": _apply_job(g, env_expr)},
+        "jobs": jobs,
     }
+
+
+def built_apps(g: Generation) -> list:
+    """VM apps that say how their image is built: each gets a build and a deploy job."""
+    return [app for app in g.spec.apps if app.infrastructure_type == "vm" and app.build is not None]
+
+
+def image_of(g: Generation, app) -> str:
+    """GHCR wants lower case, and expressions cannot lower-case: so it is done here."""
+    return f"{REGISTRY}/{g.spec.repo}-{app.name}".lower()
+
+
+def build_inputs(app) -> list[str]:
+    """What the app's image and env are made of: its context folder ("." the whole repository) and
+    Dockerfile, app.json, and the sops files of its env (a changed secret is a new deploy)."""
+    context, dockerfile = dockerfile_parts(app.build.get("context") or app.path, app.build["dockerfile"])
+    sops = sorted({v.secret.file for vs in app.environment_variables.values() for v in vs if v.secret and v.secret.file})
+    return [context or ".", "/".join(p for p in (context, dockerfile) if p), MANIFEST_FILE, *sops]
+
+
+def _push_paths(inputs: list[str]) -> list[str]:
+    """build_inputs as push path filters: the context folder with all it holds."""
+    context, *files = inputs
+    return ["**" if context == "." else f"{context}/**", *files]
+
+
+def _dispatched(app: str) -> str:
+    return f"github.event_name == 'workflow_dispatch' && inputs.app == '{app}'"
+
+
+def _build_job(g: Generation, app) -> dict:
+    context, dockerfile = dockerfile_parts(app.build.get("context") or app.path, app.build["dockerfile"])
+    args = "".join(f"{key}={_arg(value)}\n" for key, value in sorted(app.build.get("args", {}).items()))
+    return {
+        "name": f"Build {app.name}",
+        "needs": "plan",
+        "if": f"${{{{ needs.plan.outputs.build-{app.name} == 'true' }}}}",
+        "runs-on": RUNNER,
+        "timeout-minutes": 60,
+        "permissions": {"contents": "read", "packages": "write"},
+        "outputs": {"digest": "${{ steps.build.outputs.digest }}"},
+        "steps": [
+            _checkout(),
+            {"name": "Set up Docker Buildx", "uses": ACTIONS["setup-buildx"][0]},
+            {"name": "Log in to GHCR", "uses": ACTIONS["docker-login"][0],
+             "with": {"registry": REGISTRY, "username": "${{ github.actor }}", "password": "${{ github.token }}"}},
+            {"name": "Build and push the image", "id": "build", "uses": ACTIONS["build-push"][0], "with": {
+                "context": context or ".", "file": "/".join(p for p in (context, dockerfile) if p), "platforms": "linux/amd64",
+                "push": True, "tags": f"{image_of(g, app)}:sha-${{{{ github.sha }}}}",
+                "labels": "org.opencontainers.image.source=${{ github.server_url }}/${{ github.repository }}\n"
+                          "org.opencontainers.image.revision=${{ github.sha }}\n",
+                **({"build-args": args} if args else {}),
+                "cache-from": f"type=gha,scope={app.name}", "cache-to": f"type=gha,mode=max,scope={app.name}",
+            }},
+        ],
+    }
+
+
+def _arg(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _deploy_job(g: Generation, app, env_expr: str) -> dict:
+    """Moves the droplet to the new image through the deploy agent; always reports, once."""
+    dispatched, build = _dispatched(app.name), f"needs.build-{app.name}"
+    released = (f"needs.plan.result == 'success' && needs.plan.outputs.build-{app.name} == 'true' && "
+                "(needs.apply.result == 'success' || needs.apply.result == 'skipped')")
+    config = app.config
+    window = not config.get("ssh_sources")
+    github_secrets = sorted({v.secret.key for vs in app.environment_variables.values() for v in vs
+                             if v.secret and v.secret.source == "github"})
+    deploy = {
+        "DEPLOY_SCRIPT": f"{DEPLOY_ACTION_PATH}/deploy_job.py", "AGENT": f"{DEPLOY_ACTION_PATH}/deploy_agent.py",
+        "HOST_ALIAS": f"webkit-{g.spec.project_name}-${{{{ env.WEBKIT_ENVIRONMENT }}}}-{app.name}",
+        "ADDRESS": "${{ steps.prepare.outputs.address }}", "FIREWALL_ID": "${{ steps.prepare.outputs.firewall }}",
+        "VERB": f"${{{{ {dispatched} && inputs.version == 'previous' && 'rollback' || 'deploy' }}}}",
+    }
+    steps = _after_guard(_gated(f"({dispatched} || {build}.result == 'success')", [
+        _checkout(),
+        _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
+        _init(),
+        {
+            "name": "Read the app's outputs and secrets",
+            "id": "prepare",
+            "working-directory": "${{ steps.setup.outputs.directory }}",
+            "env": backend_env() | {f"WEBKIT_SECRET_{name}": _secret(name) for name in github_secrets}
+            | ({"SOPS_AGE_KEY": _secret("SOPS_AGE_KEY")} if g.spec.uses_sops else {})
+            | {k: deploy[k] for k in ("DEPLOY_SCRIPT", "HOST_ALIAS", "VERB")} | {
+                "REGISTRY_TOKEN": "${{ github.token }}",
+                "DIGEST": f"${{{{ {build}.outputs.digest }}}}",
+                "COMMIT": f"${{{{ {dispatched} && inputs.version || github.sha }}}}",
+                "CADDY_IMAGE": f"${{{{ vars.WEBKIT_CADDY_IMAGE || '{CADDY_IMAGE}' }}}}",
+            },
+            "run": scripts.prepare_deploy(_prepare_args(g, app)),
+        },
+        *([{"name": "Open port 22 for this runner", "id": "window",
+            "env": {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN"), "FIREWALL_ID": deploy["FIREWALL_ID"]},
+            "run": scripts.open_window()}] if window else []),
+        {"name": "Deploy through the agent", "id": "deploy",
+         "env": {k: deploy[k] for k in ("DEPLOY_SCRIPT", "AGENT", "HOST_ALIAS", "ADDRESS", "VERB")}
+         | {"SSH_WAIT_SECONDS": f"${{{{ vars.WEBKIT_SSH_WAIT_SECONDS || '{SSH_WAIT_SECONDS}' }}}}"},
+         "run": scripts.run_agent(AGENT_ON_DROPLET)},
+        *([{"name": "Close port 22 again", "if": "${{ always() && steps.window.outcome != 'skipped' }}",
+            "env": {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN"), "FIREWALL_ID": deploy["FIREWALL_ID"]},
+            "run": scripts.close_window()}] if window else []),
+    ]))
+    return {
+        "name": f"Deploy {app.name} ({env_expr})",
+        "needs": ["plan", "apply", f"build-{app.name}"],
+        # always(): a failed build is reported here, once, like a failed deploy
+        "if": f"${{{{ always() && ({dispatched} || {released}) }}}}",
+        "runs-on": RUNNER,
+        "timeout-minutes": 30,
+        "environment": {"name": env_expr, "url": "${{ steps.prepare.outputs.url }}"},
+        "permissions": {"contents": "read", "packages": "read", "pull-requests": "write"},
+        "env": _job_env(env_expr) | {"RUN_URL": RUN_URL},
+        "steps": [_guard(g), *steps, {
+            "name": "Report",
+            "if": "${{ always() && steps.guard.outputs.current == 'true' }}",
+            "env": {"DEPLOY_SCRIPT": deploy["DEPLOY_SCRIPT"], "APP": app.name, "APP_URL": "${{ steps.prepare.outputs.url }}",
+                    "BUILD_RESULT": f"${{{{ {build}.result }}}}", "GITHUB_TOKEN": "${{ github.token }}",
+                    "SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL")},
+            "run": scripts.report_deploy(),
+        }],
+    }
+
+
+def _prepare_args(g: Generation, app) -> list[str]:
+    """The agent's settings of this app: data from app.json, each quoted once for the shell."""
+    build, deploy = app.build, app.deploy or {}
+    args = ["--app", app.name, "--image", image_of(g, app), "--port", str(build["port"]), "--health-path", build["health_check_path"],
+            "--health-timeout", str(deploy.get("health_timeout", 120))]
+    if deploy.get("release_command"):
+        args += ["--release-command", deploy["release_command"]]
+    for domain in app.config.get("domain") or []:
+        args += ["--domain", domain]
+    return args
 
 
 # Named per attempt: "Re-run all jobs" uploads a new plan beside the old attempt's (artifact names are
@@ -336,18 +505,24 @@ APPLY_ARTIFACT = "tfplan-${{ env.WEBKIT_ENVIRONMENT }}-${{ github.run_id }}-${{ 
 
 
 def _apply_plan_job(g: Generation, env_expr: str) -> dict:
-    """The merge's plan, in the read-only `plan` environment; the plan leaves it encrypted."""
+    """The merge's plan, in the read-only `plan` environment; the plan leaves it encrypted. With VM
+    apps it also says which to build and deploy (their inputs changed, or their droplet is new)."""
+    apps = built_apps(g)
+    checkout = _checkout()
+    if apps:  # the previous head, to see what changed
+        checkout["with"]["fetch-depth"] = 0
     return {
         "name": f"Plan ({env_expr})",
+        **({"if": "${{ github.event_name != 'workflow_dispatch' || inputs.app == 'all' }}"} if apps else {}),
         "runs-on": RUNNER,
         "timeout-minutes": 30,
         "environment": PLAN_ENVIRONMENT,
         "permissions": {"contents": "read"},
         "env": _job_env(env_expr),
         "outputs": {"changes": "${{ steps.plan.outputs.changes }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}",
-                    "artifact": APPLY_ARTIFACT},
+                    "artifact": APPLY_ARTIFACT} | {f"build-{a.name}": f"${{{{ steps.build.outputs.{a.name} }}}}" for a in apps},
         "steps": [_guard(g), *_after_guard([
-            _checkout(),
+            checkout,
             _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
             _check_secrets(g, {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")}),
             _init(),
@@ -367,6 +542,12 @@ def _apply_plan_job(g: Generation, env_expr: str) -> dict:
                 "run": 'python3 "$COMMENT_SCRIPT" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" \\\n'
                        '  --plan-log plan-output.log --summary-out "$GITHUB_STEP_SUMMARY" --out /dev/null\n',
             },
+            *([{
+                "name": "Find the VM apps to build and deploy",
+                "id": "build",
+                "env": {"BEFORE": "${{ github.event.before }}", "PLAN_JSON": "${{ steps.setup.outputs.directory }}/plan.json"},
+                "run": scripts.apps_to_build({a.name: (build_inputs(a), f"digitalocean_droplet.{a.name}_droplet") for a in apps}),
+            }] if apps else []),
             {
                 "name": "Encrypt the plan",
                 "if": "${{ steps.plan.outputs.changes == 'true' }}",
@@ -594,7 +775,7 @@ def _yaml(data: dict) -> str:
     for sha_ref, version in ACTIONS.values():
         text = text.replace(f"uses: {sha_ref}\n", f"uses: {sha_ref} # {version}\n")
     for permission, why in PERMISSION_NOTES.items():
-        text = text.replace(f"      {permission}: write\n", f"      {permission}: write # {why}\n")
+        text = text.replace(f"      {permission}\n", f"      {permission} # {why}\n")
     # zizmor suggests the `$/` self-repository syntax; the runner still has it behind a feature flag.
     return re.sub(r"(uses: \./\.github/actions/[a-z-]+)\n", rf"\1 # zizmor: ignore[self-repository] {SELF_REPOSITORY_NOTE}\n", text)
 
@@ -612,7 +793,7 @@ def render_files(g: Generation) -> dict[str, str]:
     head, plain = header(g), header(g, from_manifest=False)
     files = {
         ".github/workflows/terraform-plan.yml": plan_workflow(g),
-        ".github/workflows/terraform-apply.yml": apply_workflow(g),
+        RELEASE_WORKFLOW: release_workflow(g),
         ".github/workflows/terraform-drift-check.yml": drift_workflow(g),
         f"{SETUP_ACTION}/action.yml": setup_action(g),
     }
@@ -624,5 +805,6 @@ def render_files(g: Generation) -> dict[str, str]:
     for name in ("do_cost.py", "do_catalog.json"):  # the comment's cost section (workflows/do_cost.py)
         out[f"{COMMENT_ACTION}/{name}"] = COMMENT_SCRIPT.with_name(name).read_text()
     if any(app.infrastructure_type == "vm" for app in g.spec.apps):
-        out[f"{DEPLOY_ACTION}/deploy_agent.py"] = DEPLOY_AGENT.read_text().replace("\n", "\n" + plain, 1)  # after its #! line
+        for source in (DEPLOY_AGENT, DEPLOY_JOB):
+            out[f"{DEPLOY_ACTION}/{source.name}"] = source.read_text().replace("\n", "\n" + plain, 1)  # after its #! line
     return out

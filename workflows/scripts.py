@@ -408,3 +408,167 @@ python3 "$COMMENT_SCRIPT" issue --body-file "$RUNNER_TEMP/drift.md" --repo "$GIT
 notify "⚠️ $GITHUB_REPOSITORY: $what: $RUN_URL"
 exit 1
 """
+
+
+# --------------------------------------------------------------------------- VM app deploys
+
+# The deploy job's private folder: the SSH key and files, the agent's request and result (0700).
+DEPLOY_DIR = '"$RUNNER_TEMP/webkit-deploy"'
+_DEPLOY_NOTE = """\
+D=""" + DEPLOY_DIR + """
+mkdir -m 0700 -- "$D" 2> /dev/null || true
+# The first failure's phase and reason, for the report (its first line names them).
+note() {
+  [ -e "$D/note.json" ] || python3 -c 'import json, sys; print(json.dumps({"ok": False, "phase": sys.argv[1], "reason": sys.argv[2]}))' "$1" "$2" > "$D/note.json"
+  echo "::error title=$1::$2"
+}
+"""
+_DO_API = """\
+do_api() {  # METHOD [BODY]: the deploy firewall's rules through DigitalOcean's API
+  curl -fsS --retry 3 -X "$1" -H "Authorization: Bearer $DIGITALOCEAN_TOKEN" -H 'Content-Type: application/json' \\
+    ${2:+--data "$2"} "https://api.digitalocean.com/v2/firewalls/$FIREWALL_ID${2:+/rules}" 2> "$D/api-error.log"
+}
+# Every inbound rule of the deploy firewall is a window: it holds nothing else (Terraform ignores its
+# inbound rules), and one release per environment runs at a time.
+open_rules() {
+  do_api GET | python3 -c 'import json, sys; r = json.load(sys.stdin)["firewall"].get("inbound_rules") or []; print(json.dumps({"inbound_rules": r}) if r else "")'
+}
+"""
+
+
+def open_window() -> str:
+    """Port 22 for this runner's address on the app's deploy firewall, leftovers of an earlier
+    (cancelled) run cleared first."""
+    return _DEPLOY_NOTE + _DO_API + """\
+leftover="$(open_rules)" || { note window "DigitalOcean's API did not list the deploy firewall's rules: $(tail -n 1 "$D/api-error.log")"; exit 1; }
+if [ -n "$leftover" ]; then
+  echo "Clearing an earlier run's window"
+  do_api DELETE "$leftover" > /dev/null || { note window "DigitalOcean's API did not clear an old window: $(tail -n 1 "$D/api-error.log")"; exit 1; }
+fi
+address="$(curl -fsS --retry 3 https://api.ipify.org)" || { note window "cannot learn this runner's public address"; exit 1; }
+rule="$(python3 -c 'import ipaddress, json, sys; a = ipaddress.IPv4Address(sys.argv[1]); print(json.dumps({"inbound_rules": [{"protocol": "tcp", "ports": "22", "sources": {"addresses": [f"{a}/32"]}}]}))' "$address")" \\
+  || { note window "this runner's public address is not an IPv4 address"; exit 1; }
+do_api POST "$rule" > /dev/null || { note window "DigitalOcean's API did not open port 22 for this runner: $(tail -n 1 "$D/api-error.log")"; exit 1; }
+echo "Port 22 of the droplet is open to $address for this run"
+"""
+
+
+def close_window() -> str:
+    return _DEPLOY_NOTE + _DO_API + """\
+rules="$(open_rules)" || { note window "could not read the deploy firewall to close its window: $(tail -n 1 "$D/api-error.log"); remove its inbound rules by hand"; exit 1; }
+if [ -n "$rules" ]; then
+  do_api DELETE "$rules" > /dev/null || { note window "could not close the window: $(tail -n 1 "$D/api-error.log"); remove the deploy firewall's inbound rules by hand"; exit 1; }
+fi
+echo "Port 22 of the droplet is closed again"
+"""
+
+
+def run_agent(agent_path: str) -> str:
+    """Wait for the droplet to answer SSH (a first deploy follows its creation), upload the agent,
+    run it with the request on stdin. Its container logs (masked) go to this log only."""
+    return _DEPLOY_NOTE + f"""\
+ssh_to() {{
+  ssh -F /dev/null -i "$D/deploy_key" -o HostKeyAlias="$HOST_ALIAS" -o StrictHostKeyChecking=yes \\
+    -o UserKnownHostsFile="$D/known_hosts" -o GlobalKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o BatchMode=yes \\
+    -o ConnectTimeout=10 -o ServerAliveInterval=15 "deploy@$ADDRESS" "$@"
+}}
+deadline=$((SECONDS + SSH_WAIT_SECONDS))
+delay=2
+until ssh_to true 2> "$D/ssh.log"; do
+  cat "$D/ssh.log" >&2
+  if grep -q 'Host key verification failed' "$D/ssh.log"; then
+    note host-key "the machine at $ADDRESS did not show the host key Terraform made for this droplet (Host key verification failed): nothing was sent to it"
+    exit 1
+  fi
+  if grep -q 'Permission denied' "$D/ssh.log"; then
+    note connect "the droplet at $ADDRESS refused the deploy key"
+    exit 1
+  fi
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    note connect "the droplet at $ADDRESS did not answer SSH within $SSH_WAIT_SECONDS s: $(tail -n 1 "$D/ssh.log")"
+    exit 1
+  fi
+  echo "Waiting for $ADDRESS to answer SSH (a new droplet is still booting)"
+  sleep "$delay"
+  delay=$((delay < 16 ? delay * 2 : 30))
+done
+ssh_to "sudo install -d -m 0700 {agent_path.rsplit("/", 1)[0]} && sudo tee {agent_path} > /dev/null" < "$AGENT" \\
+  || {{ note connect "could not upload the deploy agent to $ADDRESS"; exit 1; }}
+set +e
+ssh_to "sudo python3 {agent_path} $VERB" < "$D/request.json" > "$D/result.json"
+code=$?
+set -e
+python3 -I "$DEPLOY_SCRIPT" logs --result "$D/result.json" || true
+if [ "$code" = 255 ]; then
+  note connect "the SSH connection to $ADDRESS broke during the deploy"
+fi
+exit "$code"
+"""
+
+
+def report_deploy() -> str:
+    """Job summary, one comment on the merged pull request (found from the commit), one Slack message."""
+    return """\
+D=""" + DEPLOY_DIR + """
+set +e
+python3 -I "$DEPLOY_SCRIPT" report --app "$APP" --environment "$WEBKIT_ENVIRONMENT" --dir "$D" --result "$D/result.json" \\
+  --note "$D/note.json" --repository "$GITHUB_REPOSITORY" --run-url "$RUN_URL" --workflow "$GITHUB_WORKFLOW" \\
+  --url "$APP_URL" --build "$BUILD_RESULT"
+code=$?
+set -e
+cat "$D/report.md" >> "$GITHUB_STEP_SUMMARY"
+api() { curl -fsS -H "Authorization: Bearer $GITHUB_TOKEN" -H 'Accept: application/vnd.github+json' "$@"; }
+pr="$(api "$GITHUB_API_URL/repos/$GITHUB_REPOSITORY/commits/$GITHUB_SHA/pulls" \\
+  | python3 -c 'import json, sys; prs = [p for p in json.load(sys.stdin) if p.get("merged_at")]; print(prs[0]["number"] if prs else "")')" \\
+  || { echo "::warning::could not find the pull request of $GITHUB_SHA"; pr=""; }
+if [ -n "$pr" ]; then
+  api -X POST -H 'Content-Type: application/json' --data @"$D/comment.json" \\
+    "$GITHUB_API_URL/repos/$GITHUB_REPOSITORY/issues/$pr/comments" > /dev/null || echo "::warning::could not comment on #$pr"
+fi
+if [ -n "${SLACK_WEBHOOK_URL:-}" ]; then
+  curl -fsS -X POST -H 'Content-Type: application/json' --data @"$D/slack.json" "$SLACK_WEBHOOK_URL" > /dev/null \\
+    || echo "::warning::Slack notification failed"
+fi
+rm -f "$D/deploy_key" "$D/request.json"
+exit "$code"
+"""
+
+
+def prepare_deploy(args: list[str]) -> str:
+    """The app's Terraform outputs (into a private file, never the log) and secrets → the SSH files
+    and the agent's request (deploy_job.py prepare)."""
+    quoted = " ".join(shlex.quote(a) for a in args)
+    return _DEPLOY_NOTE + f"""\
+umask 077
+terraform output -json > "$D/outputs.json" 2> "$D/output-error.log" \\
+  || {{ cat "$D/output-error.log" >&2; note outputs "cannot read the Terraform outputs: $(tail -n 1 "$D/output-error.log")"; exit 1; }}
+set +e
+python3 -I "$DEPLOY_SCRIPT" prepare --outputs="$D/outputs.json" --dir="$D" --alias="$HOST_ALIAS" --verb="$VERB" \\
+  --sha="$COMMIT" --digest="$DIGEST" --run-url="$RUN_URL" --caddy-image="$CADDY_IMAGE" --registry-user="$GITHUB_ACTOR" \\
+  --sops="$RUNNER_TEMP/bin/sops" --workspace="$GITHUB_WORKSPACE" {quoted}
+code=$?
+set -e
+rm -f "$D/outputs.json"
+exit "$code"
+"""
+
+
+def apps_to_build(apps: dict[str, tuple[list[str], str]]) -> str:
+    """Per VM app (name → its build inputs, its droplet's address): `<name>=true` when an input
+    changed since the branch's previous head, or this plan creates the droplet (a new machine runs
+    nothing yet); everything is built when there is no previous head to compare with."""
+    lines = [
+        'build_all=false',
+        'if [ "$GITHUB_EVENT_NAME" != push ] || ! git cat-file -e "${BEFORE}^{commit}" 2> /dev/null; then build_all=true; fi',
+        'changed() { [ "$build_all" = true ] || ! git diff --quiet "$BEFORE" "$GITHUB_SHA" -- "$@"; }',
+        "created() {",
+        "  python3 -c 'import json, sys; plan = json.load(open(sys.argv[1])); print(any(c[\"address\"] == sys.argv[2] and \"create\" in c[\"change\"][\"actions\"] for c in plan.get(\"resource_changes\", [])))' \\",
+        '    "$PLAN_JSON" "$1" | grep -qx True',
+        "}",
+    ]
+    for name, (inputs, droplet) in apps.items():
+        specs = " ".join(shlex.quote(f":(literal){path}") for path in inputs)
+        lines.append(f"if changed {specs} || created {shlex.quote(droplet)}; then built=true; else built=false; fi")
+        lines.append(f'echo "{name}=$built" >> "$GITHUB_OUTPUT"')
+        lines.append(f'echo "{name}: build and deploy: $built"')
+    return "\n".join(lines) + "\n"

@@ -138,6 +138,7 @@ class Droplet(Construct):
             "ipv4_address": (self.ipv4_address, False),
             "ssh_host_key": (f"${{trimspace({self._key('host_key', 'public_key_openssh')})}}", False),
             "deploy_key": (ref(self.deploy_key, "private_key_openssh"), True),
+            "deploy_firewall_id": (ref(self.deploy_firewall, "id"), False),  # the deploy job opens its window there
             "env_values": (self._env(secret=False), False),
             "env_sensitive_values": (self._env(secret=True), True),
             "env_secret_sources": (self._env_secret_sources(), False),

@@ -14,9 +14,10 @@ def project(tmp_path, build=None, deploy=None, dockerfile: str | None = "service
     manifest = plan_example()
     if build is not None:
         manifest["apps"][0]["build"] = build
+        manifest["project"]["repo"] = "acme/site"  # the image is named after it
     if deploy is not None:
         manifest["apps"][0]["deploy"] = deploy
-    folder = write_project(tmp_path, manifest)
+    folder = write_project(tmp_path, manifest, dockerfiles=False)
     if dockerfile:
         (folder / dockerfile).parent.mkdir(parents=True, exist_ok=True)
         (folder / dockerfile).write_text("FROM scratch\n")
@@ -113,3 +114,13 @@ def test_ssh_keys_on_a_vm_app_are_said_to_open_nothing(tmp_path):
     [(where, message)] = [(format_path(p.path), p.message) for p in report.warnings() if p.path[:1] == ("apps",)]
     assert where == "apps[0].infra.config.ssh_keys"
     assert "root cannot log in" in message and "deploy key" in message
+
+
+def test_an_app_that_builds_an_image_needs_the_repository_its_image_is_named_after(tmp_path):
+    manifest = plan_example()
+    manifest["apps"][0]["build"] = {}
+    folder = write_project(tmp_path, manifest)
+    report = read(folder / "app.json")
+    [(where, message)] = errors(report)
+    assert where == "project"
+    assert "ghcr.io/<owner>/<repo>-cms: set project.repo" in message

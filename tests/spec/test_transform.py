@@ -52,7 +52,7 @@ ADDED_RESOURCE_CONFIG = {"node_count": 1, "database": "app", "user": "app", "poo
 ADDED_APP = {"title": None, "description": None, "build": None, "deploy": None, "depends_on": []}
 ADDED_APP_CONFIG = {
     "image": "ubuntu-24-04-x64", "monitoring": True, "backups": False, "ssh_keys": [],
-    "ssh_sources": [], "reserved_ip": False, "tags": [],
+    "ssh_sources": [], "reserved_ip": False, "tags": [], "domain": None,
 }
 
 

@@ -79,7 +79,9 @@ def test_security_shape(projects):
             for job_name, job in doc["jobs"].items():
                 assert "timeout-minutes" in job, (path, job_name)
                 assert job["permissions"].get("contents") == "read" or (job_name == "fork" and job["permissions"] == {})
-                assert set(job["permissions"]) <= {"contents", "pull-requests", "issues"}
+                assert set(job["permissions"]) <= {"contents", "pull-requests", "issues", "packages"}
+                # only a build job pushes images; a deploy job lends a read-only token to the droplet
+                assert job["permissions"].get("packages", "read") == "read" or job_name.startswith("build-"), (path, job_name)
             for _, step in steps(doc):
                 uses = step.get("uses", "")
                 if uses and not uses.startswith("./"):
@@ -112,7 +114,7 @@ def test_plan_workflow(projects):
 
 
 def test_apply_workflow(projects):
-    doc = load_yaml(projects["staging-and-production"] / ".github/workflows/terraform-apply.yml")
+    doc = load_yaml(projects["staging-and-production"] / ".github/workflows/release.yml")
     assert doc["on"]["push"]["branches"] == ["main", "staging"]
     assert doc["concurrency"]["cancel-in-progress"] is False
     assert doc["concurrency"]["group"].startswith("webkit-state-shop-")
@@ -138,7 +140,7 @@ def test_drift_check_never_shares_the_apply_concurrency_group(projects):
     assert checkout["with"]["ref"] == "${{ matrix.branch }}", "each environment from its own branch"
     # GitHub keeps one pending run per group: a shared group would let a drift check replace a pending apply.
     assert job["concurrency"] == {"group": "webkit-drift-shop-${{ matrix.environment }}", "cancel-in-progress": False}
-    apply = load_yaml(projects["staging-and-production"] / ".github/workflows/terraform-apply.yml")
+    apply = load_yaml(projects["staging-and-production"] / ".github/workflows/release.yml")
     assert apply["concurrency"]["group"] != job["concurrency"]["group"]
     assert job["permissions"] == {"contents": "read", "issues": "write"}
 
@@ -192,7 +194,7 @@ def test_an_environment_can_name_its_branch(tmp_path):
     (tmp_path / "m.json").write_text(json.dumps(manifest))
     project = generate(tmp_path / "p", tmp_path / "m.json")
     plan = load_yaml(project / ".github/workflows/terraform-plan.yml")
-    apply = load_yaml(project / ".github/workflows/terraform-apply.yml")
+    apply = load_yaml(project / ".github/workflows/release.yml")
     drift = load_yaml(project / ".github/workflows/terraform-drift-check.yml")
     assert plan["on"]["pull_request"]["branches"] == apply["on"]["push"]["branches"] == ["release", "develop"]
     chosen = apply["jobs"]["plan"]["env"]["WEBKIT_ENVIRONMENT"]

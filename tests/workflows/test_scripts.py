@@ -100,7 +100,7 @@ def test_failed_plan_fails_the_check_only_after_commenting(example):
 
 
 def test_slack_is_optional(example, tmp_path):
-    apply = load_yaml(example / ".github/workflows/terraform-apply.yml")
+    apply = load_yaml(example / ".github/workflows/release.yml")
     notify = step(apply, "Notify Slack")["run"]
     result = run_step(notify, tmp_path, {"SLACK_WEBHOOK_URL": "", "APPLY_OUTCOME": "success", "GITHUB_REPOSITORY": "a/b",
                                          "WEBKIT_ENVIRONMENT": "production", "RUN_URL": "u"}, tmp_path)
@@ -127,7 +127,7 @@ def test_drift_opens_one_issue_and_fails(example, tmp_path, code, opened):
 
 
 def test_the_plan_is_never_protected_by_an_empty_key(example, tmp_path):
-    apply = load_yaml(example / ".github/workflows/terraform-apply.yml")
+    apply = load_yaml(example / ".github/workflows/release.yml")
     (tmp_path / "tfplan").write_text("plan")
     (tmp_path / ".terraform.lock.hcl").write_text("lock")
     result = run_step(step(apply, "Encrypt the plan")["run"], tmp_path, {"WEBKIT_PLAN_KEY": "", "GITHUB_RUN_ID": "1"}, tmp_path)
@@ -138,7 +138,7 @@ def test_the_plan_is_never_protected_by_an_empty_key(example, tmp_path):
 def test_a_failed_post_merge_plan_summary_escapes_and_masks_terraforms_error(example, tmp_path):
     """The apply workflow's plan-failure summary: Terraform's error text cannot close its code block
     (markdown/HTML injection), and the user's masks apply, as in the comment."""
-    apply = load_yaml(example / ".github/workflows/terraform-apply.yml")
+    apply = load_yaml(example / ".github/workflows/release.yml")
     stop = step(apply, "Stop when the plan failed")
     assert stop["env"]["COMMENT_SCRIPT"].endswith("/terraform-comment/plan_comment.py")
     (tmp_path / "plan-error.log").write_text("Error: account acct-42 refused\n```\n<img src=x onerror=alert(1)>\n# owned\n")

@@ -186,6 +186,10 @@ def _check_exposure(manifest: Manifest) -> list[Problem]:
             problems += [Problem("config", f"App '{app.name}' runs on {kind.type}/{kind.provider}: only vm apps use '{key}', "
                                  "it is ignored", ("apps", i, key), warning=True)
                          for key in ("build", "deploy") if getattr(app, key) is not None]
+        if kind is not None and kind.type == "vm" and app.build is not None and not manifest.project.repo:
+            problems.append(Problem(
+                "config", f"App '{app.name}' builds an image, pushed to ghcr.io/<owner>/<repo>-{app.name}: set project.repo "
+                "to the GitHub repository (owner/name)", ("project",)))
         if kind is not None and kind.type == "vm" and app.infra.config.get("ssh_keys"):
             problems.append(Problem(
                 "config", f"App '{app.name}': root cannot log in to a VM app's droplet, so these ssh_keys (DigitalOcean "

@@ -66,11 +66,18 @@ class VmDeploy(BaseModel):
         return value
 
 
+def dockerfile_parts(context: str, dockerfile: str) -> tuple[str, str]:
+    """(the build context, the Dockerfile within it), normalised ("" is the repository root)."""
+    def clean(path: str) -> str:
+        return "/".join(p for p in path.split("/") if p not in ("", "."))
+
+    return clean(context), clean(dockerfile)
+
+
 def dockerfile_of(app: App) -> str:
     """The Dockerfile's path relative to the repository root."""
     build = app.build or VmBuild()
-    parts = [p for p in f"{build.context or app.path}/{build.dockerfile}".split("/") if p not in ("", ".")]
-    return "/".join(parts)
+    return "/".join(p for p in dockerfile_parts(build.context or app.path, build.dockerfile) if p)
 
 
 def check_files(manifest: Manifest, project_dir: FilePath, is_vm) -> list[Problem]:

@@ -75,6 +75,12 @@ class DropletConfig(AppConfig):
                                     "runner); default none: port 22 opens only for a deploy, to the runner doing it.")
     reserved_ip: bool = Field(False, description="Attach a reserved IP that survives a rebuild.")
     tags: list[Tag] = []
+    domain: Domains | None = Field(None, description="Host names the app is served under, with HTTPS from Let's Encrypt "
+                                   "(point their DNS at the droplet); default: the droplet's address over plain HTTP.")
+
+    @property
+    def domains(self) -> list[str]:
+        return list(self.domain or [])
 
 
 class RegistryImage(BaseModel):

@@ -44,6 +44,7 @@ DOCKER_TIMEOUT = 600
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/:-]*$")
 DOMAIN = re.compile(r"^[A-Za-z0-9*]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
 HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~/?=&%-]*$")
@@ -140,7 +141,9 @@ def check_deploy(request: dict) -> dict:
     r["image"] = _field(request, "image", str, IMAGE, what="an image repository (lower case, such as ghcr.io/owner/repo-app)")
     if "@" in r["image"]:
         raise Failed("request", "image: give the repository without a tag or digest (the digest goes in `digest`)")
-    r["digest"] = _field(request, "digest", str, DIGEST, what="sha256: followed by 64 hex digits")
+    # A rollback to an older commit names its image by tag (`sha-<commit>`); the agent pulls it and reads its digest.
+    r["tag"] = _field(request, "tag", str, TAG, what="an image tag (sha-<commit>)", default=None, required=False)
+    r["digest"] = _field(request, "digest", str, DIGEST, what="sha256: followed by 64 hex digits", default=None, required=r["tag"] is None)
     r["sha"] = _field(request, "sha", str, re.compile(r"^[0-9A-Za-z._-]{1,64}$"), what="a commit (letters, digits, '.', '_', '-')")
     r["run_url"] = _field(request, "run_url", str, default="")
     r["env"] = check_env(request.get("env", {}))
@@ -460,9 +463,10 @@ def version(r: dict, fp: str, container: str, slot: int) -> dict:
 
 
 def pull(root: Path, docker: Docker, r: dict) -> None:
-    """Pull by digest; the lent token goes through stdin into a config directory removed right after."""
-    ref = f"{r['image']}@{r['digest']}"
-    if docker.run("image", "inspect", ref, check=False).returncode == 0:
+    """Pull by digest (or by tag, which then names the digest); the lent token goes through stdin
+    into a config directory removed right after."""
+    ref = f"{r['image']}@{r['digest']}" if r["digest"] else f"{r['image']}:{r['tag']}"
+    if r["digest"] and docker.run("image", "inspect", ref, check=False).returncode == 0:
         say(f"image {ref} is already here")
         return
     lent = Path(tempfile.mkdtemp(prefix="login-", dir=root))
@@ -477,6 +481,12 @@ def pull(root: Path, docker: Docker, r: dict) -> None:
         raise Failed("pull", f"could not pull {ref}: {error}") from None
     finally:
         shutil.rmtree(lent, ignore_errors=True)
+    if not r["digest"]:
+        digests = json.loads(docker.run("image", "inspect", "--format", "{{json .RepoDigests}}", ref).stdout or "[]")
+        found = [d.split("@", 1)[1] for d in digests if d.startswith(r["image"] + "@")]
+        if not found:
+            raise Failed("pull", f"{ref} has no digest from {r['image']}")
+        r["digest"] = found[0]
 
 
 def env_flags(env: dict) -> list[str]:
@@ -539,6 +549,8 @@ def deploy(root: Path, docker: Docker, request: dict) -> dict:
 
 def _deploy(root: Path, docker: Docker, r: dict, state: State) -> dict:
     host_setup(root, docker)
+    if not r["digest"]:
+        pull(root, docker, r)  # by tag: the digest is known from here on
     fp = fingerprint(root, r["env"])
     current = state.data["current"]
     same = current and (current["digest"], current["env_fingerprint"]) == (r["digest"], fp)
