@@ -69,12 +69,14 @@ def _outputs(path: Path, app: str) -> dict:
     except (OSError, ValueError) as error:
         raise Refused("outputs", f"cannot read the Terraform outputs: {error}") from None
     found = {}
-    for name in ("ipv4_address", "ssh_host_key", "deploy_key", "deploy_firewall_id", "env_values", "env_sensitive_values",
-                 "env_secret_sources"):
+    for name in ("ipv4_address", "ssh_host_key", "deploy_key", "deploy_firewall_id", "env_values", "env_sensitive_values", "env_secret_sources"):
         entry = data.get(f"{app}_{name}")
         if not isinstance(entry, dict) or "value" not in entry:
-            raise Refused("outputs", f"the state has no output {app}_{name}: has the infrastructure been applied "
-                                     "with this app.json? (a plan with changes is applied before the deploy)")
+            raise Refused(
+                "outputs",
+                f"the state has no output {app}_{name}: has the infrastructure been applied "
+                "with this app.json? (a plan with changes is applied before the deploy)",
+            )
         found[name] = entry["value"]
     for name in ("deploy_key",):
         mask(str(found[name]))
@@ -93,8 +95,9 @@ def _secrets(sources: list, sops: str, workspace: Path) -> dict[str, str]:
             if not value:
                 raise Refused("secrets", f"{key}: the GitHub secret {name} is not set (Settings → Secrets and variables → Actions)")
         elif kind == "sops":
-            done = subprocess.run([sops, "--decrypt", "--extract", json.dumps([name]), "--", str(workspace / source["file"])],
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                [sops, "--decrypt", "--extract", json.dumps([name]), "--", str(workspace / source["file"])], capture_output=True, text=True
+            )
             if done.returncode != 0:
                 last = (done.stderr.strip().splitlines() or ["sops failed"])[-1]
                 raise Refused("secrets", f"{key}: cannot decrypt {name} from {source['file']}: {last}")
@@ -164,8 +167,10 @@ NEXT = {
     "request": "Dispatch again with version `previous` or a full commit whose image was built.",
     "window": "Check that DIGITALOCEAN_TOKEN may write firewalls, then re-run the failed jobs.",
     "connect": "Check the droplet is running (DigitalOcean console) and re-run the failed jobs.",
-    "host-key": ("Do not re-run until you know why: a rebuilt droplet and a man-in-the-middle look the same. "
-                 "If the droplet was rebuilt outside Terraform, replace it through Terraform so its keys match."),
+    "host-key": (
+        "Do not re-run until you know why: a rebuilt droplet and a man-in-the-middle look the same. "
+        "If the droplet was rebuilt outside Terraform, replace it through Terraform so its keys match."
+    ),
     "host-setup": "Fix what the first boot reported (the failing module above), then re-run the failed jobs.",
 }
 
@@ -183,8 +188,11 @@ def outcome(args) -> dict:
     result = _load(args.result) or _load(args.note)
     if result is None:
         phase = "build" if args.build == "failure" else "deploy"
-        reason = (f"the image of {args.app} was not built or pushed (see the build job's log)" if phase == "build"
-                  else "the deploy job stopped before the agent answered (see the job's log)")
+        reason = (
+            f"the image of {args.app} was not built or pushed (see the build job's log)"
+            if phase == "build"
+            else "the deploy job stopped before the agent answered (see the job's log)"
+        )
         result = {"ok": False, "phase": phase, "reason": reason}
     return result
 
@@ -205,13 +213,19 @@ def render(args, result: dict) -> tuple[str, str, str]:
     else:
         first = f"{where}: {phase} failed: {reason}"
         touched = result.get("verb") in ("deploy", "rollback")
-        serving = (f"Still serving the previous version: {_short(current)}." if touched
-                   else "The droplet was not touched: it still serves what it served before.")
+        serving = (
+            f"Still serving the previous version: {_short(current)}."
+            if touched
+            else "The droplet was not touched: it still serves what it served before."
+        )
         next_step = NEXT.get(phase) or ("Fix the app and merge again, or " + ROLLBACK_HINT.format(workflow=args.workflow, app=args.app) + ".")
         lines = [f"### ❌ {first}", "", serving, "", f"Next: {next_step}"]
         slack = f"❌ {args.repository}: {first}. {serving} {args.run_url}"
-    history = [f"| {name} | {_short(entry)} | `{str(entry.get('digest', ''))[:19]}` | {entry.get('time', '')} |"
-               for name, entry in (("current", current), ("previous", result.get("previous"))) if isinstance(entry, dict)]
+    history = [
+        f"| {name} | {_short(entry)} | `{str(entry.get('digest', ''))[:19]}` | {entry.get('time', '')} |"
+        for name, entry in (("current", current), ("previous", result.get("previous")))
+        if isinstance(entry, dict)
+    ]
     if history:
         lines += ["", "| | version | image | since |", "|---|---|---|---|", *history]
     lines += ["", f"[The run]({args.run_url})"]
@@ -248,8 +262,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="deploy_job.py")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("prepare")
-    for name in ("outputs", "app", "alias", "dir", "image", "sha", "run-url", "health-path", "caddy-image", "registry-user",
-                 "sops", "workspace"):
+    for name in ("outputs", "app", "alias", "dir", "image", "sha", "run-url", "health-path", "caddy-image", "registry-user", "sops", "workspace"):
         p.add_argument(f"--{name}", required=True)
     p.add_argument("--verb", choices=("deploy", "rollback"), required=True)
     p.add_argument("--digest", default="")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from webkit.registry import PROVIDERS, facts_text, required_credentials
 from webkit.manifest.vm_app import dockerfile_parts
+from webkit.registry import PROVIDERS, facts_text, required_credentials
 from webkit.spec import ProjectSpec
 from webkit.workspace import MANIFEST_FILE
 

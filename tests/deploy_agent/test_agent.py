@@ -102,7 +102,7 @@ def test_only_a_project_with_a_vm_app_gets_the_agent():
         spec = to_spec(Manifest.model_validate(manifest), "0.1.0")
         return [path for path in render_files(Generation(spec, {e: "{}" for e in spec.environments}, "0" * 64, "0.1.0")) if "webkit-deploy" in path]
 
-    assert generated("vm") == [".github/actions/webkit-deploy/deploy_agent.py"]
+    assert generated("vm") == [".github/actions/webkit-deploy/deploy_agent.py", ".github/actions/webkit-deploy/deploy_job.py"]
     assert generated("app") == []
 
 

@@ -239,3 +239,16 @@ def test_a_disk_too_full_to_pull_changes_nothing(world, app):
         subprocess.run(world.droplet.ns("rm", "-f", str(filler)), check=True)
     assert "no space left on device" in result["reason"], result["reason"]
     assert json.dumps(result).count("still serving the previous version: sha v1") == 1
+
+
+def test_a_rollback_to_a_commit_names_its_image_by_tag_and_records_its_digest(world, app):
+    """The release workflow's dispatch with a commit has no build job, so no digest: the agent pulls
+    `sha-<commit>` and from then on knows the image by the digest the registry gave."""
+    world.deploy(app, "v1")
+    tag = "sha-" + "c" * 40
+    digest = world.add_image(tag, {"VERSION": "tagged"})
+    request = {k: v for k, v in world.request(app, "v1", sha="c" * 40, tag=tag).items() if k != "digest"}
+    code, result, output = world.agent("deploy", request)
+    assert code == 0 and result["phase"] == "done", output
+    assert result["current"]["digest"] == digest and result["previous"]["sha"] == "v1"
+    assert world.serving(app) == (200, b"version tagged\n")

@@ -26,8 +26,15 @@ DEPLOY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vb
 
 
 def outputs(app: str = "cms", values=None, sensitive=None, sources=None, address="203.0.113.7") -> dict:
-    data = {"ipv4_address": address, "ssh_host_key": HOST_KEY, "deploy_key": DEPLOY_KEY, "deploy_firewall_id": "fw-1",
-            "env_values": values or {}, "env_sensitive_values": sensitive or {}, "env_secret_sources": sources or []}
+    data = {
+        "ipv4_address": address,
+        "ssh_host_key": HOST_KEY,
+        "deploy_key": DEPLOY_KEY,
+        "deploy_firewall_id": "fw-1",
+        "env_values": values or {},
+        "env_sensitive_values": sensitive or {},
+        "env_secret_sources": sources or [],
+    }
     return {f"{app}_{k}": {"sensitive": k in ("deploy_key", "env_sensitive_values"), "value": v} for k, v in data.items()}
 
 
@@ -39,16 +46,41 @@ def run(tmp_path: Path, *args: str, env: dict | None = None) -> subprocess.Compl
 
 def prepare(tmp_path: Path, data: dict, *extra: str, env: dict | None = None, sha: str = "a" * 40, digest: str = "sha256:" + "1" * 64):
     (tmp_path / "outputs.json").write_text(json.dumps(data))
-    return run(tmp_path, "prepare", f"--outputs={tmp_path / 'outputs.json'}", f"--dir={tmp_path / 'd'}", "--alias=webkit-p-production-cms",
-               "--verb=deploy", f"--sha={sha}", f"--digest={digest}", "--run-url=https://github.test/run/1",
-               "--caddy-image=caddy:2", "--registry-user=bot", f"--sops={sops_path()}", f"--workspace={tmp_path}",
-               "--app", "cms", "--image", "ghcr.io/acme/site-cms", "--port", "3000", "--health-path", "/healthz",
-               "--health-timeout", "60", *extra, env=env)
+    return run(
+        tmp_path,
+        "prepare",
+        f"--outputs={tmp_path / 'outputs.json'}",
+        f"--dir={tmp_path / 'd'}",
+        "--alias=webkit-p-production-cms",
+        "--verb=deploy",
+        f"--sha={sha}",
+        f"--digest={digest}",
+        "--run-url=https://github.test/run/1",
+        "--caddy-image=caddy:2",
+        "--registry-user=bot",
+        f"--sops={sops_path()}",
+        f"--workspace={tmp_path}",
+        "--app",
+        "cms",
+        "--image",
+        "ghcr.io/acme/site-cms",
+        "--port",
+        "3000",
+        "--health-path",
+        "/healthz",
+        "--health-timeout",
+        "60",
+        *extra,
+        env=env,
+    )
 
 
 def test_prepare_writes_the_pinned_host_private_key_and_the_request(tmp_path):
-    done = prepare(tmp_path, outputs(values={"PUBLIC_URL": "https://x.test"}, sensitive={"DATABASE_URL": "postgres://u:pw@db/x"}),
-                   env={"REGISTRY_TOKEN": "ghs_lent"})
+    done = prepare(
+        tmp_path,
+        outputs(values={"PUBLIC_URL": "https://x.test"}, sensitive={"DATABASE_URL": "postgres://u:pw@db/x"}),
+        env={"REGISTRY_TOKEN": "ghs_lent"},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     folder = tmp_path / "d"
     assert (folder / "known_hosts").read_text() == f"webkit-p-production-cms {HOST_KEY}\n"
@@ -77,8 +109,10 @@ def test_secrets_come_from_sops_and_github_masked_and_a_missing_one_is_named_not
     key, recipient = age_identity()
     (tmp_path / "secrets").mkdir()
     (tmp_path / "secrets" / "cms.yaml").write_text(sops_encrypt({"PAYLOAD_SECRET": "sops-value\nline two"}, recipient, tmp_path))
-    sources = [{"key": "PAYLOAD_SECRET", "source": "sops", "file": "secrets/cms.yaml", "name": "PAYLOAD_SECRET"},
-               {"key": "STRIPE", "source": "github", "name": "STRIPE_KEY"}]
+    sources = [
+        {"key": "PAYLOAD_SECRET", "source": "sops", "file": "secrets/cms.yaml", "name": "PAYLOAD_SECRET"},
+        {"key": "STRIPE", "source": "github", "name": "STRIPE_KEY"},
+    ]
     done = prepare(tmp_path, outputs(sources=sources), env={"SOPS_AGE_KEY": key, "WEBKIT_SECRET_STRIPE_KEY": "sk_live_123"})
     assert done.returncode == 0, done.stdout + done.stderr
     env = json.loads((tmp_path / "d" / "request.json").read_text())["env"]
@@ -129,16 +163,29 @@ def report(tmp_path: Path, result: dict | None, note: dict | None = None, build:
         (folder / name).unlink(missing_ok=True)
         if data is not None:
             (folder / name).write_text(json.dumps(data))
-    done = run(tmp_path, "report", "--app=cms", "--environment=production", f"--dir={folder}", f"--result={folder / 'result.json'}",
-               f"--note={folder / 'note.json'}", "--repository=acme/site", "--run-url=https://github.test/run/1",
-               "--workflow=Release", "--url=http://203.0.113.7", f"--build={build}")
+    done = run(
+        tmp_path,
+        "report",
+        "--app=cms",
+        "--environment=production",
+        f"--dir={folder}",
+        f"--result={folder / 'result.json'}",
+        f"--note={folder / 'note.json'}",
+        "--repository=acme/site",
+        "--run-url=https://github.test/run/1",
+        "--workflow=Release",
+        "--url=http://203.0.113.7",
+        f"--build={build}",
+    )
     return done.returncode, done.stdout, {"md": (folder / "report.md").read_text(), "slack": json.loads((folder / "slack.json").read_text())["text"]}
 
 
 def test_a_failed_deploy_reports_phase_reason_what_still_serves_and_the_next_step(tmp_path):
     old = {"sha": "0123456789abcdef", "digest": "sha256:" + "2" * 64, "time": "2026-12-01T10:00:00Z"}
-    code, stdout, out = report(tmp_path, {"ok": False, "verb": "deploy", "phase": "health", "reason": "GET /healthz answered 500 after 60 s",
-                                          "current": old, "previous": None})
+    code, stdout, out = report(
+        tmp_path,
+        {"ok": False, "verb": "deploy", "phase": "health", "reason": "GET /healthz answered 500 after 60 s", "current": old, "previous": None},
+    )
     assert code == 1
     assert stdout.startswith("::error title=Deploy failed::cms (production): health failed: GET /healthz answered 500 after 60 s")
     lines = out["md"].splitlines()
