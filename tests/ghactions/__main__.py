@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from .emulated import NotEmulated
-from .harness import APPLY, DRIFT, PLAN, Project
+from .harness import RELEASE, DRIFT, PLAN, Project
 from .runner import dispatch, pull_request, push, schedule
 
 
@@ -99,14 +99,14 @@ def _scenario(project: Project, spec) -> bool:
     before = project.repo.head(base)
     project.repo.git("checkout", "--quiet", base)
     project.repo.git("merge", "--quiet", "--no-ff", "-m", "merge", branch)
-    if not _show(f"apply after merge ({first}, from {base})", project.runner.run(APPLY, push(project.repo, base, before))):
+    if not _show(f"release after merge ({first}, from {base})", project.runner.run(RELEASE, push(project.repo, base, before))):
         print("\nskipped: " + ", ".join(f"the apply of {e}" for e in others) + (", " if others else "")
               + f"the drift check (the apply of {first} failed)")
         return False
     ok = True
     for environment in others:
-        run = project.runner.run(APPLY, dispatch(project.repo, spec.branches[environment]))
-        ok &= _show(f"apply of {environment} (a manual run on its branch {spec.branches[environment]})", run)
+        run = project.runner.run(RELEASE, dispatch(project.repo, spec.branches[environment]))
+        ok &= _show(f"release of {environment} (a manual run on its branch {spec.branches[environment]})", run)
     return _show("drift check", project.runner.run(DRIFT, schedule(project.repo))) and ok
 
 
@@ -118,6 +118,9 @@ def _run(args) -> bool:
     sops = _sops(spec, project_dir)
     manifest = json.loads((project_dir / "app.json").read_text())
     manifest.pop("$schema", None)  # a path relative to the project, which the scratch copy does not have
+    built = [app["name"] for app in manifest.get("apps", []) if app.pop("build", None) is not None]
+    if built:  # they need Docker with your base images, and a droplet: tests/ghactions/test_release.py runs them in a stand-in
+        print(f"ℹ VM apps built and deployed on merge, not run here: {', '.join(built)} (the harness runs Terraform's part)")
     root = args.keep or Path(tempfile.mkdtemp(prefix="webkit-ghactions-"))
     root.mkdir(parents=True, exist_ok=True)
     with Project.started(root, manifest, _secrets(spec), **sops) as project:

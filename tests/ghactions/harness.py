@@ -17,7 +17,7 @@ from .runner import Repo, Runner, machine_env
 from .services import FakeGitHub, S3Server, SlackSink
 
 PLAN = ".github/workflows/terraform-plan.yml"
-APPLY = ".github/workflows/release.yml"
+RELEASE = ".github/workflows/release.yml"
 DRIFT = ".github/workflows/terraform-drift-check.yml"
 STATE_BUCKET = "webkit-test-state"
 STATE_REGION = "us-east-1"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE, REPO
-from tests.ghactions.harness import APPLY, DRIFT, PLAN, Project
+from tests.conftest import EXAMPLE, REPO, write_project
+from tests.ghactions.harness import RELEASE, DRIFT, PLAN, Project
 from tests.ghactions.runner import dispatch, pull_request, push, schedule
 
 pytestmark = pytest.mark.e2e
@@ -38,6 +38,8 @@ def manifest(name: str) -> dict:
     path = EXAMPLE / "app.json" if name == "example" else REPO / "tests" / "manifests" / f"{name}.json"
     data = json.loads(path.read_text())
     data.pop("$schema", None)
+    for app in data.get("apps", []):  # these scenarios are Terraform's; test_release.py builds and deploys
+        app.pop("build", None)
     return data
 
 
@@ -202,7 +204,7 @@ def test_a_fork_pull_request_says_plainly_that_no_plan_ran(example):
 def merge(project: Project, edit, branch: str = "main"):
     before = project.repo.head(branch)
     project.change(edit, branch)
-    return project.runner.run(APPLY, push(project.repo, branch, before))
+    return project.runner.run(RELEASE, push(project.repo, branch, before))
 
 
 def test_merge_applies_exactly_the_reviewed_plan_and_keeps_state_in_the_bucket(example):
@@ -282,14 +284,14 @@ def test_a_changed_byte_in_the_saved_plan_fails_the_apply(example):
 
 def test_a_manual_run_on_another_branch_never_applies(example):
     example.change(rename_site("Not reviewed"), "feature")
-    run = example.runner.run(APPLY, dispatch(example.repo, "feature"))
+    run = example.runner.run(RELEASE, dispatch(example.repo, "feature"))
     plan = run.jobs["Plan ()"]
     assert plan.conclusion == "failure" and "Applies run only from main (production)" in plan.log
     assert run.jobs["Apply ()"].conclusion == "skipped" and example.state("production") is None
 
 
 def test_a_manual_run_on_the_environment_branch_applies(example):
-    run = example.runner.run(APPLY, dispatch(example.repo, "main"))
+    run = example.runner.run(RELEASE, dispatch(example.repo, "main"))
     assert run.jobs["Apply (production)"].conclusion == "success", run.jobs["Plan (production)"].log[-2000:]
 
 
@@ -299,7 +301,7 @@ def test_re_running_an_old_apply_says_it_was_superseded_and_applies_nothing(exam
     new = merge(example, rename_site("New"))
     assert new.jobs["Apply (production)"].conclusion == "success"
     serial, slack = example.state("production")["serial"], len(example.slack.messages)
-    rerun = example.runner.run(APPLY, old.event.rerun())
+    rerun = example.runner.run(RELEASE, old.event.rerun())
     plan = rerun.jobs["Plan (production)"]
     # Said as what happened, not as a failed plan: the run is not red and Slack hears nothing.
     notice = (f"Superseded by {new.event.sha}: main moved on since {old.event.sha}, so nothing was applied "
@@ -346,7 +348,7 @@ def test_after_a_partial_apply_re_run_failed_jobs_says_to_re_run_all_and_re_run_
     assert run.jobs["Apply (production)"].conclusion == "failure" and "disk cannot shrink" in run.jobs["Apply (production)"].log
     assert "Half applied" in json.dumps(example.cloud_resources()["digitalocean_app"]), "partial: the app changed"
 
-    failed_jobs = example.runner.rerun_failed(APPLY, run)
+    failed_jobs = example.runner.rerun_failed(RELEASE, run)
     assert failed_jobs.jobs["Plan (production)"] is run.jobs["Plan (production)"], "the plan job is not run again"
     apply = failed_jobs.jobs["Apply (production)"]
     (stale,) = [text for level, text in apply.annotations if level == "error" and "stale" in text]
@@ -354,7 +356,7 @@ def test_after_a_partial_apply_re_run_failed_jobs_says_to_re_run_all_and_re_run_
     assert any("saved plan is stale, nothing was applied; use Re-run all jobs" in m["text"] for m in example.slack.messages)
 
     resize_droplet_behind_terraforms_back(example, "s-1vcpu-1gb")  # the cause, dealt with in the console
-    all_jobs = example.runner.run(APPLY, failed_jobs.event.rerun())
+    all_jobs = example.runner.run(RELEASE, failed_jobs.event.rerun())
     assert all_jobs.event.run_attempt == 3 and all_jobs.conclusion == "success", all_jobs.jobs["Apply (production)"].log[-2000:]
     (droplet,) = [r for r in example.state("production")["resources"] if r["type"] == "digitalocean_droplet"]
     assert droplet["instances"][0]["attributes"]["size"] == "s-1vcpu-2gb"
@@ -375,7 +377,7 @@ def resize_droplet_behind_terraforms_back(project: Project, size: str) -> None:
 
 def apply_staging(project: Project) -> None:
     """A manual run of the apply on the staging branch, as a team does to bring staging up."""
-    run = project.runner.run(APPLY, dispatch(project.repo, "staging"))
+    run = project.runner.run(RELEASE, dispatch(project.repo, "staging"))
     assert run.jobs["Apply (staging)"].conclusion == "success", run.jobs["Plan (staging)"].log[-2000:]
 
 
@@ -463,7 +465,7 @@ def test_app_platform_secret_noise_never_alarms_or_redeploys_but_a_rotated_secre
     assert job.step("Terraform plan").outputs == {"exitcode": "2", "changes": "false"}
     assert job.conclusion == "success" and "Only known provider noise" in job.log
     assert example.github.issues == [] and not any("Drift" in m["text"] for m in example.slack.messages)
-    again = example.runner.run(APPLY, dispatch(example.repo, "main"))
+    again = example.runner.run(RELEASE, dispatch(example.repo, "main"))
     assert again.jobs["Plan (production)"].conclusion == "success"
     assert again.jobs["Apply (production)"].conclusion == "skipped", "noise alone never redeploys the app"
 
@@ -472,7 +474,7 @@ def test_app_platform_secret_noise_never_alarms_or_redeploys_but_a_rotated_secre
     assert rotated.jobs["Drift (production)"].conclusion == "failure", "a changed secret is a change, not noise"
     (issue,) = example.github.issues
     assert "a secret value of digitalocean_app.web_app changes" in issue["body"]
-    applied = example.runner.run(APPLY, dispatch(example.repo, "main"))
+    applied = example.runner.run(RELEASE, dispatch(example.repo, "main"))
     assert applied.jobs["Apply (production)"].conclusion == "success"
     assert_nothing_leaked(example)
 
@@ -487,8 +489,8 @@ def test_a_user_can_run_the_harness_on_the_bundled_two_environment_example(tmp_p
     out = capsys.readouterr().out
     assert "planted stand-in values for secrets/cms.yaml, secrets/shared.yaml" in out
     assert "=== pull request plan (production, into main): success" in out and "webkit-plan-comment:production" in out
-    assert "=== apply after merge (production, from main): success" in out
-    assert "=== apply of staging (a manual run on its branch staging): success" in out
+    assert "=== release after merge (production, from main): success" in out
+    assert "=== release of staging (a manual run on its branch staging): success" in out
     assert "=== drift check: success" in out and "--- Drift (staging): success" in out
 
 
@@ -501,8 +503,7 @@ def test_the_harness_says_why_it_cannot_start_without_a_traceback(tmp_path, caps
     err = capsys.readouterr().err
     assert err.startswith("✗ ") and "app.json is not valid" in err and "Traceback" not in err
 
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "app.json").write_text((EXAMPLE / "app.json").read_text())
+    write_project(tmp_path / "site", (EXAMPLE / "app.json").read_text())
     monkeypatch.setenv("SOPS_AGE_KEY", "AGE-SECRET-KEY-1PLANTED")
     assert main(["--project", str(tmp_path / "site")]) == 1
     err = capsys.readouterr().err
