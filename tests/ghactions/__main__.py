@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 from .emulated import NotEmulated
-from .harness import RELEASE, DRIFT, PLAN, Project
+from .harness import DRIFT, PLAN, RELEASE, Project
 from .runner import dispatch, pull_request, push, schedule
 
 

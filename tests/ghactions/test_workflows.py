@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE, REPO, write_project
-from tests.ghactions.harness import RELEASE, DRIFT, PLAN, Project
+from tests.ghactions.harness import DRIFT, PLAN, RELEASE, Project
 from tests.ghactions.runner import dispatch, pull_request, push, schedule
 
 pytestmark = pytest.mark.e2e
