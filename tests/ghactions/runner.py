@@ -114,8 +114,22 @@ def pull_request(repo: Repo, number: int, head: str, base: str = "main", fork: b
     return Event("pull_request", head_sha, f"refs/pull/{number}/merge", payload, base_sha)
 
 
-def dispatch(repo: Repo, branch: str) -> Event:
-    return Event("workflow_dispatch", repo.head(branch), f"refs/heads/{branch}", {"inputs": {}})
+def dispatch(repo: Repo, branch: str, inputs: dict[str, str] | None = None) -> Event:
+    return Event("workflow_dispatch", repo.head(branch), f"refs/heads/{branch}", {"inputs": inputs or {}})
+
+
+def _inputs(on, event: Event) -> dict[str, str]:
+    """A dispatch's `inputs`: the given ones over the workflow's defaults; a choice outside its options
+    or an unknown input is refused, as GitHub refuses to start such a run."""
+    if event.name != "workflow_dispatch":
+        return {}
+    declared = ((on or {}).get("workflow_dispatch") or {}).get("inputs") or {}
+    given = event.payload.get("inputs", {})
+    for name, value in given.items():
+        spec = declared.get(name)
+        if spec is None or (spec.get("type") == "choice" and value not in spec["options"]):
+            raise emulated.NotEmulated(f"GitHub refuses this dispatch: input {name}={value!r}")
+    return {name: str(given.get(name, spec.get("default", ""))) for name, spec in declared.items()}
 
 
 def schedule(repo: Repo) -> Event:
@@ -220,6 +234,7 @@ class WorkflowRun:
     concurrency: dict | None = None
     jobs: dict[str, JobResult] = field(default_factory=dict)
     retention: dict[str, int] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)  # a dispatch's, with the workflow's defaults
     artifacts: Path = field(init=False)
 
     def __post_init__(self):
@@ -269,9 +284,10 @@ class Runner:
         if not triggers(on, event, self.repo):
             return run
         run.triggered = True
-        github = self._github_context(event)
+        run.inputs = _inputs(on, event)
+        github = self._github_context(event) | {"workflow": str(doc.get("name", workflow))}
         if "concurrency" in doc:
-            run.concurrency = _evaluated(doc["concurrency"], {"github": github, "inputs": {}, "vars": self.variables})
+            run.concurrency = _evaluated(doc["concurrency"], {"github": github, "inputs": run.inputs, "vars": self.variables})
         done: dict[str, JobResult] = {}
         pending = dict(doc["jobs"])
         while pending:
@@ -310,7 +326,7 @@ class Runner:
         needs = {n: {"result": done[n].conclusion, "outputs": done[n].outputs} for n in _needs(spec)}
         matrices = _matrix((spec.get("strategy") or {}).get("matrix"))
         for matrix in matrices:
-            base = {"github": github, "needs": needs, "matrix": matrix, "strategy": {}, "vars": self.variables, "inputs": {},
+            base = {"github": github, "needs": needs, "matrix": matrix, "strategy": {}, "vars": self.variables, "inputs": run.inputs,
                     "secrets": self.secrets}
             name = interpolate(str(spec.get("name", job_id)), base)
             result = JobResult(job_id, name, "skipped")
@@ -520,7 +536,7 @@ class Job:
             "GITHUB_EVENT_NAME": github["event_name"], "GITHUB_EVENT_PATH": str(event_file),
             "GITHUB_RUN_ID": github["run_id"], "GITHUB_RUN_ATTEMPT": github["run_attempt"],
             "GITHUB_SERVER_URL": github["server_url"], "GITHUB_API_URL": github["api_url"],
-            "GITHUB_JOB": self.result.id, "GITHUB_ACTOR": github["actor"],
+            "GITHUB_JOB": self.result.id, "GITHUB_ACTOR": github["actor"], "GITHUB_WORKFLOW": github["workflow"],
         }
 
     def _workflow_commands(self, stdout: str) -> None:

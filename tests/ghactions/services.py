@@ -81,6 +81,7 @@ class FakeGitHub(_Server):
         self.token = self.grant({"issues": "write", "pull-requests": "write"})
         self.branches: dict[str, str] = {}  # branch → head SHA, or a callable giving it (see `heads`)
         self.heads = lambda branch: self.branches.get(branch)
+        self.merged: dict[str, int] = {}  # merge commit SHA → the pull request it merged
 
     def grant(self, permissions: dict, login: str = BOT) -> str:
         """A new token with these scopes, acting as `login`."""
@@ -127,6 +128,11 @@ class FakeGitHub(_Server):
                         comment["body"] = h.body()["body"]
                         return h.send(200, comment)
             return h.send(404, {"message": "Not Found"})
+        if m := re.fullmatch(r"/repos/[^/]+/[^/]+/commits/([0-9a-f]{40})/pulls", path):
+            if not self._allowed(permissions, method, ("contents", "pull-requests")):
+                return h.send(403, forbidden)
+            number = self.merged.get(m.group(1))
+            return h.send(200, [{"number": number, "merged_at": "2026-12-03T10:00:00Z", "state": "closed"}] if number else [])
         if m := re.fullmatch(r"/repos/[^/]+/[^/]+/git/ref/heads/(.+)", path):
             if not self._allowed(permissions, method, ("contents",)):
                 return h.send(403, forbidden)
