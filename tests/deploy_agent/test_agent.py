@@ -120,3 +120,82 @@ def test_caddyfile_values_are_refused_or_inert(domain, path):
         return
     inert = set(" \t\r\n{}\"'`#\\")
     assert not inert & set(checked["health_path"] + "".join(checked["domains"]))
+
+
+class FakeDocker:
+    """What `status` asks docker: a container's and its image's configuration, and `ps -a`."""
+
+    def __init__(self, containers: dict[str, dict], images: dict[str, list[str]], ps: str = ""):
+        self.containers, self.images, self.ps = containers, images, ps
+
+    def inspect(self, name: str) -> dict | None:
+        return self.containers.get(name)
+
+    def running(self, name: str) -> bool:
+        return False  # no probe of a real port
+
+    def run(self, *args: str, check=True, **_) -> subprocess.CompletedProcess:
+        if args[:2] == ("image", "inspect"):
+            env = self.images.get(args[2])
+            return subprocess.CompletedProcess(args, 0 if env is not None else 1, json.dumps([{"Config": {"Env": env}}]), "")
+        assert args[0] == "ps", args
+        return subprocess.CompletedProcess(args, 0, self.ps, "")
+
+
+def _deployed(root, app: str, container: str, previous: str | None = None) -> None:
+    state = agent.State(root, app)
+    state.data["current"] = {"sha": "v1", "container": container, "slot": 1, "health_path": "/"}
+    state.data["previous"] = {"sha": "v0", "container": previous, "slot": 2, "health_path": "/"} if previous else None
+    state.save()
+
+
+def test_status_names_the_env_keys_that_differ_never_their_values(tmp_path):
+    _deployed(tmp_path, "web", "web-1-1")
+    running = ["PATH=/usr/bin", "PORT=9090", "LANG=C", "SAME=planted-same", "CHANGED=planted-old", "GONE=planted-gone", "EMPTY="]
+    docker = FakeDocker({"web-1-1": {"Image": "sha256:i", "Config": {"Env": running}}}, {"sha256:i": ["PATH=/usr/bin", "PORT=8080", "LANG=C"]})
+    request = {"app": "web", "sha": "v1", "env": {"SAME": "planted-same", "CHANGED": "planted-new", "ADDED": "planted-add", "EMPTY": "", "LANG": "C"}}
+    result = agent.status(tmp_path, docker, request)
+    # PORT: the image's own, overridden by a deploy; PATH, LANG: the image's, untouched (LANG requested as it is)
+    assert result["env_differs"] == ["ADDED", "CHANGED", "GONE", "PORT"] and result["sha_matches"] is True
+    assert "planted" not in json.dumps(result)
+    assert agent.status(tmp_path, docker, {**request, "env": {"SAME": "planted-same", "GONE": "planted-gone", "CHANGED": "planted-old", "EMPTY": "",
+                                                               "PORT": "9090"}})["env_differs"] == []  # fmt: skip
+    assert agent.status(tmp_path, docker, {**request, "sha": "v2"})["sha_matches"] is False
+
+
+def test_status_without_env_or_sha_adds_no_comparison(tmp_path):
+    _deployed(tmp_path, "web", "web-1-1")
+    result = agent.status(tmp_path, FakeDocker({}, {}), {"app": "web"})
+    assert "env_differs" not in result and "sha_matches" not in result and result["strays"] == []
+    assert result["running"] is False and result["ok"] is False, "ok still means: the current version runs healthy"
+
+
+def test_status_when_nothing_or_no_container_is_there(tmp_path):
+    result = agent.status(tmp_path, FakeDocker({}, {}), {"app": "web", "sha": "v1", "env": {"A": "1"}})
+    assert result["ok"] is True and result["sha_matches"] is False and result["env_differs"] is None
+    _deployed(tmp_path, "web", "web-1-1")
+    assert agent.status(tmp_path, FakeDocker({}, {}), {"app": "web", "env": {"A": "1"}})["env_differs"] is None, "gone: nothing to compare"
+
+
+def test_strays_are_the_containers_of_no_app_the_agent_knows(tmp_path):
+    _deployed(tmp_path, "web", "web-2-4", previous="web-1-3")
+    _deployed(tmp_path, "api", "api-1-1")
+    (tmp_path / "apps" / "broken").mkdir()
+    (tmp_path / "apps" / "broken" / "state.json").write_text("{")
+    ps = "\n".join(["web-2-4\treg/web@sha256:a\trunning", "web-1-3\treg/web@sha256:b\texited", "api-1-1\treg/api@sha256:c\trunning",
+                    "webkit-caddy\tcaddy:2\trunning", "zz-intruder\tbusybox\texited", "web-1-2\treg/web@sha256:d\tcreated",
+                    "miner\tx/miner:latest\trunning"])  # fmt: skip
+    result = agent.status(tmp_path, FakeDocker({}, {}, ps), {"app": "web"})
+    assert result["strays"] == [{"name": "miner", "image": "x/miner:latest", "running": True},
+                                {"name": "web-1-2", "image": "reg/web@sha256:d", "running": False},
+                                {"name": "zz-intruder", "image": "busybox", "running": False}]  # fmt: skip
+
+
+def test_status_checks_its_env_and_sha_like_a_deploy(tmp_path):
+    for request, reason in [
+        ({"app": "web", "env": {"A B": "x"}}, "'A B'"),
+        ({"app": "web", "env": ["A"]}, "env:"),
+        ({"app": "web", "sha": 1}, "sha:"),
+    ]:
+        code, result, err = run(tmp_path, "status", stdin=json.dumps(request).encode())
+        assert code == 1 and result["phase"] == "request" and reason in result["reason"], (request, result)

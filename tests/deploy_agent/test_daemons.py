@@ -252,3 +252,31 @@ def test_a_rollback_to_a_commit_names_its_image_by_tag_and_records_its_digest(wo
     assert code == 0 and result["phase"] == "done", output
     assert result["current"]["digest"] == digest and result["previous"]["sha"] == "v1"
     assert world.serving(app) == (200, b"version tagged\n")
+
+
+def test_status_names_drifted_env_keys(world, app):
+    planted = {"A": "alpha-planted-1", "B": "bravo-planted\nsecond-line-planted"}
+    world.deploy(app, "v1", env=planted)
+    code, result, output = world.agent("status", {"app": app, "sha": "v1", "env": planted})
+    assert code == 0 and result["env_differs"] == [] and result["sha_matches"] is True, output
+    drifted = {"B": "bravo-changed\nsecond-line-changed", "C": "charlie-planted"}  # A removed, B changed, C added
+    code, result, output = world.agent("status", {"app": app, "sha": "v2", "env": drifted})
+    assert code == 0 and result["env_differs"] == ["A", "B", "C"] and result["sha_matches"] is False, output
+    assert result["ok"] is True, "ok still means: the current version runs healthy"
+    for value in [*planted.values(), *drifted.values()]:
+        for part in [value, *value.splitlines()]:
+            assert part not in output and part not in json.dumps(result, ensure_ascii=False), part
+
+
+def test_status_lists_containers_the_agent_did_not_start(world, app):
+    world.deploy(app, "v1")
+    image = f"{d.REGISTRY}/web@{world.digests['v1']}"  # here since the deploy
+    world.droplet.docker("rm", "-f", "intruder", check=False)
+    try:
+        world.droplet.docker("run", "-d", "--name", "intruder", image)
+        code, result, output = world.agent("status", {"app": app})
+    finally:
+        world.droplet.docker("rm", "-f", "intruder", check=False)
+    assert code == 0 and {"name": "intruder", "image": image, "running": True} in result["strays"], output
+    names = {stray["name"] for stray in result["strays"]}
+    assert not names & {*world.containers(app), "webkit-caddy"} and "env_differs" not in result

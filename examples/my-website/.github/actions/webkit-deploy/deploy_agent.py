@@ -671,15 +671,63 @@ def rollback(root: Path, docker: Docker, request: dict) -> dict:
 
 
 def status(root: Path, docker: Docker, request: dict) -> dict:
+    """Whether the current version runs healthy; for the drift check also what differs from the request's
+    expectations (`env`: key names only; `sha`) and the containers on the machine the agent did not start."""
+    env = check_env(request["env"]) if "env" in request else None
+    MASK.set(env or {})
+    sha = _field(request, "sha", str, required=False)
     state = State(root, request["app"])
     current = state.data["current"]
     result = {"verb": "status", "app": request["app"], "current": current, "previous": state.data["previous"], "phase": "status"}
+    result["strays"] = strays(root, docker)
+    if sha is not None:
+        result["sha_matches"] = current is not None and current["sha"] == sha
+    if env is not None:
+        result["env_differs"] = env_differs(docker, current["container"], env) if current else None
     if current is None:
         return {**result, "ok": True, "running": False, "healthy": False, "reason": "nothing deployed yet"}
     running = docker.running(current["container"])
     code, what = probe(SLOTS[current["slot"]], current["health_path"]) if running else (None, "is not running")
     healthy = code is not None and 200 <= code < 300
     return {**result, "ok": healthy, "running": running, "healthy": healthy, "reason": f"{current['container']}: GET {current['health_path']} {what}"}
+
+
+def _env_dict(entries: list[str] | None) -> dict[str, str]:
+    return {key: value for key, _, value in (entry.partition("=") for entry in entries or [])}
+
+
+def env_differs(docker: Docker, container: str, env: dict) -> list[str] | None:
+    """Names (never values) of the keys whose value in the container is not the request's: changed, missing,
+    or given by a deploy and no longer requested. The image's own ENV (PATH...) counts only when overridden.
+    None when the container is gone (nothing to compare)."""
+    info = docker.inspect(container)
+    if info is None:
+        return None
+    running = _env_dict(info["Config"].get("Env"))
+    done = docker.run("image", "inspect", info["Image"], check=False)
+    image = _env_dict(json.loads(done.stdout)[0]["Config"].get("Env")) if done.returncode == 0 else {}
+    differs = {key for key, value in env.items() if running.get(key) != value}
+    differs |= {key for key, value in running.items() if key not in env and image.get(key) != value}
+    return sorted(differs)
+
+
+def strays(root: Path, docker: Docker) -> list[dict] | None:
+    """Containers on the machine that are neither Caddy nor the current or previous version of an app the
+    agent has state for (found by hand, or left by a crash mid-deploy). None when docker cannot list them."""
+    known = {CADDY}
+    for file in (root / "apps").glob("*/state.json"):
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(file.read_text())
+            known |= {v["container"] for v in (data.get("current"), data.get("previous")) if isinstance(v, dict) and "container" in v}
+    try:
+        done = docker.run("ps", "-a", "--no-trunc", "--format", "{{.Names}}\t{{.Image}}\t{{.State}}", check=False)
+    except Failed as failure:
+        done = subprocess.CompletedProcess([], 1, "", failure.args[0])
+    if done.returncode != 0:
+        say(f"could not list the containers: {DockerError('ps', done.stderr)}")
+        return None
+    found = sorted(line.split("\t") for line in done.stdout.splitlines() if line.count("\t") == 2)
+    return [{"name": name, "image": image, "running": state == "running"} for name, image, state in found if name not in known]
 
 
 def logs(root: Path, docker: Docker, request: dict) -> dict:
