@@ -42,6 +42,7 @@ PLAN_RETENTION_DAYS = 7  # an apply waiting for approval over a long weekend sti
 DEFAULTS = {"run": {"shell": "bash"}}
 RUN_URL = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
 DRIFT_TITLE = "Infrastructure drift detected"
+APP_DRIFT_TITLE = "App drift detected"
 SETUP_ACTION = ".github/actions/webkit-terraform"
 COMMENT_ACTION = ".github/actions/terraform-comment"
 COMMENT_SCRIPT = Path(__file__).with_name("plan_comment.py")
@@ -422,50 +423,53 @@ def _arg(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _deploy_job(g: Generation, app, env_expr: str) -> dict:
-    """Moves the droplet to the new image through the deploy agent; always reports, once."""
-    dispatched, build = _dispatched(app.name), f"needs.build-{app.name}"
-    released = (f"needs.plan.result == 'success' && needs.plan.outputs.build-{app.name} == 'true' && "
-                "(needs.apply.result == 'success' || needs.apply.result == 'skipped')")
-    config = app.config
-    window = not config.get("ssh_sources")
+DEPLOY_SCRIPT_PATH = f"{DEPLOY_ACTION_PATH}/deploy_job.py"
+
+
+def _reach_app(g: Generation, app, verb: str, commit: str, digest: str, release: bool) -> list[dict]:
+    """Steps that read the app's outputs and secrets, open port 22 for this runner (unless fixed
+    ssh_sources admit it), run the agent's `verb` over the pinned SSH and close the window again."""
+    window = not app.config.get("ssh_sources")
     github_secrets = sorted({v.secret.key for vs in app.environment_variables.values() for v in vs
                              if v.secret and v.secret.source == "github"})
-    deploy = {
-        "DEPLOY_SCRIPT": f"{DEPLOY_ACTION_PATH}/deploy_job.py", "AGENT": f"{DEPLOY_ACTION_PATH}/deploy_agent.py",
-        "HOST_ALIAS": f"webkit-{g.spec.project_name}-${{{{ env.WEBKIT_ENVIRONMENT }}}}-{app.name}",
-        "ADDRESS": "${{ steps.prepare.outputs.address }}", "FIREWALL_ID": "${{ steps.prepare.outputs.firewall }}",
-        "VERB": f"${{{{ {dispatched} && inputs.version == 'previous' && 'rollback' || 'deploy' }}}}",
-    }
-    steps = _after_guard(_gated(f"({dispatched} || {build}.result == 'success')", [
+    alias = f"webkit-{g.spec.project_name}-${{{{ env.WEBKIT_ENVIRONMENT }}}}-{app.name}"
+    firewall = {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN"), "FIREWALL_ID": "${{ steps.prepare.outputs.firewall }}"}
+    return [
         _checkout(),
-        _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
+        _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}", stamp=release),
         _init(),
         {
             "name": "Read the app's outputs and secrets",
             "id": "prepare",
             "working-directory": "${{ steps.setup.outputs.directory }}",
             "env": backend_env() | {f"WEBKIT_SECRET_{name}": _secret(name) for name in github_secrets}
-            | ({"SOPS_AGE_KEY": _secret("SOPS_AGE_KEY")} if g.spec.uses_sops else {})
-            | {k: deploy[k] for k in ("DEPLOY_SCRIPT", "HOST_ALIAS", "VERB")} | {
-                "REGISTRY_TOKEN": "${{ github.token }}",
-                "DIGEST": f"${{{{ {build}.outputs.digest }}}}",
-                "COMMIT": f"${{{{ {dispatched} && inputs.version || github.sha }}}}",
+            | ({"SOPS_AGE_KEY": _secret("SOPS_AGE_KEY")} if g.spec.uses_sops else {}) | {
+                "DEPLOY_SCRIPT": DEPLOY_SCRIPT_PATH, "HOST_ALIAS": alias, "VERB": verb,
+                "REGISTRY_TOKEN": "${{ github.token }}", "DIGEST": digest, "COMMIT": commit,
                 "CADDY_IMAGE": f"${{{{ vars.WEBKIT_CADDY_IMAGE || '{CADDY_IMAGE}' }}}}",
             },
             "run": scripts.prepare_deploy(_prepare_args(g, app)),
         },
-        *([{"name": "Open port 22 for this runner", "id": "window",
-            "env": {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN"), "FIREWALL_ID": deploy["FIREWALL_ID"]},
-            "run": scripts.open_window()}] if window else []),
-        {"name": "Deploy through the agent", "id": "deploy",
-         "env": {k: deploy[k] for k in ("DEPLOY_SCRIPT", "AGENT", "HOST_ALIAS", "ADDRESS", "VERB")}
-         | {"SSH_WAIT_SECONDS": f"${{{{ vars.WEBKIT_SSH_WAIT_SECONDS || '{SSH_WAIT_SECONDS}' }}}}"},
+        *([{"name": "Open port 22 for this runner", "id": "window", "env": firewall, "run": scripts.open_window(release)}]
+          if window else []),
+        {"name": "Run the deploy agent", "id": "agent",
+         "env": {"DEPLOY_SCRIPT": DEPLOY_SCRIPT_PATH, "AGENT": f"{DEPLOY_ACTION_PATH}/deploy_agent.py", "HOST_ALIAS": alias,
+                 "ADDRESS": "${{ steps.prepare.outputs.address }}", "VERB": verb,
+                 "SSH_WAIT_SECONDS": f"${{{{ vars.WEBKIT_SSH_WAIT_SECONDS || '{SSH_WAIT_SECONDS}' }}}}"},
          "run": scripts.run_agent(AGENT_ON_DROPLET)},
         *([{"name": "Close port 22 again", "if": "${{ always() && steps.window.outcome != 'skipped' }}",
-            "env": {"DIGITALOCEAN_TOKEN": _secret("DIGITALOCEAN_TOKEN"), "FIREWALL_ID": deploy["FIREWALL_ID"]},
-            "run": scripts.close_window()}] if window else []),
-    ]))
+            "env": firewall | {"RULE": "${{ steps.window.outputs.rule }}"}, "run": scripts.close_window()}] if window else []),
+    ]
+
+
+def _deploy_job(g: Generation, app, env_expr: str) -> dict:
+    """Moves the droplet to the new image through the deploy agent; always reports, once."""
+    dispatched, build = _dispatched(app.name), f"needs.build-{app.name}"
+    released = (f"needs.plan.result == 'success' && needs.plan.outputs.build-{app.name} == 'true' && "
+                "(needs.apply.result == 'success' || needs.apply.result == 'skipped')")
+    steps = _reach_app(g, app, verb=f"${{{{ {dispatched} && inputs.version == 'previous' && 'rollback' || 'deploy' }}}}",
+                       commit=f"${{{{ {dispatched} && inputs.version || github.sha }}}}", digest=f"${{{{ {build}.outputs.digest }}}}",
+                       release=True)
     return {
         "name": f"Deploy {app.name} ({env_expr})",
         "needs": ["plan", "apply", f"build-{app.name}"],
@@ -476,14 +480,46 @@ def _deploy_job(g: Generation, app, env_expr: str) -> dict:
         "environment": {"name": env_expr, "url": "${{ steps.prepare.outputs.url }}"},
         "permissions": {"contents": "read", "packages": "read", "pull-requests": "write"},
         "env": _job_env(env_expr) | {"RUN_URL": RUN_URL},
-        "steps": [_guard(g), *steps, {
+        "steps": [_guard(g), *_after_guard(_gated(f"({dispatched} || {build}.result == 'success')", steps)), {
             "name": "Report",
             "if": "${{ always() && steps.guard.outputs.current == 'true' }}",
-            "env": {"DEPLOY_SCRIPT": deploy["DEPLOY_SCRIPT"], "APP": app.name, "APP_URL": "${{ steps.prepare.outputs.url }}",
+            "env": {"DEPLOY_SCRIPT": DEPLOY_SCRIPT_PATH, "APP": app.name, "APP_URL": "${{ steps.prepare.outputs.url }}",
                     "BUILD_RESULT": f"${{{{ {build}.result }}}}", "GITHUB_TOKEN": "${{ github.token }}",
                     "SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL")},
             "run": scripts.report_deploy(),
         }],
+    }
+
+
+def _app_drift_job(g: Generation) -> dict:
+    """Per environment and VM app: what runs (the agent's status) against what the branch says."""
+    apps = {a.name: a for a in built_apps(g)}
+    include = [{"environment": e, "branch": g.spec.branches[e], "app": name} for e in g.environments for name in apps]
+    steps: list[dict] = []
+    for name, app in apps.items():  # one app per matrix entry: its steps run only there
+        reach = _reach_app(g, app, verb="status", commit="${{ github.sha }}", digest="", release=False)
+        reach[0] = _checkout("${{ matrix.branch }}") | {"with": {"persist-credentials": False, "ref": "${{ matrix.branch }}",
+                                                               "fetch-depth": 0}}
+        report = {"name": "Report app drift", "if": "${{ always() && steps.prepare.outcome == 'success' }}",
+                  "env": {"DEPLOY_SCRIPT": DEPLOY_SCRIPT_PATH, "COMMENT_SCRIPT": COMMENT_SCRIPT_PATH, "APP": name,
+                          "GITHUB_TOKEN": "${{ github.token }}", "SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL")},
+                  "run": scripts.report_app_drift(APP_DRIFT_TITLE, build_inputs(app))}
+        steps += _gated(f"steps.branch.outputs.exists == 'true' && matrix.app == '{name}'", [*reach, report])
+    return {
+        "name": "App drift (${{ matrix.environment }}/${{ matrix.app }})",
+        "runs-on": RUNNER,
+        "timeout-minutes": 20,
+        "strategy": {"fail-fast": False, "matrix": {"include": include}},
+        # Not the release's group (a pending release would be replaced); a release clears its windows.
+        "concurrency": {"group": f"webkit-app-drift-{g.spec.project_name}-" + "${{ matrix.environment }}-${{ matrix.app }}",
+                        "cancel-in-progress": False},
+        # Opening port 22 writes the firewall: the environment's own credentials (and its reviewers)
+        "environment": "${{ matrix.environment }}",
+        "permissions": {"contents": "read", "issues": "write"},
+        "env": _job_env("${{ matrix.environment }}") | {"RUN_URL": RUN_URL},
+        "steps": [{"name": "Find the environment's branch", "id": "branch",
+                   "env": {"GITHUB_TOKEN": "${{ github.token }}", "BRANCH": "${{ matrix.branch }}"}, "run": scripts.find_branch()},
+                  *steps],
     }
 
 
@@ -654,7 +690,7 @@ def drift_workflow(g: Generation) -> dict:
                     *_only_if("steps.state.outputs.provisioned == 'true'", [_plan(g), _drift_report()]),
                 ],
             }
-        },
+        } | ({"app-drift": _app_drift_job(g)} if built_apps(g) else {}),
     }
 
 

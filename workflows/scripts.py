@@ -436,29 +436,31 @@ open_rules() {
 """
 
 
-def open_window() -> str:
-    """Port 22 for this runner's address on the app's deploy firewall, leftovers of an earlier
-    (cancelled) run cleared first."""
-    return _DEPLOY_NOTE + _DO_API + """\
+def open_window(clear_leftovers: bool) -> str:
+    """Port 22 for this runner's address on the app's deploy firewall (`rule`, this run's rule, as
+    output); a release first clears what earlier, cancelled runs left open."""
+    clear = """\
 leftover="$(open_rules)" || { note window "DigitalOcean's API did not list the deploy firewall's rules: $(tail -n 1 "$D/api-error.log")"; exit 1; }
 if [ -n "$leftover" ]; then
-  echo "Clearing an earlier run's window"
+  echo "Clearing what earlier runs left open"
   do_api DELETE "$leftover" > /dev/null || { note window "DigitalOcean's API did not clear an old window: $(tail -n 1 "$D/api-error.log")"; exit 1; }
 fi
+""" if clear_leftovers else ""
+    return _DEPLOY_NOTE + _DO_API + clear + """\
 address="$(curl -fsS --retry 3 https://api.ipify.org)" || { note window "cannot learn this runner's public address"; exit 1; }
 rule="$(python3 -c 'import ipaddress, json, sys; a = ipaddress.IPv4Address(sys.argv[1]); print(json.dumps({"inbound_rules": [{"protocol": "tcp", "ports": "22", "sources": {"addresses": [f"{a}/32"]}}]}))' "$address")" \\
   || { note window "this runner's public address is not an IPv4 address"; exit 1; }
+echo "rule=$rule" >> "$GITHUB_OUTPUT"
 do_api POST "$rule" > /dev/null || { note window "DigitalOcean's API did not open port 22 for this runner: $(tail -n 1 "$D/api-error.log")"; exit 1; }
 echo "Port 22 of the droplet is open to $address for this run"
 """
 
 
 def close_window() -> str:
+    """Removes this run's rule ($RULE), and only it: another run's window stays open."""
     return _DEPLOY_NOTE + _DO_API + """\
-rules="$(open_rules)" || { note window "could not read the deploy firewall to close its window: $(tail -n 1 "$D/api-error.log"); remove its inbound rules by hand"; exit 1; }
-if [ -n "$rules" ]; then
-  do_api DELETE "$rules" > /dev/null || { note window "could not close the window: $(tail -n 1 "$D/api-error.log"); remove the deploy firewall's inbound rules by hand"; exit 1; }
-fi
+[ -n "${RULE:-}" ] || exit 0
+do_api DELETE "$RULE" > /dev/null || { note window "could not close the window: $(tail -n 1 "$D/api-error.log"); remove the deploy firewall's inbound rule for this runner by hand"; exit 1; }
 echo "Port 22 of the droplet is closed again"
 """
 
@@ -572,3 +574,27 @@ def apps_to_build(apps: dict[str, tuple[list[str], str]]) -> str:
         lines.append(f'echo "{name}=$built" >> "$GITHUB_OUTPUT"')
         lines.append(f'echo "{name}: build and deploy: $built"')
     return "\n".join(lines) + "\n"
+
+
+def report_app_drift(title: str, inputs: list[str]) -> str:
+    """One issue per environment and app: opened or updated on drift, closed when it is gone. The
+    running version is up to date when its build inputs equal the branch head's."""
+    specs = " ".join(shlex.quote(f":(literal){path}") for path in inputs)
+    return NOTIFY + """\
+D=""" + DEPLOY_DIR + f"""
+running="$(python3 -c 'import json, sys; print((json.load(open(sys.argv[1])).get("current") or {{}}).get("sha", ""))' "$D/result.json" 2> /dev/null || true)"
+up_to_date=false
+if [[ "$running" =~ ^[0-9a-f]{{40}}$ ]] && git cat-file -e "$running^{{commit}}" 2> /dev/null && git diff --quiet "$running" HEAD -- {specs}; then
+  up_to_date=true
+fi
+title="{title} ($WEBKIT_ENVIRONMENT/$APP)"
+if python3 -I "$DEPLOY_SCRIPT" drift --app="$APP" --environment="$WEBKIT_ENVIRONMENT" --dir="$D" --result="$D/result.json" \\
+    --note="$D/note.json" --expected="$(git rev-parse HEAD)" --up-to-date="$up_to_date" --run-url="$RUN_URL"; then
+  python3 "$COMMENT_SCRIPT" resolve --repo "$GITHUB_REPOSITORY" --title "$title" --note "No app drift any more: $RUN_URL"
+  exit 0
+fi
+cat "$D/drift.md" >> "$GITHUB_STEP_SUMMARY"
+python3 "$COMMENT_SCRIPT" issue --body-file "$D/drift.md" --repo "$GITHUB_REPOSITORY" --title "$title"
+notify "⚠️ $GITHUB_REPOSITORY: $title: $RUN_URL"
+exit 1
+"""

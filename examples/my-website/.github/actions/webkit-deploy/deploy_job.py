@@ -116,6 +116,8 @@ def _secrets(sources: list, sops: str, workspace: Path) -> dict[str, str]:
 def _request(args, found: dict, env: dict[str, str]) -> dict:
     if args.verb == "rollback":
         return {"app": args.app}
+    if args.verb == "status":  # the drift check: what runs, compared with this env (key names come back)
+        return {"app": args.app, "env": env}
     registry = {"server": args.image.split("/", 1)[0], "username": args.registry_user, "password": os.environ.get("REGISTRY_TOKEN", "")}
     request = {
         "app": args.app, "image": args.image, "sha": args.sha, "run_url": args.run_url, "env": env,
@@ -146,7 +148,7 @@ def prepare(args) -> None:
     if args.verb == "deploy" and not (args.digest or COMMIT.fullmatch(args.sha)):
         raise Refused("request", f"version {args.sha!r} is neither 'previous' nor a full 40-character commit")
     env = {str(k): str(v) for k, v in {**found["env_values"], **found["env_sensitive_values"]}.items()}
-    if args.verb == "deploy":
+    if args.verb in ("deploy", "status"):
         env |= _secrets(found["env_secret_sources"], args.sops, Path(args.workspace))
     bad = [k for k, v in env.items() if not ENV_KEY.fullmatch(k) or "\0" in v]
     if bad:
@@ -251,6 +253,39 @@ def report(args) -> int:
     return 0 if result.get("ok") else 1
 
 
+def drift(args) -> int:
+    """The app drift issue's body (DIR/drift.md) from the agent's `status` and whether the running
+    version's inputs equal the branch's; exit 1 when anything differs."""
+    result = _load(args.result) or _load(args.note) or {"phase": "status", "reason": "the agent did not answer (see the job's log)"}
+    where = f"{args.app} ({args.environment})"
+    current = result.get("current")
+    findings = []
+    if result.get("verb") != "status":
+        findings.append(f"The running version could not be read: {result.get('phase')}: {result.get('reason')}")
+    else:
+        if not isinstance(current, dict):
+            findings.append("Nothing is deployed: the release has not deployed this app yet, or its record is gone.")
+        elif args.up_to_date != "true":
+            findings.append(f"Expected version: `{args.expected[:12]}` (the branch's head), running: `{str(current.get('sha'))[:12]}`: "
+                            "its image or env inputs differ from the branch's.")
+        if isinstance(current, dict) and not result.get("running"):
+            findings.append(f"The container `{current.get('container')}` is not running.")
+        elif isinstance(current, dict) and not result.get("healthy"):
+            findings.append(f"The app is unhealthy: {result.get('reason')}")
+        if result.get("env_differs"):
+            findings.append("Env keys whose value differs from what the release would send (names only): "
+                            + ", ".join(f"`{k}`" for k in result["env_differs"]))
+        for stray in result.get("strays") or []:
+            findings.append(f"A container the agent did not start: `{stray.get('name')}` ({stray.get('image')}, "
+                            f"{'running' if stray.get('running') else 'stopped'})")
+    body = [f"## App drift detected ({args.environment}/{args.app})", "", *(f"- {f}" for f in findings), "",
+            "Redeploy from the branch (Actions → Release → Run workflow, app all) or find out who changed the machine.",
+            f"[The drift check]({args.run_url})"]
+    (Path(args.dir) / "drift.md").write_text(_escape("\n".join(body)) + "\n")
+    print(f"{where}: " + ("; ".join(_escape(f) for f in findings) if findings else "runs what the branch says"))
+    return 1 if findings else 0
+
+
 def show_logs(path: str) -> None:
     """The new container's last lines (the agent masked the env's values), for this job's log only:
     inside a stop-commands block, so a line of the app cannot act as a workflow command."""
@@ -266,7 +301,7 @@ def main(argv: list[str]) -> int:
     p = sub.add_parser("prepare")
     for name in ("outputs", "app", "alias", "dir", "image", "sha", "run-url", "health-path", "caddy-image", "registry-user", "sops", "workspace"):
         p.add_argument(f"--{name}", required=True)
-    p.add_argument("--verb", choices=("deploy", "rollback"), required=True)
+    p.add_argument("--verb", choices=("deploy", "rollback", "status"), required=True)
     p.add_argument("--digest", default="")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--health-timeout", type=int, required=True)
@@ -278,6 +313,9 @@ def main(argv: list[str]) -> int:
     r.add_argument("--url", default="")
     r.add_argument("--build", default="")
     sub.add_parser("logs").add_argument("--result", required=True)
+    d = sub.add_parser("drift")
+    for name in ("app", "environment", "dir", "result", "note", "expected", "up-to-date", "run-url"):
+        d.add_argument(f"--{name}", required=True)
     args = parser.parse_args(argv)
     try:
         if args.command == "prepare":
@@ -286,6 +324,8 @@ def main(argv: list[str]) -> int:
         if args.command == "logs":
             show_logs(args.result)
             return 0
+        if args.command == "drift":
+            return drift(args)
         return report(args)
     except Refused as refused:
         note = Path(getattr(args, "dir", ".")) / "note.json"
