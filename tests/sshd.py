@@ -25,6 +25,7 @@ from pathlib import Path
 
 from constructs_lib.cloud_config import DEPLOY_USER, SSHD_DROP_IN
 from tests.tools import require, require_root
+from webkit.vm_access import ssh_command
 
 DEPLOY_UID = 4242
 READY = "Server listening on 127.0.0.1 port 22"
@@ -70,6 +71,8 @@ def _write(folder: Path, document: dict) -> None:
         "ListenAddress 127.0.0.1\nPort 22\n"
         f"HostKey {folder / 'ssh_host_ed25519_key'}\nPidFile {folder / 'sshd.pid'}\n"
         "UsePAM no\nStrictModes no\nAuthorizedKeysFile .ssh/authorized_keys\nLogLevel VERBOSE\n"
+        # as in Ubuntu's stock sshd_config on a droplet (Ansible copies its modules over SFTP)
+        "Subsystem sftp /usr/lib/openssh/sftp-server\n"
     )
 
 
@@ -85,14 +88,14 @@ class Sshd:
         known_hosts file (`known_hosts` is that file's text), nothing of the machine's ssh config."""
         hosts = self.folder / f"known_hosts-{time.monotonic_ns()}"
         hosts.write_text(known_hosts)
-        options = {"HostKeyAlias": alias, "StrictHostKeyChecking": "yes", "UserKnownHostsFile": str(hosts),
-                   "GlobalKnownHostsFile": "/dev/null", "IdentitiesOnly": "yes", "BatchMode": "yes",
-                   "ConnectTimeout": "10"}
-        argv = [require("ssh", "openssh-client"), "-F", "/dev/null", "-i", str(identity),
-                *(a for k, v in options.items() for a in ("-o", f"{k}={v}")), *(["-tt"] if tty else []),
-                f"{user}@127.0.0.1", command]
+        require("ssh", "openssh-client")
+        argv = ssh_command(identity, hosts, alias, "127.0.0.1", command, user=user, tty=tty)  # webkit's own, as `infra status` runs it
+        return self.run(argv, timeout=timeout)
+
+    def run(self, argv: list[str], *, timeout: float = 30, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """A client program in the server's network and mount namespaces (its 127.0.0.1)."""
         return subprocess.run([require("nsenter", "util-linux"), "-t", str(self.process.pid), "-n", "-m", *argv],
-                              capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                              capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env)
 
     def stop(self) -> None:
         if self.process.poll() is None:
