@@ -389,6 +389,99 @@ def cost_cmd(
     print(cost_report(manifest, environment), end="")
 
 
+StateEnvironment = Annotated[str, typer.Option("--environment", "-e", help="The environment whose state is read.")]
+
+
+def _vm_hosts(project_dir: Path, environment: str, sandbox: bool, strict: bool, need_vm: bool):
+    """(spec, state, hosts, problems) of `environment`: its state read through the backend (or the
+    sandbox's), each VM app's checked outputs, and why an app has none."""
+    from webkit.commands import local
+    from webkit.spec import to_spec
+    from webkit.vm_access import vm_apps, vm_hosts
+
+    spec = to_spec(_load(project_dir, strict), __version__)
+    if environment not in spec.environments:
+        console.fail(f"--environment {environment} is not in app.json's environments ({', '.join(spec.environments)})")
+        raise typer.Exit(2)
+    if need_vm and not vm_apps(spec):
+        console.fail("app.json has no VM app (an app with infra.type `vm`): there is no machine to list")
+        raise typer.Exit(1)
+    where = f"{environment} (sandbox)" if sandbox else environment
+    try:
+        with console.progress(f"reading the state of {where}"):
+            state = local.state(project_dir, spec, environment, sandbox)
+    except local.LocalError as err:
+        console.fail(str(err))
+        raise typer.Exit(1) from None
+    if not state:
+        console.fail(f"no Terraform state for {where} yet: " + ("run `webkit infra apply --sandbox` first" if sandbox
+                                                                    else "it is made by the first apply"))
+        raise typer.Exit(1)
+    hosts, problems = vm_hosts(spec, environment, state)
+    return spec, state, hosts, problems
+
+
+_KEY_SOURCE = ("each deploy key is the state's sensitive output <app>_deploy_key, read with the state bucket's credentials, "
+               "and is root on its VM")
+
+
+@infra.command("inventory")
+def inventory_cmd(
+    project_dir: ProjectDir = None,  # type: ignore[assignment]  # resolved by its callback
+    environment: StateEnvironment = "production",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to write into (default: .webkit/inventory/<environment>).",
+                                             file_okay=False)] = None,
+    sandbox: Sandbox = False,
+    strict: Strict = False,
+) -> None:
+    """An Ansible inventory of the environment's VM apps, their host keys pinned in a known_hosts,
+    from its Terraform state (the deploy keys too: root on each VM, written 0600, never printed)."""
+    from webkit.commands.inventory import write_inventory
+    from webkit.vm_access import VmAccessError
+
+    _, _, hosts, problems = _vm_hosts(project_dir, environment, sandbox, strict, need_vm=True)
+    for app, reason in problems.items():
+        console.fail(f"{app}: {reason}")
+    if problems:
+        raise typer.Exit(1)
+    # .webkit/ ignores itself in git: the keys there are never committed
+    folder = _under(project_dir, out) if out is not None else workspace(project_dir, "inventory") / environment
+    try:
+        inventory, _ = write_inventory(folder, environment, hosts)
+    except VmAccessError as err:
+        console.fail(f"--out {err}")
+        raise typer.Exit(2) from None
+    console.ok(f"Wrote {inventory}, its known_hosts and {len(hosts)} deploy key{'s' if len(hosts) != 1 else ''} (mode 0600)")
+    console.info(_KEY_SOURCE[0].upper() + _KEY_SOURCE[1:] + ": keep these files to yourself")
+    for host in hosts:
+        sources = ", ".join(host.ssh_sources) or "nobody (ssh_sources is empty)"
+        console.info(f"{host.alias}: deploy@{host.address}; port 22 admits {sources}")
+    console.info("Port 22 is closed outside a deploy except to each app's ssh_sources: run playbooks from one of those addresses, "
+                 f"e.g. `ansible-playbook -i {inventory} site.yml`")
+
+
+@infra.command("status")
+def status_cmd(
+    project_dir: ProjectDir = None,  # type: ignore[assignment]  # resolved by its callback
+    environment: StateEnvironment = "production",
+    sandbox: Sandbox = False,
+    strict: Strict = False,
+) -> None:
+    """What Terraform manages (from the state) and what each VM app runs (its deploy agent's
+    status, over SSH with the deploy key from the state: port 22 must admit you, see ssh_sources)."""
+    from webkit.commands.status import agent_status, report, resources
+
+    _, state, hosts, problems = _vm_hosts(project_dir, environment, sandbox, strict, need_vm=False)
+    if hosts:
+        console.info(f"Asking each VM app's deploy agent over SSH: {_KEY_SOURCE}")
+    with console.progress("asking the deploy agents"):
+        running = [agent_status(host) for host in hosts]
+    console.text(report(f"{environment} (sandbox)" if sandbox else environment, resources(state), running, problems))
+    for item in running:
+        if item.result is None:
+            console.warn(f"{item.app}: what runs is unknown: {item.reason}")
+
+
 def _plan_comment():
     """The comment script, knowing the installed plugins' types as well: its facts file beside it
     holds webkit's own (CI gets a copy with the plugins' types from `webkit update`)."""
