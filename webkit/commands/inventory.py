@@ -44,6 +44,8 @@ def inventory(environment: str, hosts: list[VmHost], folder: Path) -> str:
             "ansible_user": DEPLOY_USER,
             "ansible_ssh_private_key_file": str(key_file(folder, host)),
             "ansible_ssh_common_args": shlex.join(option_args(pinned_options(host.alias, folder / KNOWN_HOSTS_FILE))),
+            # the deploy key is `restrict`ed: no terminal, and Ansible asks for one (`-tt`) by default
+            "ansible_ssh_use_tty": False,
             "ansible_python_interpreter": "auto_silent",
             "webkit_app": host.app,
         } for host in hosts
