@@ -50,7 +50,7 @@ def inventory(environment: str, hosts: list[VmHost], folder: Path) -> str:
             "webkit_app": host.app,
         } for host in hosts
     }}}}}
-    return HEADER + yaml.safe_dump(document, sort_keys=False, default_flow_style=False, width=10**6, allow_unicode=True)
+    return HEADER + yaml.safe_dump(document, sort_keys=False, default_flow_style=False, width=10**6)
 
 
 def write_inventory(folder: Path, environment: str, hosts: list[VmHost]) -> list[Path]:
