@@ -116,3 +116,37 @@ def test_status_without_a_way_to_the_vm_shows_terraform_and_why(project):
     assert " unknown " in row and "port 22 did not answer" in row and "Network is unreachable" in row
     assert "cms: what runs is unknown: port 22 did not answer" in result.stderr
     assert "PRIVATE KEY" not in result.stdout + result.stderr
+
+
+def test_without_sandbox_the_state_comes_through_its_s3_backend(project, tmp_path):
+    """The same inventory from the real path: the applied state on an S3 API (moto over HTTPS) at
+    the environment's state key, read with the state key alone (no provider credentials). `init`
+    installs the providers the state names, here from a filesystem mirror of the simulated ones."""
+    from tests.ghactions.services import S3Server
+    from webkit.sandbox.session import cli_config, install_mirror
+
+    install_mirror(tmp_path / "mirror")
+    (tmp_path / "terraformrc").write_text(cli_config(tmp_path / "mirror"))
+
+    source, _ = project
+    copied = tmp_path / "my-website"
+    shutil.copytree(source, copied, ignore=shutil.ignore_patterns(".webkit"))
+    with S3Server(tmp_path / "s3") as s3:
+        s3.client().create_bucket(Bucket="state")
+        s3.client().put_object(Bucket="state", Key="projects/my-website/production/terraform.tfstate",
+                               Body=(source / ".webkit" / "sandbox" / "production" / "terraform.tfstate").read_bytes())
+        manifest = json.loads((copied / "app.json").read_text())
+        manifest["state"] = {"bucket": "state", "region": "us-east-1", "endpoint": s3.endpoint}
+        (copied / "app.json").write_text(json.dumps(manifest))
+        env = {"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_CA_BUNDLE": str(s3.ca), "SSL_CERT_FILE": str(s3.ca),
+               "DIGITALOCEAN_TOKEN": "", "TF_CLI_CONFIG_FILE": str(tmp_path / "terraformrc")}
+        made = webkit("infra", "inventory", cwd=copied, env=env)
+    assert made.returncode == 0, made.stderr
+    sandboxed = webkit("infra", "inventory", "--sandbox", "--out", str(tmp_path / "sandboxed"), cwd=source)
+    assert sandboxed.returncode == 0, sandboxed.stderr
+    real = copied / ".webkit" / "inventory" / "production"
+    assert (real / "known_hosts").read_text() == (tmp_path / "sandboxed" / "known_hosts").read_text()
+    assert (real / f"{ALIAS}.key").read_text() == (tmp_path / "sandboxed" / f"{ALIAS}.key").read_text()
+    secret = (real / f"{ALIAS}.key").read_text().splitlines()[1]
+    working = [p for p in (copied / ".webkit" / "state").rglob("*") if p.is_file()]
+    assert working and not any(secret in p.read_text(errors="replace") for p in working), "the state is never written locally"
