@@ -25,7 +25,7 @@ from pathlib import Path
 
 from constructs_lib.cloud_config import DEPLOY_USER, SSHD_DROP_IN
 from tests.tools import require, require_root
-from webkit.vm_access import ssh_command
+from webkit.commands.vm_access import ssh_command
 
 DEPLOY_UID = 4242
 READY = "Server listening on 127.0.0.1 port 22"

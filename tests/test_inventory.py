@@ -1,5 +1,5 @@
 """The inventory's one writer (webkit/commands/inventory.py) and the checks of what it takes from
-the state (webkit/vm_access.py), with arbitrary strings: whatever can write the state bucket must not
+the state (webkit/commands/vm_access.py), with arbitrary strings: whatever can write the state bucket must not
 be able to add a variable, a host or an ssh option to the inventory, nor a line to known_hosts."""
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from tests.conftest import plan_example, write_project
 from webkit.commands.inventory import inventory, known_hosts, write_inventory
+from webkit.commands.vm_access import VmAccessError, checked_path, vm_hosts
 from webkit.manifest import Manifest
 from webkit.sandbox.keys import ed25519_attributes
 from webkit.spec import to_spec
-from webkit.vm_access import VmAccessError, checked_path, vm_hosts
 
 SPEC = to_spec(Manifest.model_validate(plan_example()), "0.1.0")
 ALIAS = "webkit-my-website-production-cms"

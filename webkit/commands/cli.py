@@ -396,8 +396,8 @@ def _vm_hosts(project_dir: Path, environment: str, sandbox: bool, strict: bool, 
     """(spec, state, hosts, problems) of `environment`: its state read through the backend (or the
     sandbox's), each VM app's checked outputs, and why an app has none."""
     from webkit.commands import local
+    from webkit.commands.vm_access import vm_apps, vm_hosts
     from webkit.spec import to_spec
-    from webkit.vm_access import vm_apps, vm_hosts
 
     spec = to_spec(_load(project_dir, strict), __version__)
     if environment not in spec.environments:
@@ -437,7 +437,7 @@ def inventory_cmd(
     """An Ansible inventory of the environment's VM apps, their host keys pinned in a known_hosts,
     from its Terraform state (the deploy keys too: root on each VM, written 0600, never printed)."""
     from webkit.commands.inventory import write_inventory
-    from webkit.vm_access import VmAccessError
+    from webkit.commands.vm_access import VmAccessError
 
     _, _, hosts, problems = _vm_hosts(project_dir, environment, sandbox, strict, need_vm=True)
     for app, reason in problems.items():

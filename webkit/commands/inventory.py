@@ -4,7 +4,7 @@ pinned, so an agency can run its own playbooks against its droplets with host ke
 
 Written into one folder: `inventory.yml` (a group named after the environment, a host per VM app
 named by its pin alias), `known_hosts` (the pins), and a deploy key per app (`<alias>.key`, 0600).
-Every value in the YAML is emitted by the YAML dumper from checked values (webkit/vm_access.py),
+Every value in the YAML is emitted by the YAML dumper from checked values (webkit/commands/vm_access.py),
 never by formatting text; a path that OpenSSH or Ansible would read as syntax is refused.
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 import yaml
 
 from constructs_lib.cloud_config import DEPLOY_USER
+from webkit.commands.vm_access import VmHost, checked_path, option_args, pinned_options
 from webkit.files import write_all
-from webkit.vm_access import VmHost, checked_path, option_args, pinned_options
 
 INVENTORY_FILE = "inventory.yml"
 KNOWN_HOSTS_FILE = "known_hosts"

@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from webkit.vm_access import AGENT_PATH, VmAccessError, VmHost, ssh_command, ssh_failure
+from webkit.commands.vm_access import AGENT_PATH, VmAccessError, VmHost, ssh_command, ssh_failure
 
 AGENT_TIMEOUT = 120  # seconds for each of the two ssh sessions (upload, status)
 
