@@ -150,3 +150,17 @@ def test_without_sandbox_the_state_comes_through_its_s3_backend(project, tmp_pat
     secret = (real / f"{ALIAS}.key").read_text().splitlines()[1]
     working = [p for p in (copied / ".webkit" / "state").rglob("*") if p.is_file()]
     assert working and not any(secret in p.read_text(errors="replace") for p in working), "the state is never written locally"
+
+
+def test_the_default_folder_is_made_anew_and_a_folder_ssh_would_misread_is_refused(project, tmp_path):
+    source, _ = project
+    folder = source / ".webkit" / "inventory" / "production"
+    assert webkit("infra", "inventory", "--sandbox", cwd=source).returncode == 0
+    (folder / "webkit-my-website-production-gone.key").write_text("a key of an app removed since")
+    again = webkit("infra", "inventory", "--sandbox", cwd=source)
+    assert again.returncode == 0 and f"Wrote {folder / 'inventory.yml'}" in again.stdout
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{ALIAS}.key", "inventory.yml", "known_hosts"])
+    assert folder.stat().st_mode & 0o777 == 0o700
+    bad = webkit("infra", "inventory", "--sandbox", "--out", str(tmp_path / "100%"), cwd=source)
+    assert bad.returncode == 2 and "holds '%', which OpenSSH or Ansible would read as syntax" in bad.stderr
+    assert not (tmp_path / "100%").exists()

@@ -444,13 +444,15 @@ def inventory_cmd(
         console.fail(f"{app}: {reason}")
     if problems:
         raise typer.Exit(1)
-    # .webkit/ ignores itself in git: the keys there are never committed
-    folder = _under(project_dir, out) if out is not None else workspace(project_dir, "inventory") / environment
+    from webkit.workspace import fresh_folder
+
     try:
+        # .webkit/ ignores itself in git, and the folder is made anew (0700): no key of a gone app stays
+        folder = _under(project_dir, out) if out is not None else fresh_folder(workspace(project_dir, "inventory"), environment)
         inventory, _ = write_inventory(folder, environment, hosts)
     except VmAccessError as err:
-        console.fail(f"--out {err}")
-        raise typer.Exit(2) from None
+        console.fail(str(err) if out is not None else f"{err} with --out")
+        raise typer.Exit(2 if out is not None else 1) from None
     console.ok(f"Wrote {inventory}, its known_hosts and {len(hosts)} deploy key{'s' if len(hosts) != 1 else ''} (mode 0600)")
     console.info(_KEY_SOURCE[0].upper() + _KEY_SOURCE[1:] + ": keep these files to yourself")
     for host in hosts:
