@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from webkit import __version__, console
-from webkit.workspace import STACK_FILE, WEBKIT_DIR, workspace
+from webkit.workspace import STACK_FILE, WEBKIT_DIR, fresh_folder, workspace
 
 HELP = {"help_option_names": ["-h", "--help"]}  # inherited by every group and command below
 
@@ -393,7 +393,7 @@ StateEnvironment = Annotated[str, typer.Option("--environment", "-e", help="The 
 
 
 def _vm_hosts(project_dir: Path, environment: str, sandbox: bool, strict: bool, need_vm: bool):
-    """(spec, state, hosts, problems) of `environment`: its state read through the backend (or the
+    """(state, hosts, problems) of `environment`: its state read through the backend (or the
     sandbox's), each VM app's checked outputs, and why an app has none."""
     from webkit.commands import local
     from webkit.commands.vm_access import vm_apps, vm_hosts
@@ -418,10 +418,10 @@ def _vm_hosts(project_dir: Path, environment: str, sandbox: bool, strict: bool, 
                                                                     else "it is made by the first apply"))
         raise typer.Exit(1)
     hosts, problems = vm_hosts(spec, environment, state)
-    return spec, state, hosts, problems
+    return state, hosts, problems
 
 
-_KEY_SOURCE = ("each deploy key is the state's sensitive output <app>_deploy_key, read with the state bucket's credentials, "
+_KEY_SOURCE = ("Each deploy key is the state's sensitive output <app>_deploy_key, read with the state bucket's credentials, "
                "and is root on its VM")
 
 
@@ -439,13 +439,11 @@ def inventory_cmd(
     from webkit.commands.inventory import write_inventory
     from webkit.commands.vm_access import VmAccessError
 
-    _, _, hosts, problems = _vm_hosts(project_dir, environment, sandbox, strict, need_vm=True)
+    _, hosts, problems = _vm_hosts(project_dir, environment, sandbox, strict, need_vm=True)
     for app, reason in problems.items():
         console.fail(f"{app}: {reason}")
     if problems:
         raise typer.Exit(1)
-    from webkit.workspace import fresh_folder
-
     try:
         # .webkit/ ignores itself in git, and the folder is made anew (0700): no key of a gone app stays
         folder = _under(project_dir, out) if out is not None else fresh_folder(workspace(project_dir, "inventory"), environment)
@@ -454,7 +452,7 @@ def inventory_cmd(
         console.fail(str(err) if out is not None else f"{err} with --out")
         raise typer.Exit(2 if out is not None else 1) from None
     console.ok(f"Wrote {inventory}, its known_hosts and {len(hosts)} deploy key{'s' if len(hosts) != 1 else ''} (mode 0600)")
-    console.info(_KEY_SOURCE[0].upper() + _KEY_SOURCE[1:] + ": keep these files to yourself")
+    console.info(f"{_KEY_SOURCE}: keep these files to yourself")
     for host in hosts:
         sources = ", ".join(host.ssh_sources) or "nobody (ssh_sources is empty)"
         console.info(f"{host.alias}: deploy@{host.address}; port 22 admits {sources}")
@@ -471,13 +469,15 @@ def status_cmd(
 ) -> None:
     """What Terraform manages (from the state) and what each VM app runs (its deploy agent's
     status, over SSH with the deploy key from the state: port 22 must admit you, see ssh_sources)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from webkit.commands.status import agent_status, report, resources
 
-    _, state, hosts, problems = _vm_hosts(project_dir, environment, sandbox, strict, need_vm=False)
+    state, hosts, problems = _vm_hosts(project_dir, environment, sandbox, strict, need_vm=False)
     if hosts:
-        console.info(f"Asking each VM app's deploy agent over SSH: {_KEY_SOURCE}")
-    with console.progress("asking the deploy agents"):
-        running = [agent_status(host) for host in hosts]
+        console.info(f"Asking each VM app's deploy agent over SSH. {_KEY_SOURCE}")
+    with console.progress("asking the deploy agents"), ThreadPoolExecutor(max_workers=8) as pool:
+        running = list(pool.map(agent_status, hosts))  # an unreachable one waits out its connect timeout
     console.text(report(f"{environment} (sandbox)" if sandbox else environment, resources(state), running, problems))
     for item in running:
         if item.result is None:
