@@ -54,13 +54,15 @@ def inventory(environment: str, hosts: list[VmHost], folder: Path) -> str:
 
 
 def write_inventory(folder: Path, environment: str, hosts: list[VmHost]) -> list[Path]:
-    """The inventory, its known_hosts and the keys in `folder` (made 0700 when missing), all or
-    none; the keys 0600 whatever they were. Returns the inventory's and known_hosts' paths."""
+    """The keys (0600 whatever they were), then the inventory and its known_hosts, in `folder`
+    (made 0700 when missing): an inventory never names a key not written yet. Each file is
+    replaced by rename. Returns the inventory's and known_hosts' paths."""
     folder = checked_path(folder)
+    text = inventory(environment, hosts, folder)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    write_all({folder / INVENTORY_FILE: inventory(environment, hosts, folder), folder / KNOWN_HOSTS_FILE: known_hosts(hosts)})
     keys = {key_file(folder, host): host.deploy_key for host in hosts}
     write_all(keys, mode=0o600)
     for path in keys:  # an unchanged key is not rewritten: its mode is set all the same
         os.chmod(path, 0o600)
+    write_all({folder / INVENTORY_FILE: text, folder / KNOWN_HOSTS_FILE: known_hosts(hosts)})
     return [folder / INVENTORY_FILE, folder / KNOWN_HOSTS_FILE]
