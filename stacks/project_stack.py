@@ -26,10 +26,6 @@ from .context import StackContext
 from .contracts import Admits, AppConstruct, HasDependables, InProject, PluginError, ResourceConstruct
 
 
-def state_key(project: str, environment: str) -> str:
-    return f"projects/{project}/{environment}/terraform.tfstate"
-
-
 def _terraform_resources(construct: Construct | ResourceConstruct | AppConstruct) -> list[TerraformResource]:
     return [c for c in construct.node.find_all() if isinstance(c, TerraformResource)]
 
@@ -133,13 +129,7 @@ class ProjectStack(ReadableStack):
         return project if self.environment == "production" else f"{project} ({self.environment})"
 
     def _backend(self) -> None:
-        state = self.spec.state
-        S3Backend(
-            self, bucket=state.bucket, key=state_key(self.spec.project_name, self.environment), region=state.region,
-            endpoints={"s3": state.endpoint}, use_path_style=True, skip_credentials_validation=True,
-            skip_metadata_api_check=True, skip_region_validation=True, skip_requesting_account_id=True,
-            skip_s3_checksum=True,
-        )
+        S3Backend(self, **self.spec.backend(self.environment))
 
     def _env_vars(self, app: AppSpec):
         return app.environment_variables.get(self.environment, [])

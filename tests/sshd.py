@@ -2,9 +2,12 @@
 
 It runs inside its own network and mount namespaces (`unshare -n -m`): loopback only, a private
 `/run` (sshd's privilege-separation folder), a private `/home` holding the `deploy` user's home, and
-`/etc/passwd` / `/etc/shadow` replaced (inside the namespace only) by copies that add that user. Its
-settings are the user data's: the host key from `ssh_keys`, the authorised key line from the deploy
-user, and the `sshd_config.d` drop-in included verbatim and first (for sshd the first value wins).
+`/etc/passwd` / `/etc/shadow` replaced (inside the namespace only) by copies that add that user, its
+sudo rule in a private `/etc/sudoers.d` and a private `/var/lib` (where the deploy agent keeps its
+files). Its settings are the user data's: the host key from `ssh_keys`, the authorised key line and
+sudo rule of the deploy user, and the `sshd_config.d` drop-in included verbatim and first (for sshd
+the first value wins). `address`: the droplet's public address (from the outputs) is added to the
+namespace's loopback and listened on too, so a client that reads the outputs reaches the stand-in.
 What a droplet has and a test cannot: PAM (`UsePAM no` here; a locked password `*`, as `!` is
 refused without PAM) and strict file modes (the files live in the test's folder).
 
@@ -25,6 +28,7 @@ from pathlib import Path
 
 from constructs_lib.cloud_config import DEPLOY_USER, SSHD_DROP_IN
 from tests.tools import require, require_root
+from webkit.commands.vm_access import ssh_command
 
 DEPLOY_UID = 4242
 READY = "Server listening on 127.0.0.1 port 22"
@@ -41,20 +45,23 @@ chown -R "$DEPLOY_UID:$DEPLOY_UID" /home/deploy
 chmod 0700 /home/deploy/.ssh
 mount --bind "$SSHD_DIR/passwd" /etc/passwd
 mount --bind "$SSHD_DIR/shadow" /etc/shadow
+mount --bind "$SSHD_DIR/sudoers.d" /etc/sudoers.d
+mount -t tmpfs -o mode=0755 webkit-var-lib /var/lib
+if [ -n "$ADDRESS" ]; then ip addr add "$ADDRESS/32" dev lo; fi
 exec "$SSHD" -D -e -f "$SSHD_DIR/sshd_config"
 """
 
 
-def _settings(document: dict) -> tuple[str, str, str]:
-    """(host private key, the deploy user's authorised key line, the sshd drop-in) of user data."""
+def _settings(document: dict) -> tuple[str, str, str, str]:
+    """(host private key, the deploy user's authorised key line and sudo rule, the sshd drop-in) of user data."""
     [user] = [u for u in document["users"] if u["name"] == DEPLOY_USER]
     [authorized] = user["ssh_authorized_keys"]
     [drop_in] = [f["content"] for f in document["write_files"] if f["path"] == SSHD_DROP_IN]
-    return document["ssh_keys"]["ed25519_private"], authorized, drop_in
+    return document["ssh_keys"]["ed25519_private"], authorized, user["sudo"], drop_in
 
 
-def _write(folder: Path, document: dict) -> None:
-    host_key, authorized, drop_in = _settings(document)
+def _write(folder: Path, document: dict, address: str | None) -> None:
+    host_key, authorized, sudo, drop_in = _settings(document)
     (folder / "ssh_host_ed25519_key").write_text(host_key)
     (folder / "ssh_host_ed25519_key").chmod(0o600)
     (folder / "authorized_keys").write_text(authorized + "\n")
@@ -65,11 +72,16 @@ def _write(folder: Path, document: dict) -> None:
     shadow = Path("/etc/shadow").read_text() if Path("/etc/shadow").exists() else ""
     (folder / "shadow").write_text(shadow + f"{DEPLOY_USER}:*:19000:0:99999:7:::\n")
     (folder / "shadow").chmod(0o640)
+    (folder / "sudoers.d").mkdir(exist_ok=True)
+    (folder / "sudoers.d" / "90-cloud-init-users").write_text(f"{DEPLOY_USER} {sudo}\n")  # as cloud-init writes it
+    (folder / "sudoers.d" / "90-cloud-init-users").chmod(0o440)
     (folder / "sshd_config").write_text(
         f"Include {folder / '00-webkit.conf'}\n"
-        "ListenAddress 127.0.0.1\nPort 22\n"
+        "ListenAddress 127.0.0.1\n" + (f"ListenAddress {address}\n" if address else "") + "Port 22\n"
         f"HostKey {folder / 'ssh_host_ed25519_key'}\nPidFile {folder / 'sshd.pid'}\n"
         "UsePAM no\nStrictModes no\nAuthorizedKeysFile .ssh/authorized_keys\nLogLevel VERBOSE\n"
+        # as in Ubuntu's stock sshd_config on a droplet (Ansible copies its modules over SFTP)
+        "Subsystem sftp /usr/lib/openssh/sftp-server\n"
     )
 
 
@@ -85,14 +97,14 @@ class Sshd:
         known_hosts file (`known_hosts` is that file's text), nothing of the machine's ssh config."""
         hosts = self.folder / f"known_hosts-{time.monotonic_ns()}"
         hosts.write_text(known_hosts)
-        options = {"HostKeyAlias": alias, "StrictHostKeyChecking": "yes", "UserKnownHostsFile": str(hosts),
-                   "GlobalKnownHostsFile": "/dev/null", "IdentitiesOnly": "yes", "BatchMode": "yes",
-                   "ConnectTimeout": "10"}
-        argv = [require("ssh", "openssh-client"), "-F", "/dev/null", "-i", str(identity),
-                *(a for k, v in options.items() for a in ("-o", f"{k}={v}")), *(["-tt"] if tty else []),
-                f"{user}@127.0.0.1", command]
+        require("ssh", "openssh-client")
+        argv = ssh_command(identity, hosts, alias, "127.0.0.1", command, user=user, tty=tty)  # webkit's own, as `infra status` runs it
+        return self.run(argv, timeout=timeout)
+
+    def run(self, argv: list[str], *, timeout: float = 30, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """A client program in the server's network and mount namespaces (its 127.0.0.1)."""
         return subprocess.run([require("nsenter", "util-linux"), "-t", str(self.process.pid), "-n", "-m", *argv],
-                              capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                              capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -112,15 +124,17 @@ def _collect(process: subprocess.Popen, log: list[str], ready: threading.Event) 
             ready.set()
 
 
-def start(folder: Path, document: dict) -> Sshd:
-    """sshd configured from first-boot user data `document`, listening in its own namespaces."""
+def start(folder: Path, document: dict, address: str | None = None) -> Sshd:
+    """sshd configured from first-boot user data `document`, listening in its own namespaces on
+    127.0.0.1 (and on `address`)."""
     sshd = require("sshd", "openssh-server")
     require_root("sshd runs in its own network and mount namespaces")
     require("ip", "iproute2")
     unshare = require("unshare", "util-linux")
     folder.mkdir(parents=True, exist_ok=True)
-    _write(folder, document)
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "SSHD_DIR": str(folder), "SSHD": sshd, "DEPLOY_UID": str(DEPLOY_UID)}
+    _write(folder, document, address)
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "SSHD_DIR": str(folder), "SSHD": sshd, "DEPLOY_UID": str(DEPLOY_UID),
+           "ADDRESS": address or ""}
     process = subprocess.Popen([unshare, "-n", "-m", "--propagation", "private", "sh", "-c", _SETUP], env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     server = Sshd(process, folder)
@@ -133,8 +147,8 @@ def start(folder: Path, document: dict) -> Sshd:
 
 
 @contextmanager
-def running_sshd(folder: Path, document: dict) -> Iterator[Sshd]:
-    server = start(folder, document)
+def running_sshd(folder: Path, document: dict, address: str | None = None) -> Iterator[Sshd]:
+    server = start(folder, document, address)
     try:
         yield server
     finally:

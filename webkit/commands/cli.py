@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from webkit import __version__, console
-from webkit.workspace import STACK_FILE, WEBKIT_DIR, workspace
+from webkit.workspace import STACK_FILE, WEBKIT_DIR, fresh_folder, workspace
 
 HELP = {"help_option_names": ["-h", "--help"]}  # inherited by every group and command below
 
@@ -387,6 +387,101 @@ def cost_cmd(
         console.fail(f"--environment {unknown[0]} is not in app.json's environments ({', '.join(manifest.environments)})")
         raise typer.Exit(2)
     print(cost_report(manifest, environment), end="")
+
+
+StateEnvironment = Annotated[str, typer.Option("--environment", "-e", help="The environment whose state is read.")]
+
+
+def _vm_hosts(project_dir: Path, environment: str, sandbox: bool, strict: bool, need_vm: bool):
+    """(state, hosts, problems) of `environment`: its state read through the backend (or the
+    sandbox's), each VM app's checked outputs, and why an app has none."""
+    from webkit.commands import local
+    from webkit.commands.vm_access import vm_apps, vm_hosts
+    from webkit.spec import to_spec
+
+    spec = to_spec(_load(project_dir, strict), __version__)
+    if environment not in spec.environments:
+        console.fail(f"--environment {environment} is not in app.json's environments ({', '.join(spec.environments)})")
+        raise typer.Exit(2)
+    if need_vm and not vm_apps(spec):
+        console.fail("app.json has no VM app (an app with infra.type `vm`): there is no machine to list")
+        raise typer.Exit(1)
+    where = f"{environment} (sandbox)" if sandbox else environment
+    try:
+        with console.progress(f"reading the state of {where}"):
+            state = local.state(project_dir, spec, environment, sandbox)
+    except local.LocalError as err:
+        console.fail(str(err))
+        raise typer.Exit(1) from None
+    if not state:
+        console.fail(f"no Terraform state for {where} yet: " + ("run `webkit infra apply --sandbox` first" if sandbox
+                                                                    else "it is made by the first apply"))
+        raise typer.Exit(1)
+    hosts, problems = vm_hosts(spec, environment, state)
+    return state, hosts, problems
+
+
+_KEY_SOURCE = ("Each deploy key is the state's sensitive output <app>_deploy_key, read with the state bucket's credentials, "
+               "and is root on its VM")
+
+
+@infra.command("inventory")
+def inventory_cmd(
+    project_dir: ProjectDir = None,  # type: ignore[assignment]  # resolved by its callback
+    environment: StateEnvironment = "production",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to write into (default: .webkit/inventory/<environment>).",
+                                             file_okay=False)] = None,
+    sandbox: Sandbox = False,
+    strict: Strict = False,
+) -> None:
+    """An Ansible inventory of the environment's VM apps, their host keys pinned in a known_hosts,
+    from its Terraform state (the deploy keys too: root on each VM, written 0600, never printed)."""
+    from webkit.commands.inventory import write_inventory
+    from webkit.commands.vm_access import VmAccessError
+
+    _, hosts, problems = _vm_hosts(project_dir, environment, sandbox, strict, need_vm=True)
+    for app, reason in problems.items():
+        console.fail(f"{app}: {reason}")
+    if problems:
+        raise typer.Exit(1)
+    try:
+        # .webkit/ ignores itself in git, and the folder is made anew (0700): no key of a gone app stays
+        folder = _under(project_dir, out) if out is not None else fresh_folder(workspace(project_dir, "inventory"), environment)
+        inventory, _ = write_inventory(folder, environment, hosts)
+    except VmAccessError as err:
+        console.fail(str(err) if out is not None else f"{err} with --out")
+        raise typer.Exit(2 if out is not None else 1) from None
+    console.ok(f"Wrote {inventory}, its known_hosts and {len(hosts)} deploy key{'s' if len(hosts) != 1 else ''} (mode 0600)")
+    console.info(f"{_KEY_SOURCE}: keep these files to yourself")
+    for host in hosts:
+        sources = ", ".join(host.ssh_sources) or "nobody (ssh_sources is empty)"
+        console.info(f"{host.alias}: deploy@{host.address}; port 22 admits {sources}")
+    console.info("Port 22 is closed outside a deploy except to each app's ssh_sources: run playbooks from one of those addresses, "
+                 f"e.g. `ansible-playbook -i {inventory} site.yml`")
+
+
+@infra.command("status")
+def status_cmd(
+    project_dir: ProjectDir = None,  # type: ignore[assignment]  # resolved by its callback
+    environment: StateEnvironment = "production",
+    sandbox: Sandbox = False,
+    strict: Strict = False,
+) -> None:
+    """What Terraform manages (from the state) and what each VM app runs (its deploy agent's
+    status, over SSH with the deploy key from the state: port 22 must admit you, see ssh_sources)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from webkit.commands.status import agent_status, report, resources
+
+    state, hosts, problems = _vm_hosts(project_dir, environment, sandbox, strict, need_vm=False)
+    if hosts:
+        console.info(f"Asking each VM app's deploy agent over SSH. {_KEY_SOURCE}")
+    with console.progress("asking the deploy agents"), ThreadPoolExecutor(max_workers=8) as pool:
+        running = list(pool.map(agent_status, hosts))  # an unreachable one waits out its connect timeout
+    console.text(report(f"{environment} (sandbox)" if sandbox else environment, resources(state), running, problems))
+    for item in running:
+        if item.result is None:
+            console.warn(f"{item.app}: what runs is unknown: {item.reason}")
 
 
 def _plan_comment():

@@ -2,6 +2,7 @@
 
 With `--sandbox` against simulated providers and a local state under `.webkit/sandbox/` (no
 account needed); without it, `plan` runs against the real cloud with the credentials CI uses.
+`state` reads an environment's state for `webkit infra status` and `inventory` the same two ways.
 """
 
 from __future__ import annotations
@@ -72,7 +73,6 @@ def real_plan(project_dir: Path, spec: ProjectSpec, environment: str, stack_json
     """`terraform plan` against the real cloud and state, with the user's credentials; returns the
     plan (`terraform show -json`), which holds secret values in clear."""
     from webkit import sops
-    from webkit.sandbox import terraform
 
     stack = json.loads(stack_json)
     from_sops = {f"TF_VAR_{s.variable}" for s in pending_sops(spec, stack)}
@@ -89,16 +89,47 @@ def real_plan(project_dir: Path, spec: ProjectSpec, environment: str, stack_json
     # `.tf` file or a link a checkout put there never reaches Terraform
     folder = fresh_folder(workspace(project_dir, "plan"), environment)
     (folder / STACK_FILE).write_text(stack_json)
-    env = dict(os.environ, **filled, TF_IN_AUTOMATION="1", AWS_REQUEST_CHECKSUM_CALCULATION="when_required",
+    try:
+        out = _run_steps(folder, filled, ["plan", "-input=false", "-no-color", "-out=tfplan"], ["show", "-json", "tfplan"])
+    finally:
+        (folder / "tfplan").unlink(missing_ok=True)
+    return json.loads(out)
+
+
+def _run_steps(folder: Path, extra_env: dict[str, str], *steps: list[str]) -> str:
+    """`terraform init`, then each step, in `folder` with the user's credentials; the last one's
+    output. LocalError with Terraform's words when one fails."""
+    from webkit.sandbox import terraform
+
+    env = dict(os.environ, **extra_env, TF_IN_AUTOMATION="1", AWS_REQUEST_CHECKSUM_CALCULATION="when_required",
                AWS_RESPONSE_CHECKSUM_VALIDATION="when_required")
     umask = os.umask(0o077)  # what Terraform writes (tfplan) is the user's alone
     try:
-        for args in (["init", "-input=false", "-no-color"], ["plan", "-input=false", "-no-color", "-out=tfplan"],
-                     ["show", "-json", "tfplan"]):
+        for args in (["init", "-input=false", "-no-color"], *steps):
             result = terraform.run(args, folder, env)
             if result.returncode != 0:
                 raise LocalError(f"terraform {args[0]} failed:\n{result.stderr.strip() or result.stdout.strip()}")
     finally:
         os.umask(umask)
-        (folder / "tfplan").unlink(missing_ok=True)
-    return json.loads(result.stdout)
+    return result.stdout
+
+
+def state(project_dir: Path, spec: ProjectSpec, environment: str, sandbox: bool) -> dict:
+    """The environment's Terraform state as `terraform state pull` gives it ({} when there is
+    none): the sandbox's, or the real one through the S3 backend with the state key CI uses. It
+    holds secrets in clear (a VM app's deploy key): nothing here writes it to disk."""
+    if sandbox:
+        from webkit.sandbox.session import Sandbox
+
+        return Sandbox(workspace(project_dir, "sandbox"), environment).state()
+    from workflows.generate import backend_env
+
+    missing = [name for name in backend_env() if not os.environ.get(name)]
+    if missing:
+        raise LocalError(f"missing credentials: set {', '.join(missing)} to a key of the state bucket (the B2 key CI maps "
+                         "from B2_ACCESS_KEY/B2_SECRET_KEY; read-only is enough), or use --sandbox")
+    # only the backend: `init` then needs no provider, and nothing of a checkout reaches Terraform
+    folder = fresh_folder(workspace(project_dir, "state"), environment)
+    (folder / "backend.tf.json").write_text(json.dumps({"terraform": {"backend": {"s3": spec.backend(environment)}}}, indent=2))
+    out = _run_steps(folder, {}, ["state", "pull"])
+    return json.loads(out) if out.strip() else {}

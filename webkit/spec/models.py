@@ -75,6 +75,10 @@ class StateSpec(SpecModel):
     endpoint: str
 
 
+def state_key(project: str, environment: str) -> str:
+    return f"projects/{project}/{environment}/terraform.tfstate"
+
+
 class ProjectSpec(SpecModel):
     project_name: str
     webkit_version: str
@@ -91,6 +95,17 @@ class ProjectSpec(SpecModel):
     def to_json(self) -> str:
         """The project.auto.tfvars.json text: same spec, same bytes."""
         return self.model_dump_json(indent=2) + "\n"
+
+    def backend(self, environment: str) -> dict:
+        """The S3 backend's settings for `environment`'s state (Terraform JSON's and cdktf's
+        S3Backend's names alike): the stack's backend, and what `webkit infra status` and
+        `inventory` read the state through without synthesising."""
+        return {
+            "bucket": self.state.bucket, "key": state_key(self.project_name, environment), "region": self.state.region,
+            "endpoints": {"s3": self.state.endpoint}, "use_path_style": True, "skip_credentials_validation": True,
+            "skip_metadata_api_check": True, "skip_region_validation": True, "skip_requesting_account_id": True,
+            "skip_s3_checksum": True,
+        }
 
     @property
     def uses_sops(self) -> bool:
