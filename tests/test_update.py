@@ -17,7 +17,8 @@ GENERATED = [
     ".github/workflows/terraform-drift-check.yml",
     ".github/actions/webkit-terraform/action.yml",
     ".github/actions/terraform-comment/action.yml",
-    ".github/actions/terraform-comment/plan_comment.py",
+    # the comment package, every module of it
+    *[f".github/actions/terraform-comment/plan_comment/{p.name}" for p in sorted((REPO / "workflows" / "plan_comment").glob("*.py"))],
     ".github/actions/terraform-comment/provider_facts.json",
     ".github/actions/terraform-comment/do_cost.py",
     ".github/actions/terraform-comment/do_catalog.json",
@@ -294,3 +295,4 @@ def test_text_that_was_the_heredoc_terminator_is_just_text(tmp_path):
     result = webkit("update", "-C", str(project))
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert "WEBKIT_STACK_EOF" in (project / ".github/actions/webkit-terraform/action.yml").read_text()
+

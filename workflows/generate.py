@@ -40,8 +40,9 @@ RUN_URL = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ gi
 DRIFT_TITLE = "Infrastructure drift detected"
 SETUP_ACTION = ".github/actions/webkit-terraform"
 COMMENT_ACTION = ".github/actions/terraform-comment"
-COMMENT_SCRIPT = Path(__file__).with_name("plan_comment.py")
-COMMENT_SCRIPT_PATH = "${{ github.workspace }}/" + COMMENT_ACTION + "/plan_comment.py"  # where the runner has it
+COMMENT_PACKAGE = Path(__file__).with_name("plan_comment")  # copied whole, run as `python3 -I "$COMMENT_DIR"`
+COMMENT_DIR = f"{COMMENT_ACTION}/{COMMENT_PACKAGE.name}"
+COMMENT_DIR_PATH = "${{ github.workspace }}/" + COMMENT_DIR  # where the runner has it
 DEPLOY_ACTION = ".github/actions/webkit-deploy"  # the deploy agent, uploaded to a VM app's droplet with each deploy
 DEPLOY_AGENT = Path(__file__).with_name("deploy_agent.py")
 FORK_SUMMARY = (
@@ -199,7 +200,7 @@ def _plan(g: Generation) -> dict:
         "name": "Terraform plan",
         "id": "plan",
         "working-directory": "${{ steps.setup.outputs.directory }}",
-        "env": backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment) | {"COMMENT_SCRIPT": COMMENT_SCRIPT_PATH},
+        "env": backend_env() | provider_env(g.spec) | _secret_env(g, g.only_environment) | {"COMMENT_DIR": COMMENT_DIR_PATH},
         "run": _with_sops(g, scripts.plan),
     }
 
@@ -241,7 +242,7 @@ def _comment_failure_step() -> dict:
     return {
         "name": "Comment that the plan failed",
         "if": "${{ failure() && steps.plan.outcome != 'success' }}",
-        "env": {"COMMENT_SCRIPT": COMMENT_SCRIPT_PATH, "GITHUB_TOKEN": "${{ github.token }}",
+        "env": {"COMMENT_DIR": COMMENT_DIR_PATH, "GITHUB_TOKEN": "${{ github.token }}",
                 "PR_NUMBER": "${{ github.event.pull_request.number }}", "FAILED_STEP": _FAILED_STEP},
         "run": scripts.comment_failure(),
     }
@@ -357,14 +358,14 @@ def _apply_plan_job(g: Generation, env_expr: str) -> dict:
                 # failure(): an earlier step (init, a missing secret) failed before any plan
                 "if": "${{ failure() || (steps.plan.outputs.exitcode != '0' && steps.plan.outputs.exitcode != '2') }}",
                 "env": {"SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"), "RUN_URL": RUN_URL,
-                        "PLAN_DIR": "${{ steps.setup.outputs.directory }}", "COMMENT_SCRIPT": COMMENT_SCRIPT_PATH},
+                        "PLAN_DIR": "${{ steps.setup.outputs.directory }}", "COMMENT_DIR": COMMENT_DIR_PATH},
                 "run": scripts.report_plan_failure(),
             },
             {
                 "name": "Summarise the plan",  # the whole plan, to the job summary's 1 MiB
                 "working-directory": "${{ steps.setup.outputs.directory }}",
-                "env": {"COMMENT_SCRIPT": COMMENT_SCRIPT_PATH},
-                "run": 'python3 "$COMMENT_SCRIPT" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" \\\n'
+                "env": {"COMMENT_DIR": COMMENT_DIR_PATH},
+                "run": 'python3 -I "$COMMENT_DIR" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" \\\n'
                        '  --plan-log plan-output.log --summary-out "$GITHUB_STEP_SUMMARY" --out /dev/null\n',
             },
             {
@@ -489,7 +490,7 @@ def _drift_report() -> dict:
         "env": {
             "PLAN_EXITCODE": "${{ steps.plan.outputs.exitcode }}",
             "PLAN_CHANGES": "${{ steps.plan.outputs.changes }}",
-            "COMMENT_SCRIPT": COMMENT_SCRIPT_PATH,
+            "COMMENT_DIR": COMMENT_DIR_PATH,
             "GITHUB_TOKEN": "${{ github.token }}",
             "SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL"),
         },
@@ -549,7 +550,7 @@ def comment_action() -> dict:
                     "name": "Render the comment",
                     "shell": "bash",
                     "env": {
-                        "COMMENT_SCRIPT": "${{ github.action_path }}/plan_comment.py",
+                        "COMMENT_DIR": "${{ github.action_path }}/" + COMMENT_PACKAGE.name,
                         "PLAN_JSON": "${{ inputs.plan-json }}",
                         "ERROR_LOG": "${{ inputs.error-log }}",
                         "PLAN_LOG": "${{ inputs.plan-log }}",
@@ -561,7 +562,7 @@ def comment_action() -> dict:
                     "name": "Post or update the comment",
                     "shell": "bash",
                     "env": {
-                        "COMMENT_SCRIPT": "${{ github.action_path }}/plan_comment.py",
+                        "COMMENT_DIR": "${{ github.action_path }}/" + COMMENT_PACKAGE.name,
                         "GITHUB_TOKEN": "${{ inputs.github-token }}",
                         "PR_NUMBER": "${{ github.event.pull_request.number }}",
                         "WEBKIT_ENVIRONMENT": "${{ inputs.environment }}",
@@ -618,11 +619,11 @@ def render_files(g: Generation) -> dict[str, str]:
     }
     out = {path: head + _yaml(data) for path, data in files.items()}
     out[f"{COMMENT_ACTION}/action.yml"] = plain + _yaml(comment_action())
-    script = COMMENT_SCRIPT.read_text()
-    out[f"{COMMENT_ACTION}/plan_comment.py"] = script.replace("\n", "\n" + plain, 1) if script.startswith("#!") else plain + script
+    for module in sorted(COMMENT_PACKAGE.glob("*.py")):  # the comment package, whole (its __pycache__ stays home)
+        out[f"{COMMENT_DIR}/{module.name}"] = plain + module.read_text()
     out[f"{COMMENT_ACTION}/provider_facts.json"] = facts_text()  # the installed plugins' types too
     for name in ("do_cost.py", "do_catalog.json"):  # the comment's cost section (workflows/do_cost.py)
-        out[f"{COMMENT_ACTION}/{name}"] = COMMENT_SCRIPT.with_name(name).read_text()
+        out[f"{COMMENT_ACTION}/{name}"] = Path(__file__).with_name(name).read_text()
     if any(app.infrastructure_type == "vm" for app in g.spec.apps):
         out[f"{DEPLOY_ACTION}/deploy_agent.py"] = DEPLOY_AGENT.read_text().replace("\n", "\n" + plain, 1)  # after its #! line
     return out
