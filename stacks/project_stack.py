@@ -199,7 +199,7 @@ class ProjectStack(ReadableStack):
 
 
 # A VM app's env outputs say which of their keys are secret: the plan comment shows the others'
-# values when they change (workflows/plan_comment.py, env_diff).
+# values when they change (workflows/plan_comment/digitalocean.py, env_diff).
 _ENV_DESCRIPTIONS = {
     "env_values": "Env values the deploy job sends, as an object. Secret keys: none.",
     "env_sensitive_values": "Env values from secret resource outputs, as an object. Secret keys: every key.",

@@ -27,7 +27,7 @@ notify() {
 """
 
 
-# Why a job stopped before Terraform, a line each, for the pull-request comment (plan_comment.py
+# Why a job stopped before Terraform, a line each, for the pull-request comment (plan_comment
 # failed): only the workflow's own messages, which name files, keys and secrets but hold no value.
 NOTE_FAILURE = """\
 note_failure() { printf '%s\\n' "$1" >> "$RUNNER_TEMP/webkit-failure.txt"; }
@@ -183,7 +183,7 @@ terraform plan {PLAN_FLAGS} -detailed-exitcode -out=tfplan 2> plan-error.log | t
 code=${{PIPESTATUS[0]}}
 set -e
 # a failed plan has no plan JSON to mask its secrets with: the logs lose this step's TF_VAR_ values here
-python3 "$COMMENT_SCRIPT" scrub plan-error.log plan-output.log
+python3 -I "$COMMENT_DIR" scrub plan-error.log plan-output.log
 cat plan-error.log >&2
 echo "exitcode=$code" >> "$GITHUB_OUTPUT"
 case "$code" in
@@ -191,7 +191,7 @@ case "$code" in
     terraform show -json tfplan > plan.json
     # Exit 2 includes App Platform's encrypted-secret noise; `changes` says whether anything real changes.
     changes=false
-    if [ "$code" = 2 ]; then changes="$(python3 "$COMMENT_SCRIPT" changes --plan-json plan.json)"; fi
+    if [ "$code" = 2 ]; then changes="$(python3 -I "$COMMENT_DIR" changes --plan-json plan.json)"; fi
     echo "changes=$changes" >> "$GITHUB_OUTPUT"
     ;;
   *)
@@ -206,9 +206,9 @@ def comment_failure() -> str:
     """The pull request's comment says the run failed and why, when it failed before the plan step
     could render one: the previous push's green plan must not stand beside a red check."""
     return """\
-python3 "$COMMENT_SCRIPT" failed --environment "$WEBKIT_ENVIRONMENT" --step "$FAILED_STEP" \\
+python3 -I "$COMMENT_DIR" failed --environment "$WEBKIT_ENVIRONMENT" --step "$FAILED_STEP" \\
   --reasons "$RUNNER_TEMP/webkit-failure.txt" --out "$RUNNER_TEMP/plan-comment.md"
-python3 "$COMMENT_SCRIPT" post --body-file "$RUNNER_TEMP/plan-comment.md" --repo "$GITHUB_REPOSITORY" \\
+python3 -I "$COMMENT_DIR" post --body-file "$RUNNER_TEMP/plan-comment.md" --repo "$GITHUB_REPOSITORY" \\
   --pr "$PR_NUMBER" --environment "$WEBKIT_ENVIRONMENT"
 """
 
@@ -221,7 +221,7 @@ def report_plan_failure() -> str:
     """After a merge nobody reads a comment: the job summary shows Terraform's error, Slack hears of it."""
     return NOTIFY + """\
 # Terraform's error text goes through the comment's escaping and masks, as in the comment
-python3 "$COMMENT_SCRIPT" failure --environment "$WEBKIT_ENVIRONMENT" --error-log "${PLAN_DIR:-.}/plan-error.log" \
+python3 -I "$COMMENT_DIR" failure --environment "$WEBKIT_ENVIRONMENT" --error-log "${PLAN_DIR:-.}/plan-error.log" \
   >> "$GITHUB_STEP_SUMMARY" || echo "## Plan failed for $WEBKIT_ENVIRONMENT (see the log)" >> "$GITHUB_STEP_SUMMARY"
 notify "❌ $GITHUB_REPOSITORY: the $WEBKIT_ENVIRONMENT plan failed, nothing was applied: $RUN_URL"
 echo "::error::terraform plan failed: nothing was applied (see the job summary)"
@@ -242,7 +242,7 @@ def render_comment() -> str:
     return """\
 if [ -n "$ERROR_LOG" ] && [ ! -s "$ERROR_LOG" ]; then ERROR_LOG=""; fi
 if [ -n "$PLAN_LOG" ] && [ ! -f "$PLAN_LOG" ]; then PLAN_LOG=""; fi
-python3 "$COMMENT_SCRIPT" render --plan-json "$PLAN_JSON" --environment "$WEBKIT_ENVIRONMENT" \\
+python3 -I "$COMMENT_DIR" render --plan-json "$PLAN_JSON" --environment "$WEBKIT_ENVIRONMENT" \\
   ${ERROR_LOG:+--error-log "$ERROR_LOG"} ${PLAN_LOG:+--plan-log "$PLAN_LOG"} \\
   --summary-out "$GITHUB_STEP_SUMMARY" --out "$RUNNER_TEMP/plan-comment.md"
 """
@@ -250,7 +250,7 @@ python3 "$COMMENT_SCRIPT" render --plan-json "$PLAN_JSON" --environment "$WEBKIT
 
 def post_comment() -> str:
     return """\
-python3 "$COMMENT_SCRIPT" post --body-file "$RUNNER_TEMP/plan-comment.md" --repo "$GITHUB_REPOSITORY" \\
+python3 -I "$COMMENT_DIR" post --body-file "$RUNNER_TEMP/plan-comment.md" --repo "$GITHUB_REPOSITORY" \\
   --pr "$PR_NUMBER" --environment "$WEBKIT_ENVIRONMENT"
 """
 
@@ -393,17 +393,17 @@ fi
 case "$PLAN_EXITCODE" in
   0)
     echo "No drift in $WEBKIT_ENVIRONMENT"
-    python3 "$COMMENT_SCRIPT" resolve --repo "$GITHUB_REPOSITORY" --title "{title} ($WEBKIT_ENVIRONMENT)" \\
+    python3 -I "$COMMENT_DIR" resolve --repo "$GITHUB_REPOSITORY" --title "{title} ($WEBKIT_ENVIRONMENT)" \\
       --note "No drift any more: $RUN_URL"
     exit 0
     ;;
   2) what="Drift detected in $WEBKIT_ENVIRONMENT" ;;
   *) what="Drift check failed in $WEBKIT_ENVIRONMENT" ;;
 esac
-python3 "$COMMENT_SCRIPT" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" \\
+python3 -I "$COMMENT_DIR" render --plan-json plan.json --environment "$WEBKIT_ENVIRONMENT" \\
   --error-log plan-error.log --plan-log plan-output.log --summary-out "$GITHUB_STEP_SUMMARY" --out "$RUNNER_TEMP/drift.md"
 printf '\\n%s: %s\\n' "$what" "$RUN_URL" >> "$RUNNER_TEMP/drift.md"
-python3 "$COMMENT_SCRIPT" issue --body-file "$RUNNER_TEMP/drift.md" --repo "$GITHUB_REPOSITORY" \\
+python3 -I "$COMMENT_DIR" issue --body-file "$RUNNER_TEMP/drift.md" --repo "$GITHUB_REPOSITORY" \\
   --title "{title} ($WEBKIT_ENVIRONMENT)"
 notify "⚠️ $GITHUB_REPOSITORY: $what: $RUN_URL"
 exit 1

@@ -57,7 +57,7 @@ def test_a_plugin_kind_with_a_new_terraform_type_works_in_every_layer(tmp_path):
     assert webkit("update", cwd=project).returncode == 0
     action = project / ".github" / "actions" / "terraform-comment"
     assert "digitalocean_domain" in json.loads((action / "provider_facts.json").read_text())["stateful"]
-    rendered = subprocess.run([sys.executable, "-I", str(action / "plan_comment.py"), "render", "--plan-json", str(saved), "--format", "json"],
+    rendered = subprocess.run([sys.executable, "-I", str(action / "plan_comment"), "render", "--plan-json", str(saved), "--format", "json"],
                               capture_output=True, text=True, check=True)
     risk = json.loads(rendered.stdout)["risk"]
     assert risk["level"] == "critical"

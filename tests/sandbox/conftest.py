@@ -54,7 +54,7 @@ class Cycle:
 def actions(plan: dict) -> dict[str, list[str]]:
     """Address → actions, for every resource that really changes: not App Platform's encrypted-secret
     noise, which the simulated provider reproduces (see `noise`)."""
-    from workflows.plan_comment import is_noise, secret_changes
+    from workflows.plan_comment.digitalocean import is_noise, secret_changes
 
     changed = secret_changes(plan)
     return {rc["address"]: rc["change"]["actions"] for rc in plan.get("resource_changes", [])
@@ -62,7 +62,7 @@ def actions(plan: dict) -> dict[str, list[str]]:
 
 
 def noise(plan: dict) -> set[str]:
-    from workflows.plan_comment import is_noise, secret_changes
+    from workflows.plan_comment.digitalocean import is_noise, secret_changes
 
     changed = secret_changes(plan)
     return {rc["address"] for rc in plan.get("resource_changes", []) if is_noise(rc, changed)}

@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import SHARED
 from webkit.sandbox import schemas
-from workflows import plan_comment
+from workflows.plan_comment.digitalocean import BESIDE
 
-FACTS = json.loads((Path(plan_comment.__file__).with_name("provider_facts.json")).read_text())
+FACTS = json.loads((Path(BESIDE) / "provider_facts.json").read_text())
 
 FORCE_NEW = {
     "digitalocean_droplet": {"image", "region", "ssh_keys", "user_data", "monitoring", "droplet_agent", "vpc_uuid"},

@@ -26,7 +26,7 @@ def test_full_cycle(tmp_path, name, environment):
         first = cycle.plan()
         assert set(map(tuple, actions(first).values())) == {("create",)} and len(actions(first)) == managed
         summary = plan_comment.summarize(first, environment)
-        assert summary["counts"]["add"] == managed, "the plan comment counts what Terraform planned"
+        assert summary.counts["add"] == managed, "the plan comment counts what Terraform planned"
         cycle.apply()
         state = cycle.box.state()["resources"]
         assert sum(1 for r in state if r["mode"] == "managed") == managed
@@ -55,11 +55,11 @@ def test_a_rotated_secret_is_a_change_not_noise(tmp_path):
     with cycle.box.providers():
         cycle.deploy(manifest)
         noise = plan_comment.summarize(cycle.plan())
-        assert [i["address"] for i in noise["resources"] if i["noise"]] == ["digitalocean_app.web_app"]
+        assert [i.address for i in noise.resources if i.noise] == ["digitalocean_app.web_app"]
         cycle.secrets["github_STRIPE_SECRET_KEY"] = "a-rotated-stripe-key"
         rotated = cycle.plan()
         summary = plan_comment.summarize(rotated)
-        changed = {i["address"]: i["noise"] for i in summary["resources"]}
+        changed = {i.address: i.noise for i in summary.resources}
         assert changed == {"digitalocean_app.web_app": False, "terraform_data.web_secrets": False}
         assert plan_comment.has_changes(summary)
         assert "a-rotated-stripe-key" not in plan_comment.render(summary)
@@ -95,9 +95,9 @@ def test_edits_update_or_replace_as_the_provider_would(tmp_path):
         cycle.load(manifest)
         shrunk = cycle.plan()
         assert actions(shrunk) == {"digitalocean_droplet.cms_droplet": ["update"]}, "planned in place"
-        (item,) = [i for i in plan_comment.summarize(shrunk)["resources"] if i["address"] == "digitalocean_droplet.cms_droplet"]
-        assert any("downtime" in note for note in plan_comment.consequences(item))
-        assert plan_comment.summarize(shrunk)["risk"]["level"] == "medium"
+        (item,) = [i for i in plan_comment.summarize(shrunk).resources if i.address == "digitalocean_droplet.cms_droplet"]
+        assert any("downtime" in note for note in item.consequences)
+        assert plan_comment.summarize(shrunk).risk.level == "medium"
         with pytest.raises(SandboxError, match="Error resizing droplet"):
             cycle.apply()
         cms["infra"]["config"]["size"] = "s-4vcpu-8gb"
@@ -126,7 +126,7 @@ def test_edits_update_or_replace_as_the_provider_would(tmp_path):
         rendered = plan_comment.render(plan_comment.summarize(plan))
         assert "never performs it" in rendered, "…and the comment says the rename never happens"
         summary = plan_comment.summarize(plan, "production")
-        assert summary["risk"]["level"] == "critical" and summary["counts"]["replace"] >= 2
+        assert summary.risk.level == "critical" and summary.counts["replace"] >= 2
         body = plan_comment.render_fitting(summary) + plan_comment.summary_json(summary)
         secrets = [r["password"] for r in cycle.box.cloud_resources()["digitalocean_database_user"].values()]
         secrets += list(cycle.secrets.values())

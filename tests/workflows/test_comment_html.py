@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workflows import plan_comment as pc
+from workflows.plan_comment.escape import inline_text
 
 OURS = {"h2", "h3", "h4", "p", "strong", "em", "b", "code", "pre", "details", "summary", "table", "thead", "tbody",
         "tr", "th", "td", "blockquote", "ul", "li", "br", "hr"}
@@ -83,7 +84,7 @@ def plan(value: str, key: str, address_key: str, log: str) -> tuple[dict, str]:
 def test_no_value_becomes_markup_a_mention_or_a_marker(value, key, address_key, log):
     document, error_log = plan(value, key, address_key, log)
     summary = pc.summarize(document, "production")
-    summary["warnings"] = pc.plan_warnings(f"Warning: {value}\n\n{log}\n{key}\n")
+    summary = summary.with_warnings(pc.plan_warnings(f"Warning: {value}\n\n{log}\n{key}\n"))
     for detail in (3, 1):
         body = pc.render(summary, error_log, detail)
         page = rendered(body)
@@ -96,7 +97,7 @@ def test_no_value_becomes_markup_a_mention_or_a_marker(value, key, address_key, 
 def test_the_details_stay_collapsible():
     document, log = plan("v", "k", "a", "Error: x")
     summary = pc.summarize(document, "production")
-    summary["warnings"] = pc.plan_warnings("Warning: w\n\ndetail\n")
+    summary = summary.with_warnings(pc.plan_warnings("Warning: w\n\ndetail\n"))
     page = rendered(pc.render(summary, log))
     # the droplet, the database, the drift, the warning: each its own collapsible section
     assert page.tags.count("details") == page.tags.count("summary") == 4
@@ -104,7 +105,7 @@ def test_the_details_stay_collapsible():
 
 def cell(value: str) -> tuple[str, list[str]]:
     """A value in a table cell, as GitHub renders it: (the cell's text, the tags inside it)."""
-    html = cmarkgfm.github_flavored_markdown_to_html(f"| a |\n|---|\n| {pc._text(value)} |\n", options=Options.CMARK_OPT_UNSAFE)
+    html = cmarkgfm.github_flavored_markdown_to_html(f"| a |\n|---|\n| {inline_text(value)} |\n", options=Options.CMARK_OPT_UNSAFE)
     inside = html.split("<td>", 1)[1].split("</td>", 1)[0]
     page = Page()
     page.feed(inside)

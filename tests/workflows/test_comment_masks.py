@@ -8,6 +8,7 @@ import time
 import pytest
 
 from workflows import plan_comment as pc
+from workflows.plan_comment import masks as comment_masks
 
 PEM = '-----BEGIN KEY-----\nMIIEv"gIBADAN\\Bgkqhki\n-----END KEY-----\n'
 
@@ -88,7 +89,7 @@ def test_an_errored_plan_masks_the_secrets_of_the_environment_in_its_logs(tmp_pa
 
 def test_a_mask_that_backtracks_forever_stops_with_its_line(monkeypatch, tmp_path):
     monkeypatch.setenv("WEBKIT_PLAN_MASKS", "fine\n(a+)+$")
-    monkeypatch.setattr(pc, "MASK_SECONDS", 0.5)
+    monkeypatch.setattr(comment_masks, "MASK_SECONDS", 0.5)
     plan = {"format_version": "1.2", "resource_changes": [rc("digitalocean_droplet.vm", ["update"], {"n": "a"}, {"n": "a" * 40 + "b"})]}
     (tmp_path / "plan.json").write_text(json.dumps(plan))
     started = time.monotonic()
@@ -109,7 +110,7 @@ def test_a_mask_matching_the_empty_string_is_refused_with_its_line(monkeypatch, 
 def test_the_time_bound_is_per_text_so_a_large_plan_with_fair_masks_renders(monkeypatch):
     """A budget shared by the whole render blamed a fair mask for a large plan on a busy machine."""
     monkeypatch.setenv("WEBKIT_PLAN_MASKS", "acct-[0-9]+\ninternal\\.example")
-    monkeypatch.setattr(pc, "MASK_SECONDS", 0.2)
+    monkeypatch.setattr(comment_masks, "MASK_SECONDS", 0.2)
     plan = {"format_version": "1.2", "resource_changes": [
         rc(f"digitalocean_droplet.d{i}", ["update"], {"name": f"acct-{i}", "user_data": "a\nb\n" * 50},
            {"name": f"b{i}", "user_data": "a\nc\n" * 50}) for i in range(1500)]}

@@ -56,12 +56,12 @@ def test_a_json_attribute_gets_a_structural_diff(planned):
 def test_moves_removals_failed_checks_and_warnings_are_all_said(planned):
     plan, log = planned
     summary = pc.summarize(plan, "production")
-    summary["warnings"] = pc.plan_warnings(log)
+    summary = summary.with_warnings(pc.plan_warnings(log))
     body = pc.render(summary)
     assert "> moved from terraform_data.old" in body
     assert "removed from state (kept)" in body
     assert "### ❗ Failed checks (1)" in body and "<code>check.health</code> (fail): the document is not empty" in body
     assert "### ⚠️ Terraform warnings (1)" in body, "the check's own warning is not listed twice"
     assert "Some objects will no longer be managed by Terraform" in body and "terraform_data.gone" in body
-    assert summary["risk"]["level"] == "medium" and "1 check(s) failed: check.health" in summary["risk"]["reasons"]
-    assert "Check block assertion failed" in [w["summary"] for w in pc.plan_warnings(log)]
+    assert summary.risk.level == "medium" and "1 check(s) failed: check.health" in summary.risk.reasons
+    assert "Check block assertion failed" in [w.summary for w in pc.plan_warnings(log)]

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from workflows import plan_comment as pc
+from workflows.plan_comment.escape import inline_code, inline_text
 
 
 def rc(address: str, actions: list, before=None, after=None, **change) -> dict:
@@ -69,7 +70,7 @@ def test_one_huge_attribute_is_cut_and_every_other_diff_stays():
 def test_partly_unknown_outputs_say_so_instead_of_null():
     outputs = {"ips": {"actions": ["create"], "before": None, "after": [None, "203.0.113.9"], "after_unknown": [True, False]}}
     body = render(outputs=outputs)
-    assert pc._text('["(known after apply)", "203.0.113.9"]') in body and "null" not in body
+    assert inline_text('["(known after apply)", "203.0.113.9"]') in body and "null" not in body
 
 
 def test_the_order_of_a_replacement_is_said():
@@ -101,7 +102,7 @@ def test_a_sensitive_variable_masks_its_copies_and_a_plain_one_does_not():
 
 
 def diff_of(body: str, attribute: str) -> list[str]:
-    after = body.split(f"Diff of {pc._code(attribute)}:", 1)[1]
+    after = body.split(f"Diff of {inline_code(attribute)}:", 1)[1]
     return after.split("```diff\n", 1)[1].split("\n```", 1)[0].splitlines()
 
 
@@ -193,7 +194,7 @@ def test_user_masks_hide_what_they_match_everywhere(monkeypatch):
     change = rc("digitalocean_droplet.vm", ["update"], {"name": "acct-1234", "user_data": "a\nhost=db.internal.example\n"},
                 {"name": "acct-5678", "user_data": "b\nhost=db.internal.example\n"})
     summary = pc.summarize({"format_version": "1.2", "resource_changes": [change]}, "production")
-    summary["warnings"] = pc.plan_warnings("Warning: account acct-99 is old\n\nsee acct-99\n")
+    summary = summary.with_warnings(pc.plan_warnings("Warning: account acct-99 is old\n\nsee acct-99\n"))
     body = pc.render(summary, "Error: acct-42 refused")
     assert "acct-" not in body and "internal" not in body
     assert '| <code>name</code> | "(masked)" | "(masked)" (changed; the difference is not shown) |' in body
@@ -298,9 +299,9 @@ def test_a_create_shows_what_was_set_and_names_what_is_known_after_apply():
         "| attribute | before | after |\n|---|---|---|\n"
         '| <code>name</code> |  | "web" |\n'
         '| <code>region</code> |  | "ams" |\n'
-        f"| {pc._code('spec[0].service[0].instance_count')} |  | 1 |\n"
-        f'| {pc._code("spec[0].service[0].name")} |  | "web" |\n'
-        f"\nKnown after apply: {pc._text('id, live_url, spec[0].service[0].id, urn')}\n\n")
+        f"| {inline_code('spec[0].service[0].instance_count')} |  | 1 |\n"
+        f'| {inline_code("spec[0].service[0].name")} |  | "web" |\n'
+        f"\nKnown after apply: {inline_text('id, live_url, spec[0].service[0].id, urn')}\n\n")
 
 
 def test_an_output_shows_none_of_its_parts_either_side_marks_sensitive():
@@ -310,7 +311,7 @@ def test_an_output_shows_none_of_its_parts_either_side_marks_sensitive():
                          "after": {"user": "b", "pin": "4321", "old": "5555"},
                          "before_sensitive": {"old": True}, "after_sensitive": {"pin": True}}}
     body = render(outputs=outputs)
-    assert f'| <code>login</code> | update | {pc._text(json.dumps({"old": "(sensitive)", "pin": "(sensitive)", "user": "b"}))} |' in body
+    assert f'| <code>login</code> | update | {inline_text(json.dumps({"old": "(sensitive)", "pin": "(sensitive)", "user": "b"}))} |' in body
     assert "4321" not in body and "5555" not in body
 
 

@@ -1,4 +1,4 @@
-"""The comment of a plan run that failed before Terraform (plan_comment.py failed): whatever the
+"""The comment of a plan run that failed before Terraform (plan_comment failed): whatever the
 workflow's error lines hold stays inside its code block, and the user's masks hold there too."""
 
 from __future__ import annotations

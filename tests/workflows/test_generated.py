@@ -168,11 +168,15 @@ def test_header_stamps_version_and_hash_and_no_time(projects):
         assert "Do not edit" in path.read_text().splitlines()[1]
 
 
-def test_comment_script_is_the_stand_alone_module(projects):
-    copied = projects["example"] / ".github/actions/terraform-comment/plan_comment.py"
+def test_comment_package_is_the_stand_alone_package(projects):
+    copied = projects["example"] / ".github/actions/terraform-comment/plan_comment"
     from workflows import plan_comment
 
-    assert copied.read_text().split("\n", 3)[3] == Path(plan_comment.__file__).read_text().split("\n", 1)[1]
+    source = Path(plan_comment.__file__).parent
+    shipped = sorted(p.name for p in copied.iterdir() if p.name != "__pycache__")  # python3 writes one where it runs
+    assert shipped == sorted(p.name for p in source.glob("*.py")), "every module, nothing else"
+    for module in source.glob("*.py"):
+        assert (copied / module.name).read_text().split("\n", 2)[2] == module.read_text(), module.name
     result = subprocess.run([sys.executable, "-I", str(copied), "--help"], capture_output=True, text=True)
     assert result.returncode == 0, "runs with the standard library only"
 

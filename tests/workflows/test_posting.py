@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from tests.ghactions.services import BOT, FakeGitHub
 from workflows import plan_comment as pc
 
-SCRIPT = pc.__file__
+PACKAGE = str(Path(pc.__file__).parent)  # run as the workflows run it: python3 -I FOLDER
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def post(github: FakeGitHub, tmp_path, body: str, environment: str = "production
     env = {"GITHUB_TOKEN": token or github.token, "GITHUB_API_URL": github.url, "GITHUB_RUN_ID": run,
            "GITHUB_RUN_ATTEMPT": attempt, "PATH": "/usr/bin:/bin"}
     return subprocess.run(
-        [sys.executable, SCRIPT, "post", "--body-file", str(body_file), "--repo", "acme/shop", "--pr", str(pr),
+        [sys.executable, "-I", PACKAGE, "post", "--body-file", str(body_file), "--repo", "acme/shop", "--pr", str(pr),
          "--environment", environment],
         capture_output=True, text=True, env=env,
     )
@@ -82,7 +83,7 @@ def test_api_errors_are_clear_and_fail(github, tmp_path):
 def test_bad_token_and_missing_token(github, tmp_path):
     result = post(github, tmp_path, body("production", "x"), token="expired-token")
     assert result.returncode == 1 and "401 Bad credentials" in result.stderr
-    missing = subprocess.run([sys.executable, SCRIPT, "post", "--body-file", __file__, "--repo", "a/b", "--pr", "1"],
+    missing = subprocess.run([sys.executable, "-I", PACKAGE, "post", "--body-file", __file__, "--repo", "a/b", "--pr", "1"],
                              capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert missing.returncode == 1 and "GITHUB_TOKEN is not set" in missing.stderr
 
@@ -93,7 +94,7 @@ def test_drift_issue_is_opened_once_then_updated(github, tmp_path):
     env = {"GITHUB_TOKEN": github.token, "GITHUB_API_URL": github.url, "PATH": "/usr/bin:/bin"}
     for text in ("drift one", "drift two"):
         report.write_text(text)
-        subprocess.run([sys.executable, SCRIPT, "issue", "--body-file", str(report), "--repo", "acme/shop",
+        subprocess.run([sys.executable, "-I", PACKAGE, "issue", "--body-file", str(report), "--repo", "acme/shop",
                         "--title", "Infrastructure drift detected"], check=True, env=env, capture_output=True)
     drift = [i for i in github.issues if i["title"] == "Infrastructure drift detected"]
     assert len(drift) == 1 and drift[0]["body"] == "drift two"

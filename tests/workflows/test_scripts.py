@@ -114,9 +114,9 @@ def test_drift_opens_one_issue_and_fails(example, tmp_path, code, opened):
     (tmp_path / "plan.json").write_text('{"format_version": "1.2", "resource_changes": []}')
     (tmp_path / "plan-error.log").write_text("")
     (tmp_path / "plan-output.log").write_text("")  # the plan step writes both logs
-    script = str(example / ".github/actions/terraform-comment/plan_comment.py")
+    comment = str(example / ".github/actions/terraform-comment/plan_comment")
     with FakeGitHub() as github:
-        env = {"PLAN_EXITCODE": str(code), "COMMENT_SCRIPT": script, "GITHUB_TOKEN": github.token, "GITHUB_API_URL": github.url,
+        env = {"PLAN_EXITCODE": str(code), "COMMENT_DIR": comment, "GITHUB_TOKEN": github.token, "GITHUB_API_URL": github.url,
                "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
                "GITHUB_REPOSITORY": "acme/site", "WEBKIT_ENVIRONMENT": "production", "RUN_URL": "https://run", "SLACK_WEBHOOK_URL": ""}
         for _ in range(2):
@@ -140,9 +140,9 @@ def test_a_failed_post_merge_plan_summary_escapes_and_masks_terraforms_error(exa
     (markdown/HTML injection), and the user's masks apply, as in the comment."""
     apply = load_yaml(example / ".github/workflows/release.yml")
     stop = step(apply, "Stop when the plan failed")
-    assert stop["env"]["COMMENT_SCRIPT"].endswith("/terraform-comment/plan_comment.py")
+    assert stop["env"]["COMMENT_DIR"].endswith("/terraform-comment/plan_comment")
     (tmp_path / "plan-error.log").write_text("Error: account acct-42 refused\n```\n<img src=x onerror=alert(1)>\n# owned\n")
-    env = {"COMMENT_SCRIPT": str(example / ".github/actions/terraform-comment/plan_comment.py"), "PLAN_DIR": str(tmp_path),
+    env = {"COMMENT_DIR": str(example / ".github/actions/terraform-comment/plan_comment"), "PLAN_DIR": str(tmp_path),
            "WEBKIT_PLAN_MASKS": "acct-[0-9]+", "WEBKIT_ENVIRONMENT": "production", "GITHUB_REPOSITORY": "acme/site",
            "RUN_URL": "https://run", "SLACK_WEBHOOK_URL": ""}
     result = run_step(stop["run"], tmp_path, env, tmp_path)

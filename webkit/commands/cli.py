@@ -169,7 +169,7 @@ def update_cmd(
     if local_infra is not None:
         _use_local_infra(local_infra)
     from webkit.commands.synth import SynthError
-    from webkit.commands.update import update
+    from webkit.commands.update import RETIRED, update
 
     def load():
         manifest = _load(project_dir, strict, compare=True)
@@ -181,9 +181,12 @@ def update_cmd(
     except SynthError as err:
         console.fail(str(err))
         raise typer.Exit(1) from None
+    for path in result.kept:
+        console.warn(f"{path} is no longer generated, but webkit did not write this one (no webkit header): left as it is")
     if check:
         for path in result.stale:
-            console.fail(f"{path} is missing or out of date")
+            console.fail(f"{path} is no longer generated: `webkit update` removes it" if path in RETIRED
+                         else f"{path} is missing or out of date")
         if result.stale:
             console.info("Run `webkit update` and commit the result.")
             raise typer.Exit(1)
@@ -193,7 +196,9 @@ def update_cmd(
         console.ok(f"Generated {path}")
     for path in result.unchanged:
         console.ok(f"Unchanged {path}")
-    if result.written:
+    for path in result.removed:
+        console.ok(f"Removed {path}: webkit no longer generates it")
+    if result.written or result.removed:
         console.info("Commit .github/ to plan on the next pull request and apply on merge")
     console.info("Secrets the workflows read, in the GitHub environments plan and "
                  + " and ".join(result.environments) + " (README, Set-up): " + ", ".join(result.secrets))

@@ -18,12 +18,19 @@ from typing import TYPE_CHECKING
 from webkit import console
 from webkit.commands import cache
 from webkit.commands.synth import prestart, synthesize
-from webkit.files import TooLarge, read_regular, write_all
+from webkit.files import NotRegularFile, TooLarge, read_regular, write_all
 from webkit.workspace import GENERATED_LIMIT, MANIFEST_FILE, MANIFEST_LIMIT
 
 if TYPE_CHECKING:  # imported when used: until a synthesis is certain this module stays light
     from webkit.manifest import Manifest
     from webkit.spec import ProjectSpec
+
+
+# Paths webkit once generated and generates no more: update deletes a copy it wrote there (its
+# header says so; --check reports it as stale) and leaves anything else there alone, with a warning.
+RETIRED = (
+    ".github/actions/terraform-comment/plan_comment.py",  # now the plan_comment/ package beside it
+)
 
 
 @dataclass
@@ -33,6 +40,8 @@ class UpdateResult:
     stale: list[str] = field(default_factory=list)  # --check: missing or different
     secrets: list[str] = field(default_factory=list)
     environments: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # retired generated files deleted
+    kept: list[str] = field(default_factory=list)  # retired paths holding a file webkit did not write
 
 
 def stamp_hash(manifest: bytes) -> str:
@@ -72,7 +81,8 @@ def update(
         prestart()
     manifest = load()
     if hit is not None:
-        return UpdateResult(unchanged=hit["files"], secrets=hit["secrets"], environments=list(manifest.environments))
+        result = UpdateResult(unchanged=hit["files"], secrets=hit["secrets"], environments=list(manifest.environments))
+        return retire(project_dir, result, check)
     from webkit.spec import to_spec
 
     spec = to_spec(manifest, version)
@@ -91,4 +101,28 @@ def update(
             result.stale.append(relative)
     if use_cache and not check:  # --check writes nothing at all, not even the cache
         cache.remember(project_dir, version, {str(p.relative_to(project_dir)): t for p, t in files.items()}, secrets)
+    return retire(project_dir, result, check)
+
+
+def retire(project_dir: Path, result: UpdateResult, check: bool = False) -> UpdateResult:
+    """Each RETIRED path that still holds a file webkit generated: deleted (`check`: reported as
+    stale). A file there without webkit's header, a link or anything but a regular file is the
+    user's: it stays, named in `result.kept`."""
+    for relative in RETIRED:
+        path = project_dir / relative
+        if not path.is_symlink() and not path.exists():
+            continue
+        try:
+            text: str | None = read_regular(path, GENERATED_LIMIT, follow=False).decode("utf-8")
+        except (NotRegularFile, TooLarge, IsADirectoryError, UnicodeDecodeError):
+            text = None
+        from workflows.generate import is_generated
+
+        if text is None or not is_generated(text):
+            result.kept.append(relative)
+        elif check:
+            result.stale.append(relative)
+        else:
+            path.unlink()
+            result.removed.append(relative)
     return result
