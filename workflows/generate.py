@@ -502,7 +502,7 @@ def _app_drift_job(g: Generation) -> dict:
         reach[0] = _checkout("${{ matrix.branch }}") | {"with": {"persist-credentials": False, "ref": "${{ matrix.branch }}",
                                                                "fetch-depth": 0}}
         report = {"name": "Report app drift", "if": "${{ always() && steps.prepare.outcome == 'success' }}",
-                  "env": {"DEPLOY_SCRIPT": DEPLOY_SCRIPT_PATH, "COMMENT_SCRIPT": COMMENT_SCRIPT_PATH, "APP": name,
+                  "env": {"DEPLOY_SCRIPT": DEPLOY_SCRIPT_PATH, "COMMENT_DIR": COMMENT_DIR_PATH, "APP": name,
                           "GITHUB_TOKEN": "${{ github.token }}", "SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL")},
                   "run": scripts.report_app_drift(APP_DRIFT_TITLE, build_inputs(app))}
         steps += _gated(f"steps.branch.outputs.exists == 'true' && matrix.app == '{name}'", [*reach, report])

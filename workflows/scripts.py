@@ -590,11 +590,11 @@ fi
 title="{title} ($WEBKIT_ENVIRONMENT/$APP)"
 if python3 -I "$DEPLOY_SCRIPT" drift --app="$APP" --environment="$WEBKIT_ENVIRONMENT" --dir="$D" --result="$D/result.json" \\
     --note="$D/note.json" --expected="$(git rev-parse HEAD)" --up-to-date="$up_to_date" --run-url="$RUN_URL"; then
-  python3 "$COMMENT_SCRIPT" resolve --repo "$GITHUB_REPOSITORY" --title "$title" --note "No app drift any more: $RUN_URL"
+  python3 -I "$COMMENT_DIR" resolve --repo "$GITHUB_REPOSITORY" --title "$title" --note "No app drift any more: $RUN_URL"
   exit 0
 fi
 cat "$D/drift.md" >> "$GITHUB_STEP_SUMMARY"
-python3 "$COMMENT_SCRIPT" issue --body-file "$D/drift.md" --repo "$GITHUB_REPOSITORY" --title "$title"
+python3 -I "$COMMENT_DIR" issue --body-file "$D/drift.md" --repo "$GITHUB_REPOSITORY" --title "$title"
 notify "⚠️ $GITHUB_REPOSITORY: $title: $RUN_URL"
 exit 1
 """

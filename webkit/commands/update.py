@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # imported when used: until a synthesis is certain this modul
 # header says so; --check reports it as stale) and leaves anything else there alone, with a warning.
 RETIRED = (
     ".github/actions/terraform-comment/plan_comment.py",  # now the plan_comment/ package beside it
+    ".github/workflows/terraform-apply.yml",  # now release.yml (#25)
 )
 
 
