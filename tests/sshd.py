@@ -27,13 +27,11 @@ from constructs_lib.cloud_config import DEPLOY_USER, SSHD_DROP_IN
 from tests.tools import require, require_root
 
 DEPLOY_UID = 4242
-READY = "Server listening on 127.0.0.1 port 22"
+READY = "Server listening on {} port 22"
 
 # Runs inside the new namespaces; the folder arrives in the environment, never in the script text.
-_SETUP = """set -eu
-ip link set lo up
-mount -t tmpfs -o mode=0755 webkit-run /run
-mkdir -m 0755 /run/sshd
+# USER_SETUP needs a private /run and a mount namespace of its own (the world's droplets run it too).
+USER_SETUP = """mkdir -m 0755 /run/sshd
 mount -t tmpfs -o mode=0755 webkit-home /home
 mkdir -p /home/deploy/.ssh
 cp "$SSHD_DIR/authorized_keys" /home/deploy/.ssh/authorized_keys
@@ -41,8 +39,9 @@ chown -R "$DEPLOY_UID:$DEPLOY_UID" /home/deploy
 chmod 0700 /home/deploy/.ssh
 mount --bind "$SSHD_DIR/passwd" /etc/passwd
 mount --bind "$SSHD_DIR/shadow" /etc/shadow
-exec "$SSHD" -D -e -f "$SSHD_DIR/sshd_config"
 """
+SSHD_EXEC = 'exec "$SSHD" -D -e -f "$SSHD_DIR/sshd_config"\n'
+_SETUP = "set -eu\nip link set lo up\nmount -t tmpfs -o mode=0755 webkit-run /run\n" + USER_SETUP + SSHD_EXEC
 
 
 def _settings(document: dict) -> tuple[str, str, str]:
@@ -53,7 +52,8 @@ def _settings(document: dict) -> tuple[str, str, str]:
     return document["ssh_keys"]["ed25519_private"], authorized, drop_in
 
 
-def _write(folder: Path, document: dict) -> None:
+def write_settings(folder: Path, document: dict, listen: str = "127.0.0.1") -> None:
+    """The files USER_SETUP and sshd read, from user data `document`; sshd listens on `listen`:22."""
     host_key, authorized, drop_in = _settings(document)
     (folder / "ssh_host_ed25519_key").write_text(host_key)
     (folder / "ssh_host_ed25519_key").chmod(0o600)
@@ -67,10 +67,21 @@ def _write(folder: Path, document: dict) -> None:
     (folder / "shadow").chmod(0o640)
     (folder / "sshd_config").write_text(
         f"Include {folder / '00-webkit.conf'}\n"
-        "ListenAddress 127.0.0.1\nPort 22\n"
+        f"ListenAddress {listen}\nPort 22\n"
         f"HostKey {folder / 'ssh_host_ed25519_key'}\nPidFile {folder / 'sshd.pid'}\n"
         "UsePAM no\nStrictModes no\nAuthorizedKeysFile .ssh/authorized_keys\nLogLevel VERBOSE\n"
     )
+
+
+def ssh_argv(identity: Path, known_hosts: Path, alias: str, destination: str, command: str, tty: bool = False,
+             connect_timeout: int = 10) -> list[str]:
+    """OpenSSH as the deploy job runs it: the host key pinned under `alias` in the file
+    `known_hosts`, nothing of the machine's ssh config."""
+    options = {"HostKeyAlias": alias, "StrictHostKeyChecking": "yes", "UserKnownHostsFile": str(known_hosts),
+               "GlobalKnownHostsFile": "/dev/null", "IdentitiesOnly": "yes", "BatchMode": "yes",
+               "ConnectTimeout": str(connect_timeout)}
+    return [require("ssh", "openssh-client"), "-F", "/dev/null", "-i", str(identity),
+            *(a for k, v in options.items() for a in ("-o", f"{k}={v}")), *(["-tt"] if tty else []), destination, command]
 
 
 @dataclass
@@ -85,12 +96,7 @@ class Sshd:
         known_hosts file (`known_hosts` is that file's text), nothing of the machine's ssh config."""
         hosts = self.folder / f"known_hosts-{time.monotonic_ns()}"
         hosts.write_text(known_hosts)
-        options = {"HostKeyAlias": alias, "StrictHostKeyChecking": "yes", "UserKnownHostsFile": str(hosts),
-                   "GlobalKnownHostsFile": "/dev/null", "IdentitiesOnly": "yes", "BatchMode": "yes",
-                   "ConnectTimeout": "10"}
-        argv = [require("ssh", "openssh-client"), "-F", "/dev/null", "-i", str(identity),
-                *(a for k, v in options.items() for a in ("-o", f"{k}={v}")), *(["-tt"] if tty else []),
-                f"{user}@127.0.0.1", command]
+        argv = ssh_argv(identity, hosts, alias, f"{user}@127.0.0.1", command, tty=tty)
         return subprocess.run([require("nsenter", "util-linux"), "-t", str(self.process.pid), "-n", "-m", *argv],
                               capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
@@ -104,11 +110,12 @@ class Sshd:
                 self.process.wait(timeout=10)
 
 
-def _collect(process: subprocess.Popen, log: list[str], ready: threading.Event) -> None:
+def collect(process: subprocess.Popen, log: list[str], ready: threading.Event, listen: str = "127.0.0.1") -> None:
+    """sshd's stderr into `log`; `ready` set once it listens."""
     assert process.stderr is not None
     for line in process.stderr:
         log.append(line.rstrip("\n"))
-        if READY in line:
+        if READY.format(listen) in line:
             ready.set()
 
 
@@ -119,13 +126,13 @@ def start(folder: Path, document: dict) -> Sshd:
     require("ip", "iproute2")
     unshare = require("unshare", "util-linux")
     folder.mkdir(parents=True, exist_ok=True)
-    _write(folder, document)
+    write_settings(folder, document)
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "SSHD_DIR": str(folder), "SSHD": sshd, "DEPLOY_UID": str(DEPLOY_UID)}
     process = subprocess.Popen([unshare, "-n", "-m", "--propagation", "private", "sh", "-c", _SETUP], env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     server = Sshd(process, folder)
     ready = threading.Event()
-    threading.Thread(target=_collect, args=(process, server.log, ready), daemon=True).start()
+    threading.Thread(target=collect, args=(process, server.log, ready), daemon=True).start()
     if not ready.wait(timeout=30):
         server.stop()
         raise RuntimeError("sshd did not start:\n" + "\n".join(server.log))
