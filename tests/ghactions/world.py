@@ -76,6 +76,9 @@ from .services import FakeDigitalOcean
 
 RUNNER_ADDRESS = "198.51.100.7"  # TEST-NET-2: what api.ipify.org answers, and the source of a step's connections
 GHCR_ADDRESS = "127.0.0.5"  # ghcr.io inside the world
+# The registry listens here; a DNAT rule sends GHCR_ADDRESS:443 to it, because the droplet's Caddy
+# (host network, that is the world's) binds :443 on every address.
+REGISTRY_PORT = 5443
 CADDY_IMAGE = "webkit-test/caddy:world"
 NOT_WRITTEN = ("/etc/docker/daemon.json",)  # the world's dockerd has these settings as flags (a restart would refuse both)
 
@@ -131,7 +134,8 @@ class CloudInit:
 
 
 class Registry:
-    """Debian's docker-registry as ghcr.io: GHCR_ADDRESS:443 in the world, TLS from a test CA (`ca`).
+    """Debian's docker-registry as ghcr.io: GHCR_ADDRESS:443 in the world (DNAT to REGISTRY_PORT),
+    TLS from a test CA (`ca`).
     No auth: GHCR's is not testable offline."""
 
     def __init__(self, base: Path, net: netns.Netns):
@@ -147,6 +151,8 @@ class Registry:
         cert.private_key_pem.write_to_path(str(base / "server.key"))
         self.process: subprocess.Popen | None = None
         self.readonly = False
+        net.run("iptables", "-w", "-t", "nat", "-A", "OUTPUT", "-d", GHCR_ADDRESS, "-p", "tcp", "--dport", "443",
+                "-j", "DNAT", "--to-destination", f"{GHCR_ADDRESS}:{REGISTRY_PORT}")
 
     def start(self, readonly: bool = False) -> None:
         self.stop()
@@ -156,7 +162,8 @@ class Registry:
             "version": 0.1, "log": {"level": "warn"},
             "storage": {"filesystem": {"rootdirectory": str(self.base / "data")}, "delete": {"enabled": True},
                         "maintenance": {"readonly": {"enabled": readonly}}},
-            "http": {"addr": f"{GHCR_ADDRESS}:443", "tls": {"certificate": str(self.base / "server.crt"), "key": str(self.base / "server.key")}},
+            "http": {"addr": f"{GHCR_ADDRESS}:{REGISTRY_PORT}",
+                     "tls": {"certificate": str(self.base / "server.crt"), "key": str(self.base / "server.key")}},
         }))  # fmt: skip
         log = (self.base / "registry.log").open("a")
         self.process = subprocess.Popen([*netns.prefix(self.net.pid), "docker-registry", "serve", str(config)], stdout=log, stderr=log)
