@@ -31,13 +31,11 @@ from tests.tools import require, require_root
 from webkit.commands.vm_access import ssh_command
 
 DEPLOY_UID = 4242
-READY = "Server listening on 127.0.0.1 port 22"
+READY = "Server listening on {} port 22"
 
 # Runs inside the new namespaces; the folder arrives in the environment, never in the script text.
-_SETUP = """set -eu
-ip link set lo up
-mount -t tmpfs -o mode=0755 webkit-run /run
-mkdir -m 0755 /run/sshd
+# USER_SETUP needs a private /run and a mount namespace of its own (the world's droplets run it too).
+USER_SETUP = """mkdir -m 0755 /run/sshd
 mount -t tmpfs -o mode=0755 webkit-home /home
 mkdir -p /home/deploy/.ssh
 cp "$SSHD_DIR/authorized_keys" /home/deploy/.ssh/authorized_keys
@@ -45,11 +43,11 @@ chown -R "$DEPLOY_UID:$DEPLOY_UID" /home/deploy
 chmod 0700 /home/deploy/.ssh
 mount --bind "$SSHD_DIR/passwd" /etc/passwd
 mount --bind "$SSHD_DIR/shadow" /etc/shadow
-mount --bind "$SSHD_DIR/sudoers.d" /etc/sudoers.d
-mount -t tmpfs -o mode=0755 webkit-var-lib /var/lib
-if [ -n "$ADDRESS" ]; then ip addr add "$ADDRESS/32" dev lo; fi
-exec "$SSHD" -D -e -f "$SSHD_DIR/sshd_config"
 """
+SSHD_EXEC = 'exec "$SSHD" -D -e -f "$SSHD_DIR/sshd_config"\n'
+_SETUP = ("set -eu\nip link set lo up\nmount -t tmpfs -o mode=0755 webkit-run /run\n" + USER_SETUP
+          + 'mount --bind "$SSHD_DIR/sudoers.d" /etc/sudoers.d\nmount -t tmpfs -o mode=0755 webkit-var-lib /var/lib\n'
+          + 'if [ -n "$ADDRESS" ]; then ip addr add "$ADDRESS/32" dev lo; fi\n' + SSHD_EXEC)
 
 
 def _settings(document: dict) -> tuple[str, str, str, str]:
@@ -60,7 +58,9 @@ def _settings(document: dict) -> tuple[str, str, str, str]:
     return document["ssh_keys"]["ed25519_private"], authorized, user["sudo"], drop_in
 
 
-def _write(folder: Path, document: dict, address: str | None) -> None:
+def write_settings(folder: Path, document: dict, listen: str = "127.0.0.1", address: str | None = None) -> None:
+    """The files USER_SETUP and sshd read, from user data `document`; sshd listens on `listen`:22
+    (and on `address`)."""
     host_key, authorized, sudo, drop_in = _settings(document)
     (folder / "ssh_host_ed25519_key").write_text(host_key)
     (folder / "ssh_host_ed25519_key").chmod(0o600)
@@ -77,12 +77,22 @@ def _write(folder: Path, document: dict, address: str | None) -> None:
     (folder / "sudoers.d" / "90-cloud-init-users").chmod(0o440)
     (folder / "sshd_config").write_text(
         f"Include {folder / '00-webkit.conf'}\n"
-        "ListenAddress 127.0.0.1\n" + (f"ListenAddress {address}\n" if address else "") + "Port 22\n"
+        f"ListenAddress {listen}\n" + (f"ListenAddress {address}\n" if address else "") + "Port 22\n"
         f"HostKey {folder / 'ssh_host_ed25519_key'}\nPidFile {folder / 'sshd.pid'}\n"
         "UsePAM no\nStrictModes no\nAuthorizedKeysFile .ssh/authorized_keys\nLogLevel VERBOSE\n"
         # as in Ubuntu's stock sshd_config on a droplet (Ansible copies its modules over SFTP)
         "Subsystem sftp /usr/lib/openssh/sftp-server\n"
     )
+
+
+def ssh_argv(identity: Path, known_hosts: Path, alias: str, destination: str, command: str, tty: bool = False,
+             connect_timeout: int = 10) -> list[str]:
+    """OpenSSH as the deploy job runs it (webkit's own command, as `infra status` runs it), with
+    `destination` as user@address and its connect timeout."""
+    require("ssh", "openssh-client")
+    user, _, address = destination.rpartition("@")
+    argv = ssh_command(identity, known_hosts, alias, address, command, user=user or DEPLOY_USER, tty=tty)
+    return [arg if not arg.startswith("ConnectTimeout=") else f"ConnectTimeout={connect_timeout}" for arg in argv]
 
 
 @dataclass
@@ -116,11 +126,12 @@ class Sshd:
                 self.process.wait(timeout=10)
 
 
-def _collect(process: subprocess.Popen, log: list[str], ready: threading.Event) -> None:
+def collect(process: subprocess.Popen, log: list[str], ready: threading.Event, listen: str = "127.0.0.1") -> None:
+    """sshd's stderr into `log`; `ready` set once it listens."""
     assert process.stderr is not None
     for line in process.stderr:
         log.append(line.rstrip("\n"))
-        if READY in line:
+        if READY.format(listen) in line:
             ready.set()
 
 
@@ -132,14 +143,14 @@ def start(folder: Path, document: dict, address: str | None = None) -> Sshd:
     require("ip", "iproute2")
     unshare = require("unshare", "util-linux")
     folder.mkdir(parents=True, exist_ok=True)
-    _write(folder, document, address)
+    write_settings(folder, document, address=address)
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "SSHD_DIR": str(folder), "SSHD": sshd, "DEPLOY_UID": str(DEPLOY_UID),
            "ADDRESS": address or ""}
     process = subprocess.Popen([unshare, "-n", "-m", "--propagation", "private", "sh", "-c", _SETUP], env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     server = Sshd(process, folder)
     ready = threading.Event()
-    threading.Thread(target=_collect, args=(process, server.log, ready), daemon=True).start()
+    threading.Thread(target=collect, args=(process, server.log, ready), daemon=True).start()
     if not ready.wait(timeout=30):
         server.stop()
         raise RuntimeError("sshd did not start:\n" + "\n".join(server.log))

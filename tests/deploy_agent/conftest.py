@@ -86,8 +86,7 @@ def world(tmp_path_factory):
     with d.droplet_for_module() as droplet:
         droplet.start_registry({"pusher": "push-password", "deployer": (token := "lent-" + secrets.token_hex(16))})
         droplet.docker("login", "--username", "pusher", "--password-stdin", d.REGISTRY, stdin="push-password")
-        caddy = d.caddy_rootfs(droplet.base / "caddy.tar")
-        d.import_image(droplet, caddy, CADDY_IMAGE, {"XDG_DATA_HOME": "/data", "XDG_CONFIG_HOME": "/config"}, ["caddy", "version"])
+        d.import_caddy(droplet, CADDY_IMAGE)
         world = World(droplet, {}, token, d.app_rootfs(droplet.base / "app.tar"))
         for version in VERSIONS:
             world.digests[version] = world.add_image(version, {"VERSION": version})

@@ -10,7 +10,6 @@ Docker's data root (its size lets a test fill the disk), loopback only. Daemons 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import shutil
@@ -25,13 +24,14 @@ import urllib.request
 import warnings
 from pathlib import Path
 
+from tests import netns
+
 TOOLS = {
     "dockerd": "Debian docker.io", "containerd": "Debian docker.io", "runc": "Debian docker.io", "docker": "Debian docker.io",
     "docker-registry": "Debian docker-registry", "busybox": "Debian busybox-static", "iptables": "Debian iptables",
     "unshare": "util-linux", "nsenter": "util-linux",
 }  # fmt: skip
 REGISTRY = "127.0.0.1:5000"
-CLONE_NEWNET = 0x40000000
 
 
 def missing_tools() -> list[str]:
@@ -54,19 +54,27 @@ mount -t overlay overlay -o lowerdir=/etc,upperdir={d}/etc-up,workdir={d}/etc-wo
 mount -t overlay overlay -o lowerdir=/var,upperdir={d}/var-up,workdir={d}/var-work /var
 mount -t tmpfs -o size={disk} tmpfs {d}/data
 ip link set lo up
+{extra}
 echo ready
 exec sleep infinity
 """
 
 
 class Droplet:
-    def __init__(self, base: Path, disk: str = "700m"):
+    """`net_pid`: join that process's network namespace instead of a new one (the mounts stay the
+    droplet's own); `setup`: more shell run inside at start; `system_socket`: dockerd listens on
+    /run/docker.sock (the droplet's private /run) too, as a real droplet's does for `sudo docker`."""
+
+    def __init__(self, base: Path, disk: str = "700m", net_pid: int | None = None, setup: str = "", system_socket: bool = False):
         self.base = base
         self.sock = base / "docker.sock"
+        self.system_socket = system_socket
         for sub in ("etc-up", "etc-work", "var-up", "var-work", "data", "exec", "registry", "root", "pushcfg"):
             (base / sub).mkdir(parents=True, exist_ok=True)
+        script = SETUP.format(d=base, disk=disk, extra=setup)
+        unshare = ["unshare", "-m", "--propagation", "private", "sh", "-c", script]
         self.holder = subprocess.Popen(
-            ["unshare", "-m", "-n", "--propagation", "private", "sh", "-c", SETUP.format(d=base, disk=disk)],
+            netns.prefix(net_pid) + unshare if net_pid else unshare[:1] + ["-n"] + unshare[1:],
             stdout=subprocess.PIPE, text=True, start_new_session=True,
         )  # fmt: skip
         if self.holder.stdout.readline().strip() != "ready":
@@ -86,7 +94,8 @@ class Droplet:
         log = (self.base / "dockerd.log").open("a")
         self.dockerd = subprocess.Popen(
             self.ns("dockerd", "--data-root", str(self.base / "data"), "--exec-root", str(self.base / "exec"),
-                    "-H", f"unix://{self.sock}", "--pidfile", str(self.base / "dockerd.pid"),
+                    "-H", f"unix://{self.sock}", *(["-H", "unix:///run/docker.sock"] if self.system_socket else []),
+                    "--pidfile", str(self.base / "dockerd.pid"),
                     "--default-ulimit", "nofile=4096:4096", "--live-restore", "--log-driver", "local",
                     "--cgroup-parent", f"/{self.cgroup}"),
             stdout=log, stderr=log,
@@ -171,34 +180,11 @@ class Droplet:
 
     def thread(self, fn, *args) -> threading.Thread:
         """A started thread running fn(*args) inside the droplet's network namespace (setns is per thread)."""
-
-        def run():
-            fd = os.open(f"/proc/{self.holder.pid}/ns/net", os.O_RDONLY)
-            try:
-                if ctypes.CDLL(None, use_errno=True).setns(fd, CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), "setns")
-            finally:
-                os.close(fd)
-            fn(*args)
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        return thread
+        return netns.thread(self.holder.pid, fn, *args)
 
     def in_netns(self, fn, *args):
         """fn(*args) inside the droplet's network namespace, its value or its exception."""
-        box: dict = {}
-
-        def keep():
-            try:
-                box["value"] = fn(*args)
-            except BaseException as error:  # handed to the caller's thread
-                box["error"] = error
-
-        self.thread(keep).join()
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+        return netns.call(self.holder.pid, fn, *args)
 
     def wait_http(self, url: str, accept=(200,), timeout: float = 30) -> None:
         def wait():
@@ -305,6 +291,12 @@ def caddy_rootfs(path: Path) -> Path:
             _add(tar, folder, mode=0o1777 if folder == "tmp" else 0o755)
         _add(tar, "usr/bin/caddy", source=caddy_binary())
     return path
+
+
+def import_caddy(droplet: Droplet, ref: str) -> None:
+    """The real Caddy binary as image `ref` on the droplet (the agent runs it as its proxy)."""
+    tar = caddy_rootfs(droplet.base / "caddy.tar")
+    import_image(droplet, tar, ref, {"XDG_DATA_HOME": "/data", "XDG_CONFIG_HOME": "/config"}, ["caddy", "version"])
 
 
 def import_image(droplet: Droplet, tar: Path, ref: str, env: dict[str, str], cmd: list[str]) -> None:

@@ -12,6 +12,8 @@ import subprocess
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from tests import netns
+
 from . import emulated
 from .runner import Repo, Runner, machine_env
 from .services import FakeGitHub, S3Server, SlackSink
@@ -63,13 +65,17 @@ class Project:
     """A repository with app.json, sops files and the generated .github/, plus its runner.
 
     `sops_values` are encrypted here for a fresh age key; `files` go in as they are (a user's own
-    encrypted sops files, with `age_key` to read them)."""
+    encrypted sops files, with `age_key` to read them). `netns_pid`: the services listen and the
+    steps run in that process's network namespace (the deploy world's, world.py); `machine`: more
+    of the runner's environment."""
 
     def __init__(self, root: Path, manifest: dict, secrets: dict[str, str], services: tuple,
                  sops_values: dict[str, dict[str, str]] | None = None, files: dict[str, str] | None = None,
                  age_key: str | None = None, environment_secrets: dict[str, dict[str, str]] | None = None,
-                 variables: dict[str, str] | None = None):
+                 variables: dict[str, str] | None = None, netns_pid: int | None = None, machine: dict[str, str] | None = None):
         self.root = root
+        self.netns_pid = netns_pid
+        self.extra_machine = machine or {}
         self.github, self.slack, self.s3 = services
         self.manifest = copy.deepcopy(manifest)
         self.manifest["state"] = {"bucket": STATE_BUCKET, "region": STATE_REGION, "endpoint": self.s3.endpoint}
@@ -108,12 +114,16 @@ class Project:
             "WEBKIT_SANDBOX_CLOUD": str(self.cloud),
             "WEBKIT_HARNESS_RELEASES": json.dumps({url: str(path) for url, path in emulated.releases().items()}),
             "CHECKPOINT_DISABLE": "1",
-        })
-        self.s3.client().create_bucket(Bucket=STATE_BUCKET)
+        } | self.extra_machine)
+        self.in_net(lambda: self.s3.client().create_bucket(Bucket=STATE_BUCKET))
         self.github.heads = self._head
         return Runner(self.repo, self.root / "runs", machine, github=self.github, secrets=self.secrets,
                       environment_secrets=self.environment_secrets, home_files={".terraformrc": cli_config(mirror)},
-                      variables=self.variables)
+                      variables=self.variables, netns_pid=self.netns_pid)
+
+    def in_net(self, fn, *args):
+        """fn(*args) where the services are: in the world's network namespace if there is one."""
+        return netns.call(self.netns_pid, fn, *args) if self.netns_pid else fn(*args)
 
     def _head(self, branch: str) -> str | None:
         try:
@@ -135,9 +145,10 @@ class Project:
 
     def state(self, environment: str) -> dict | None:
         key = f"projects/{self.manifest['project']['name']}/{environment}/terraform.tfstate"
+        client = self.s3.client()
         try:
-            body = self.s3.client().get_object(Bucket=STATE_BUCKET, Key=key)["Body"].read()
-        except self.s3.client().exceptions.NoSuchKey:
+            body = self.in_net(lambda: client.get_object(Bucket=STATE_BUCKET, Key=key)["Body"].read())
+        except client.exceptions.NoSuchKey:
             return None
         return json.loads(body)
 
@@ -146,9 +157,9 @@ class Project:
 
     @classmethod
     @contextmanager
-    def started(cls, root: Path, manifest: dict, secrets: dict, **kwargs):
+    def started(cls, root: Path, manifest: dict, secrets: dict, netns_pid: int | None = None, **kwargs):
         """The project with its services running; they stop with the block, failed or not."""
         with ExitStack() as stack:
-            services = (stack.enter_context(FakeGitHub()), stack.enter_context(SlackSink()),
-                        stack.enter_context(S3Server(root / "s3")))
-            yield cls(root, manifest, secrets, services, **kwargs)
+            services = (stack.enter_context(FakeGitHub(netns_pid=netns_pid)), stack.enter_context(SlackSink(netns_pid)),
+                        stack.enter_context(S3Server(root / "s3", netns_pid)))
+            yield cls(root, manifest, secrets, services, netns_pid=netns_pid, **kwargs)

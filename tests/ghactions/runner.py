@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from tests import netns
+
 from . import emulated
 from .expressions import condition, evaluate, interpolate, to_string
 
@@ -235,6 +237,7 @@ class WorkflowRun:
     jobs: dict[str, JobResult] = field(default_factory=dict)
     retention: dict[str, int] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)  # a dispatch's, with the workflow's defaults
+    docker_actions: list = field(default_factory=list)  # (action, inputs) of Docker's emulated actions, in order
     artifacts: Path = field(init=False)
 
     def __post_init__(self):
@@ -253,18 +256,25 @@ class WorkflowRun:
 
 
 class Runner:
-    """Runs workflows of `repo`; `machine` is the runner's environment (PATH, tool settings)."""
+    """Runs workflows of `repo`; `machine` is the runner's environment (PATH, tool settings).
+
+    `netns_pid`: every `run:` step runs in the network namespace of that process (nsenter), keeping
+    the runner's files; None (the default) runs steps in the test's own network."""
 
     def __init__(self, repo: Repo, root: Path, machine: dict[str, str], github=None,
                  secrets: dict[str, str] | None = None, environment_secrets: dict[str, dict] | None = None,
-                 home_files: dict[str, str] | None = None, variables: dict[str, str] | None = None):
+                 home_files: dict[str, str] | None = None, variables: dict[str, str] | None = None,
+                 netns_pid: int | None = None):
         self.repo, self.root, self.machine, self.github = repo, Path(root), machine, github
+        self.netns_pid = netns_pid
+        self.docker_host: str | None = None  # DOCKER_HOST of the dockerd Docker's actions use (world.py)
         self.secrets = secrets or {}
         self.variables = variables or {}  # the repository's Actions variables: `vars`
         self.environment_secrets = environment_secrets or {}
         self.home_files = home_files or {}
         self.runs: list[WorkflowRun] = []
         self.after_job = None  # called as after_job(run, job_result): a test's chance to interfere
+        self.before_job = None  # called as before_job(run, job_id) before a job's steps run (not for a skipped job)
 
     def rerun_failed(self, workflow: str, previous: WorkflowRun) -> WorkflowRun:
         """GitHub's "Re-run failed jobs": the next attempt of the same run, where the jobs that
@@ -337,6 +347,8 @@ class Runner:
             if not condition(spec.get("if"), base, status):
                 yield result
                 continue
+            if self.before_job:
+                self.before_job(run, job_id)
             job = Job(self, run, doc, job_id, spec, base, result)
             job.execute()
             yield result
@@ -466,7 +478,10 @@ class Job:
             raise emulated.NotEmulated(f"{uses}: third-party actions must be pinned to a full commit SHA")
         if ref not in emulated.PINS.get(action, {}):
             raise emulated.NotEmulated(f"{uses}: no emulation of {action} at that commit")
-        return emulated.run_action(self, action, with_)
+        self.step_outputs: dict[str, str] = {}
+        code = emulated.run_action(self, action, with_)
+        result.outputs = self.step_outputs
+        return code
 
     def _composite(self, folder: Path, with_: dict, ctx: dict, result: StepResult) -> int:
         action = yaml.safe_load((folder / "action.yml").read_text())
@@ -508,6 +523,8 @@ class Job:
         if action_dir:
             env["GITHUB_ACTION_PATH"] = str(action_dir)
         command = [part.replace("{0}", str(script_file)) for part in SHELLS[shell]]
+        if self.runner.netns_pid:
+            command = netns.prefix(self.runner.netns_pid) + command
         try:
             proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=STEP_TIMEOUT)
             code, stdout, out = proc.returncode, proc.stdout, proc.stdout + proc.stderr

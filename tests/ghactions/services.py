@@ -4,6 +4,10 @@
   that carry a job's `permissions` (a missing scope answers 403) and an author per token.
 - SlackSink: records what an incoming webhook receives.
 - S3Server: moto's S3 over HTTPS, in its own process, with a CA made for the test.
+- FakeDigitalOcean: the firewall-rules part of DigitalOcean's API a deploy job uses (see its doc).
+
+Each takes `netns_pid`: listen in that process's network namespace instead of the test's (the
+deploy world's "internet", see world.py); a client in the test must then connect from inside too.
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ import secrets
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from tests import netns
 
 BOT = "github-actions[bot]"
 READ_OR_WRITE = {"read": 1, "write": 2}
@@ -24,7 +31,7 @@ READ_OR_WRITE = {"read": 1, "write": 2}
 class _Server:
     """A ThreadingHTTPServer on a free loopback port; subclasses define `handle(handler, method)`."""
 
-    def __init__(self):
+    def __init__(self, netns_pid: int | None = None):
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -54,7 +61,12 @@ class _Server:
             def do_PATCH(self):
                 owner.handle(self, "PATCH")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+            def do_DELETE(self):
+                owner.handle(self, "DELETE")
+
+        # the listening socket is made in the namespace; the connections it accepts stay there
+        self.server = netns.call(netns_pid, ThreadingHTTPServer, ("127.0.0.1", 0), Handler) if netns_pid else \
+            ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -69,8 +81,8 @@ class _Server:
 
 
 class FakeGitHub(_Server):
-    def __init__(self, per_page: int = 100):
-        super().__init__()
+    def __init__(self, per_page: int = 100, netns_pid: int | None = None):
+        super().__init__(netns_pid)
         self.comments: dict[int, list[dict]] = {}
         self.issues: list[dict] = []
         self.requests: list[tuple[str, str]] = []
@@ -171,8 +183,8 @@ class FakeGitHub(_Server):
 class SlackSink(_Server):
     """An incoming-webhook URL that records each JSON payload it is sent."""
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, netns_pid: int | None = None):
+        super().__init__(netns_pid)
         self.messages: list[dict] = []
         self.webhook = f"{self.url}/services/T000/B000/webhook"
 
@@ -186,9 +198,10 @@ class SlackSink(_Server):
 class S3Server:
     """moto's S3 API over HTTPS in a child process; `ca` is the PEM a client must trust."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, netns_pid: int | None = None):
         import trustme
 
+        self.netns_pid = netns_pid
         folder.mkdir(parents=True, exist_ok=True)
         authority = trustme.CA()
         cert = authority.issue_cert("127.0.0.1", "localhost")
@@ -201,7 +214,7 @@ class S3Server:
 
     def __enter__(self):
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _S3_MAIN, str(self.cert), str(self.key)],
+            [*(netns.prefix(self.netns_pid) if self.netns_pid else []), sys.executable, "-c", _S3_MAIN, str(self.cert), str(self.key)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         line = self.process.stdout.readline()
@@ -233,3 +246,94 @@ server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_
 print(server.server_address[1], flush=True)
 server.serve_forever()
 """
+
+
+class FakeDigitalOcean(_Server):
+    """DigitalOcean's firewall-rules API, as a deploy job uses it: `GET /v2/firewalls/{id}`, and
+    `POST` / `DELETE /v2/firewalls/{id}/rules` with `{"inbound_rules": [...]}` (204), behind
+    `Authorization: Bearer <token>` (else 401, as DigitalOcean answers).
+
+    `firewalls` maps an id to `{"id", "name", "droplet_ids", "inbound_rules"}` in the API's shape
+    (`add_firewall` takes Terraform's); `calls` records (method, path, body, status) of every
+    request; `timeline` holds (time.monotonic(), firewall id, its inbound rules) after each change;
+    `fail(status, from_call=n)` makes every request from the n-th on (1-based, counting all calls)
+    answer `status`. `on_change(firewall_id)` runs after each change (the world applies it to
+    iptables)."""
+
+    def __init__(self, token: str, netns_pid: int | None = None):
+        super().__init__(netns_pid)
+        self.token = token
+        self.firewalls: dict[str, dict] = {}
+        self.calls: list[tuple[str, str, dict | None, int]] = []
+        self.timeline: list[tuple[float, str, list[dict]]] = []
+        self.failing: tuple[int, int] | None = None  # (status, from call number)
+        self.on_change = lambda firewall_id: None
+        self.lock = threading.Lock()
+
+    def fail(self, status: int, from_call: int = 1) -> None:
+        self.failing = (status, from_call)
+
+    def add_firewall(self, firewall_id: str, name: str, droplet_ids: list, terraform_rules: list[dict]) -> None:
+        """A firewall as Terraform created it (`inbound_rule` blocks), unless the API knows it already."""
+        with self.lock:
+            if firewall_id in self.firewalls:
+                return
+            rules = [{"protocol": r["protocol"], "ports": r.get("port_range") or "0",
+                      "sources": {"addresses": list(r.get("source_addresses") or [])}} for r in terraform_rules]
+            self.firewalls[firewall_id] = {"id": firewall_id, "name": name, "status": "succeeded",
+                                           "droplet_ids": [int(d) for d in droplet_ids], "inbound_rules": rules,
+                                           "outbound_rules": [], "tags": []}
+            self.timeline.append((time.monotonic(), firewall_id, json.loads(json.dumps(rules))))
+
+    def rules(self, firewall_id: str) -> list[dict]:
+        with self.lock:
+            return json.loads(json.dumps(self.firewalls[firewall_id]["inbound_rules"]))
+
+    def handle(self, h, method: str):
+        length = int(h.headers.get("Content-Length") or 0)
+        raw = h.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        status, answer = self._answer(h, method, body, raw)
+        self.calls.append((method, h.path, body, status))
+        return h.send(status, answer)
+
+    def _answer(self, h, method: str, body, raw: bytes):
+        if h.headers.get("Authorization") != f"Bearer {self.token}":
+            return 401, {"id": "Unauthorized", "message": "Unable to authenticate you"}
+        if self.failing and len(self.calls) + 1 >= self.failing[1]:
+            status = self.failing[0]
+            return status, {"id": {429: "too_many_requests", 401: "Unauthorized"}.get(status, "server_error"),
+                            "message": {429: "API Rate limit exceeded.", 401: "Unable to authenticate you"}.get(
+                                status, "Server was unable to give you a response.")}
+        m = re.fullmatch(r"/v2/firewalls/([0-9a-f-]+)(/rules)?", h.path)
+        if not m or m.group(1) not in self.firewalls:
+            return 404, {"id": "not_found", "message": "The resource you were accessing could not be found."}
+        firewall_id, rules_path = m.group(1), bool(m.group(2))
+        if method == "GET" and not rules_path:
+            with self.lock:
+                return 200, {"firewall": json.loads(json.dumps(self.firewalls[firewall_id]))}
+        if method not in ("POST", "DELETE") or not rules_path:
+            return 405, {"id": "method_not_allowed", "message": "Method Not Allowed"}
+        if not isinstance(body, dict) or not isinstance(body.get("inbound_rules"), list) or raw[:1] != b"{":
+            return 400, {"id": "bad_request", "message": "invalid request body"}
+        with self.lock:
+            current = self.firewalls[firewall_id]["inbound_rules"]
+            for rule in body["inbound_rules"]:
+                key = (rule.get("protocol"), str(rule.get("ports")))
+                addresses = list((rule.get("sources") or {}).get("addresses") or [])
+                same = next((r for r in current if (r["protocol"], r["ports"]) == key), None)
+                if method == "POST":
+                    if same is None:
+                        current.append({"protocol": key[0], "ports": key[1], "sources": {"addresses": addresses}})
+                    else:
+                        same["sources"]["addresses"] += [a for a in addresses if a not in same["sources"]["addresses"]]
+                elif same is not None:
+                    same["sources"]["addresses"] = [a for a in same["sources"]["addresses"] if a not in addresses]
+                    if not same["sources"]["addresses"]:
+                        current.remove(same)
+            self.timeline.append((time.monotonic(), firewall_id, json.loads(json.dumps(current))))
+        self.on_change(firewall_id)
+        return 204, None
