@@ -355,8 +355,24 @@ def wait_for_cloud_init(timeout: float = 600) -> None:
     except subprocess.TimeoutExpired:
         raise Failed("host-setup", f"cloud-init had not finished after {timeout:.0f} s (see `cloud-init status --long`)") from None
     if done.returncode not in (0, 2):  # 2: finished with recoverable errors
-        long = subprocess.run(["cloud-init", "status", "--long"], capture_output=True, text=True).stdout.strip()
-        raise Failed("host-setup", f"cloud-init failed: {long.splitlines()[-1] if long else done.returncode}")
+        long = subprocess.run(["cloud-init", "status", "--long"], capture_output=True, text=True).stdout
+        raise Failed("host-setup", f"cloud-init failed: {cloud_init_errors(long) or f'exit {done.returncode}'}")
+
+
+def cloud_init_errors(long: str) -> str:
+    """The failing modules from `cloud-init status --long`: the lines under `errors:` (each names
+    its module), else its `detail:`."""
+    errors, inside, detail = [], False, ""
+    for line in long.splitlines():
+        if line.startswith("errors:"):
+            inside = True
+        elif inside and line[:1] in (" ", "\t", "-"):
+            errors.append(line.strip().lstrip("- ").strip())
+        else:
+            inside = False
+            if line.startswith("detail:"):
+                detail = line.removeprefix("detail:").strip()
+    return "; ".join(e for e in errors if e) or detail
 
 
 # --------------------------------------------------------------------------- Caddy

@@ -481,7 +481,8 @@ def _deploy_job(g: Generation, app, env_expr: str) -> dict:
         "environment": {"name": env_expr, "url": "${{ steps.prepare.outputs.url }}"},
         "permissions": {"contents": "read", "packages": "read", "pull-requests": "write"},
         "env": _job_env(env_expr) | {"RUN_URL": RUN_URL},
-        "steps": [_guard(g), *_after_guard(_gated(f"({dispatched} || {build}.result == 'success')", steps)), {
+        # the checkout always: the report step runs the deploy script, also when the build failed
+        "steps": [_guard(g), *_after_guard([steps[0], *_gated(f"({dispatched} || {build}.result == 'success')", steps[1:])]), {
             "name": "Report",
             "if": "${{ always() && steps.guard.outputs.current == 'true' }}",
             "env": {"DEPLOY_SCRIPT": DEPLOY_SCRIPT_PATH, "APP": app.name, "APP_URL": "${{ steps.prepare.outputs.url }}",

@@ -518,7 +518,7 @@ python3 -I "$DEPLOY_SCRIPT" report --app "$APP" --environment "$WEBKIT_ENVIRONME
   --url "$APP_URL" --build "$BUILD_RESULT"
 code=$?
 set -e
-cat "$D/report.md" >> "$GITHUB_STEP_SUMMARY"
+[ ! -f "$D/report.md" ] || cat "$D/report.md" >> "$GITHUB_STEP_SUMMARY"
 api() { curl -fsS -H "Authorization: Bearer $GITHUB_TOKEN" -H 'Accept: application/vnd.github+json' "$@"; }
 pr="$(api "$GITHUB_API_URL/repos/$GITHUB_REPOSITORY/commits/$GITHUB_SHA/pulls" \\
   | python3 -c 'import json, sys; prs = [p for p in json.load(sys.stdin) if p.get("merged_at")]; print(prs[0]["number"] if prs else "")')" \\

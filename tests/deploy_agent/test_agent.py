@@ -199,3 +199,12 @@ def test_status_checks_its_env_and_sha_like_a_deploy(tmp_path):
     ]:
         code, result, err = run(tmp_path, "status", stdin=json.dumps(request).encode())
         assert code == 1 and result["phase"] == "request" and reason in result["reason"], (request, result)
+
+
+def test_a_failed_first_boot_is_named_by_its_modules():
+    """`cloud-init status --long` (26.1's shape): the modules under `errors:`, not its last line."""
+    long = ("status: error\nextended_status: error - done\ndetail: DataSourceNoCloud [seed=/dev/vdb]\nerrors:\n"
+            "\t- ('scripts_user', RuntimeError('Runparts: 1 failures (part-001) in 1 attempted commands'))\n"
+            "recoverable_errors: {}\n")
+    assert agent.cloud_init_errors(long) == "('scripts_user', RuntimeError('Runparts: 1 failures (part-001) in 1 attempted commands'))"
+    assert agent.cloud_init_errors("status: error\ndetail: no datasource\n") == "no datasource"

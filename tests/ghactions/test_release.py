@@ -5,7 +5,8 @@ iptables, the fake GitHub API and a Slack sink.
 
 One world serves the module: the first merge deploys the app (the `released` fixture); each test
 then starts from whatever serves and says what it expects relative to that, so no test depends on
-another having run. A first deploy to a droplet that boots slowly gets a world of its own."""
+another having run. A first deploy to a droplet that boots slowly, or whose first boot failed, gets a
+world of its own (test_release_first_boot.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from tests.deploy_agent import droplet as d
 from tests.ghactions.harness import RELEASE, Project
 from tests.ghactions.runner import WorkflowRun, dispatch, push
 
-pytestmark = [pytest.mark.e2e, pytest.mark.daemons, pytest.mark.xdist_group("droplet")]
+# A world of its own (own namespace, dockerd, registry): its own xdist group, beside the agent's droplet.
+pytestmark = [pytest.mark.e2e, pytest.mark.daemons, pytest.mark.xdist_group("release")]
 
 SOPS_SECRET = "planted-sops-" + secrets.token_hex(8)
 GITHUB_SECRET = "planted-github-" + secrets.token_hex(8)
@@ -90,12 +92,12 @@ class Released:
     def slack(self, since: int) -> list[str]:
         return [m["text"] for m in self.project.slack.messages[since:]]
 
-    def windows_closed(self) -> bool:
-        return all(not self.world.do_api.rules(fw) for fw in self.firewalls())
+    def deploy_firewall(self) -> str:
+        [found] = [fw for fw, data in self.world.do_api.firewalls.items() if data["name"].endswith("-deploy")]
+        return found
 
-    def firewalls(self) -> list[str]:
-        return [r["id"] for r in self.project.cloud_resources().values() if r.get("type") == "digitalocean_firewall"
-                and str(r.get("name", "")).endswith("-deploy")] or list(self.world.do_api.firewalls)
+    def windows_closed(self) -> bool:
+        return self.world.do_api.rules(self.deploy_firewall()) == []
 
 
 def failure(run: WorkflowRun) -> str:
@@ -145,7 +147,8 @@ def test_the_first_merge_builds_deploys_and_reports_once(released):
     assert state["current"]["sha"] == run.event.sha
     assert state["current"]["digest"] == run.jobs["Build cms"].outputs["digest"]
     assert released.windows_closed(), "the window closes after the deploy"
-    assert any(rule for _, rules in released.world.do_api.timeline for rule in rules), "it was open for the deploy"
+    opened = [rules for _, fw, rules in released.world.do_api.timeline if fw == released.deploy_firewall() and rules]
+    assert opened and opened[0][0]["sources"]["addresses"] == [f"{released.world.runner_address}/32"], "open for the deploy"
 
 
 def test_a_merge_serves_the_new_version_without_touching_terraform(released):
@@ -246,7 +249,7 @@ def test_a_failure_on_the_way_is_red_names_its_phase_and_keeps_the_old_version(r
         else:
             world.droplet.start_sshd()
     assert run.conclusion == "failure"
-    [comment] = released.comments(pr)
+    [comment] = released.comments(pr) or [failure(run)]
     assert comment.splitlines()[1].startswith(f"### ❌ cms (production): {expected}"), comment
     assert released.serving() == before
     assert released.windows_closed()
@@ -266,29 +269,3 @@ def test_no_planted_secret_reaches_logs_reports_state_user_data_or_the_image(rel
     texts.append(world.droplet.docker("image", "inspect", image).stdout)
     for secret in (SOPS_SECRET, GITHUB_SECRET):
         assert not [t for t in texts if secret in t], secret
-
-
-def test_the_first_deploy_waits_for_a_droplet_created_minutes_earlier(tmp_path):
-    from tests.ghactions.world import CloudInit
-
-    world_cm, rootfs = _world(tmp_path)
-    with world_cm as world:
-        world.droplet.boot_delay = 12
-        world.droplet.cloud_init = CloudInit(delay=3)
-        project, run = _first_merge(world, rootfs)
-        assert run.conclusion == "success", failure(run)
-        assert "Waiting for 203.0.113." in run.jobs["Deploy cms (production)"].log
-        assert world.droplet.serving("/") == (200, b"version v1\n")
-
-
-def test_a_first_boot_that_failed_is_reported_with_its_module(tmp_path):
-    from tests.ghactions.world import CloudInit
-
-    world_cm, rootfs = _world(tmp_path)
-    with world_cm as world:
-        world.droplet.cloud_init = CloudInit(failing_module="scripts_user")
-        project, run = _first_merge(world, rootfs)
-        assert run.conclusion == "failure"
-        [comment] = [c["body"] for c in project.github.comments.get(100, [])]
-        assert comment.splitlines()[1].startswith("### ❌ cms (production): host-setup failed: cloud-init failed")
-        assert "scripts_user" in comment
