@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.deploy_agent import droplet as d
-from tests.ghactions.harness import RELEASE, Project
-from tests.ghactions.runner import WorkflowRun, dispatch, push
+from tests.ghactions.harness import DRIFT, RELEASE, Project
+from tests.ghactions.runner import WorkflowRun, dispatch, push, schedule
 
 # A world of its own (own namespace, dockerd, registry): its own xdist group, beside the agent's droplet.
 pytestmark = [pytest.mark.e2e, pytest.mark.daemons, pytest.mark.xdist_group("release")]
@@ -269,3 +269,56 @@ def test_no_planted_secret_reaches_logs_reports_state_user_data_or_the_image(rel
     texts.append(world.droplet.docker("image", "inspect", image).stdout)
     for secret in (SOPS_SECRET, GITHUB_SECRET):
         assert not [t for t in texts if secret in t], secret
+
+
+# --------------------------------------------------------------------------- app drift (#26)
+
+
+def app_drift(released: Released) -> tuple[WorkflowRun, list[dict]]:
+    """The daily drift check's run, and the app drift issues on the repository."""
+    run = released.project.runner.run(DRIFT, schedule(released.project.repo))
+    issues = [i for i in released.project.github.issues if i["title"] == "App drift detected (production/cms)"]
+    return run, issues
+
+
+def test_a_container_started_by_hand_opens_one_drift_issue_until_a_redeploy(released):
+    released.deploy_version("v-" + secrets.token_hex(3))
+    run, issues = app_drift(released)
+    assert run.jobs["App drift (production/cms)"].conclusion == "success", failure(run)
+    assert all(i["state"] == "closed" for i in issues), "what runs is what main says: no issue"
+    droplet = released.world.droplet
+    image = f"{droplet.agent_state('cms')['current']['image']}@{droplet.agent_state('cms')['current']['digest']}"
+    droplet.docker("run", "-d", "--name", "by-hand", image)
+    try:
+        for _ in range(2):  # the next run updates the one issue, never a second
+            run, issues = app_drift(released)
+            assert run.jobs["App drift (production/cms)"].conclusion == "failure"
+            [issue] = [i for i in issues if i["state"] == "open"]
+            assert "A container the agent did not start: `by-hand`" in issue["body"]
+        assert released.windows_closed()
+    finally:
+        droplet.docker("rm", "-f", "by-hand")
+    released.deploy_version("v-" + secrets.token_hex(3))
+    run, issues = app_drift(released)
+    assert run.jobs["App drift (production/cms)"].conclusion == "success", failure(run)
+    assert [i["state"] for i in issues] == ["closed"], "closed when what runs is what main says"
+
+
+def test_a_rotated_github_secret_without_a_deploy_is_env_drift_by_name_only(released):
+    released.deploy_version("v-" + secrets.token_hex(3))
+    runner = released.project.runner
+    rotated = "rotated-" + secrets.token_hex(8)
+    old = runner.secrets["STRIPE_KEY"]
+    runner.secrets["STRIPE_KEY"] = rotated
+    try:
+        run, issues = app_drift(released)
+    finally:
+        runner.secrets["STRIPE_KEY"] = old
+    assert run.jobs["App drift (production/cms)"].conclusion == "failure"
+    [issue] = [i for i in issues if i["state"] == "open"]
+    assert "differs from what the release would send (names only): `STRIPE_KEY`" in issue["body"]
+    assert "PAYLOAD_SECRET" not in issue["body"] and "GREETING" not in issue["body"]
+    for text in (issue["body"], run.jobs["App drift (production/cms)"].log):
+        assert rotated not in text and old not in text
+    run, issues = app_drift(released)
+    assert [i["state"] for i in issues if i["state"] == "open"] == [], "the secret is back: no drift"
