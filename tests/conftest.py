@@ -96,3 +96,17 @@ def shared_fixtures() -> Path:
     if not SHARED_FIXTURES.is_dir():
         pytest.skip(f"shared fixtures not found at {SHARED_FIXTURES} (they live beside the repo in CI only)")
     return SHARED_FIXTURES
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """`--dist loadgroup` keeps an `xdist_group` on one worker by a `@group` suffix on each test's
+    id, which pytest-xdist 3.8 writes into `_nodeid`; pytest 9 reads the id from `_id`, so no group
+    held together (measured: the release world and the agent's droplet were built once per worker).
+    Tag them here, as xdist means to, where it did not."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            item._id = f"{item.nodeid}@{'_'.join(names)}"
