@@ -91,8 +91,8 @@ def ssh_argv(identity: Path, known_hosts: Path, alias: str, destination: str, co
     `destination` as user@address and its connect timeout."""
     require("ssh", "openssh-client")
     user, _, address = destination.rpartition("@")
-    argv = ssh_command(identity, known_hosts, alias, address, command, user=user or DEPLOY_USER, tty=tty)
-    return [arg if not arg.startswith("ConnectTimeout=") else f"ConnectTimeout={connect_timeout}" for arg in argv]
+    return ssh_command(identity, known_hosts, alias, address, command, user=user or DEPLOY_USER, tty=tty,
+                       connect_timeout=connect_timeout)
 
 
 @dataclass

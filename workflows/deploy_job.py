@@ -78,8 +78,7 @@ def _outputs(path: Path, app: str) -> dict:
                 "with this app.json? (a plan with changes is applied before the deploy)",
             )
         found[name] = entry["value"]
-    for name in ("deploy_key",):
-        mask(str(found[name]))
+    mask(str(found["deploy_key"]))
     for value in found["env_sensitive_values"].values():
         mask(str(value))
     return found

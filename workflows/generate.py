@@ -52,6 +52,7 @@ DEPLOY_ACTION = ".github/actions/webkit-deploy"  # the deploy agent, uploaded to
 DEPLOY_AGENT = Path(__file__).with_name("deploy_agent.py")
 DEPLOY_JOB = Path(__file__).with_name("deploy_job.py")  # the runner's side of a deploy
 DEPLOY_ACTION_PATH = "${{ github.workspace }}/" + DEPLOY_ACTION
+DEPLOY_SCRIPT_PATH = f"{DEPLOY_ACTION_PATH}/{DEPLOY_JOB.name}"
 AGENT_ON_DROPLET = "/var/lib/webkit/agent/deploy_agent.py"
 RELEASE_WORKFLOW = ".github/workflows/release.yml"
 REGISTRY = "ghcr.io"
@@ -159,9 +160,10 @@ def required_secrets(g: Generation) -> list[str]:
 # --------------------------------------------------------------------------- steps
 
 
-def _checkout(ref: str | None = None) -> dict:
+def _checkout(ref: str | None = None, history: bool = False) -> dict:
+    """`history`: every commit, to compare a VM app's inputs with an earlier one (actions/checkout fetches one)."""
     return {"name": "Check out", "id": "checkout", "uses": ACTIONS["checkout"][0],
-            "with": {"persist-credentials": False} | ({"ref": ref} if ref else {})}
+            "with": {"persist-credentials": False} | ({"ref": ref} if ref else {}) | ({"fetch-depth": 0} if history else {})}
 
 
 def _setup(g: Generation, environment_expr: str, stamp: bool = True) -> dict:
@@ -424,9 +426,6 @@ def _arg(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-DEPLOY_SCRIPT_PATH = f"{DEPLOY_ACTION_PATH}/deploy_job.py"
-
-
 def _reach_app(g: Generation, app, verb: str, commit: str, digest: str, release: bool) -> list[dict]:
     """Steps that read the app's outputs and secrets, open port 22 for this runner (unless fixed
     ssh_sources admit it), run the agent's `verb` over the pinned SSH and close the window again."""
@@ -500,8 +499,7 @@ def _app_drift_job(g: Generation) -> dict:
     steps: list[dict] = []
     for name, app in apps.items():  # one app per matrix entry: its steps run only there
         reach = _reach_app(g, app, verb="status", commit="${{ github.sha }}", digest="", release=False)
-        reach[0] = _checkout("${{ matrix.branch }}") | {"with": {"persist-credentials": False, "ref": "${{ matrix.branch }}",
-                                                               "fetch-depth": 0}}
+        reach[0] = _checkout("${{ matrix.branch }}", history=True)
         report = {"name": "Report app drift", "if": "${{ always() && steps.prepare.outcome == 'success' }}",
                   "env": {"DEPLOY_SCRIPT": DEPLOY_SCRIPT_PATH, "COMMENT_DIR": COMMENT_DIR_PATH, "APP": name,
                           "GITHUB_TOKEN": "${{ github.token }}", "SLACK_WEBHOOK_URL": _secret("SLACK_WEBHOOK_URL")},
@@ -546,9 +544,6 @@ def _apply_plan_job(g: Generation, env_expr: str) -> dict:
     """The merge's plan, in the read-only `plan` environment; the plan leaves it encrypted. With VM
     apps it also says which to build and deploy (their inputs changed, or their droplet is new)."""
     apps = built_apps(g)
-    checkout = _checkout()
-    if apps:  # the previous head, to see what changed
-        checkout["with"]["fetch-depth"] = 0
     return {
         "name": f"Plan ({env_expr})",
         **({"if": "${{ github.event_name != 'workflow_dispatch' || inputs.app == 'all' }}"} if apps else {}),
@@ -560,7 +555,7 @@ def _apply_plan_job(g: Generation, env_expr: str) -> dict:
         "outputs": {"changes": "${{ steps.plan.outputs.changes }}", "environment": "${{ env.WEBKIT_ENVIRONMENT }}",
                     "artifact": APPLY_ARTIFACT} | {f"build-{a.name}": f"${{{{ steps.build.outputs.{a.name} }}}}" for a in apps},
         "steps": [_guard(g), *_after_guard([
-            checkout,
+            _checkout(history=bool(apps)),  # the previous head, to see what changed
             _setup(g, "${{ env.WEBKIT_ENVIRONMENT }}"),
             _check_secrets(g, {"WEBKIT_PLAN_KEY": _secret("WEBKIT_PLAN_KEY")}),
             _init(),

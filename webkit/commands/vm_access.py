@@ -155,12 +155,12 @@ def option_args(options: dict[str, str]) -> list[str]:
 
 
 def ssh_command(identity: Path, known_hosts: Path, alias: str, address: str, command: str, *,
-                user: str = DEPLOY_USER, tty: bool = False) -> list[str]:
+                user: str = DEPLOY_USER, tty: bool = False, connect_timeout: int = CONNECT_TIMEOUT) -> list[str]:
     """OpenSSH as the deploy job runs it, reading no ssh config of the machine's (`-F /dev/null`)."""
     ssh = shutil.which("ssh")
     if ssh is None:
         raise VmAccessError("no `ssh` on PATH: install OpenSSH's client")
-    options = pinned_options(alias, known_hosts) | {"ConnectTimeout": str(CONNECT_TIMEOUT),
+    options = pinned_options(alias, known_hosts) | {"ConnectTimeout": str(connect_timeout),
                                                    "IdentityFile": _quoted(identity)}
     return [ssh, "-F", "/dev/null", *option_args(options), *(["-tt"] if tty else []), f"{user}@{address}", command]
 
