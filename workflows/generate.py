@@ -288,7 +288,7 @@ def _job_env(environment_expr: str) -> dict:
 
 
 def _paths(g: Generation) -> list[str]:
-    return [MANIFEST_FILE, *g.sops_files, ".github/workflows/terraform-*.yml", ".github/actions/**"]
+    return [MANIFEST_FILE, *g.sops_files, ".github/workflows/terraform-*.yml", RELEASE_WORKFLOW, ".github/actions/**"]
 
 
 # --------------------------------------------------------------------------- workflows
