@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -220,3 +221,33 @@ def test_container_logs_cannot_issue_workflow_commands(tmp_path):
     token = lines[0].removeprefix("::stop-commands::")
     assert len(token) == 32 and lines[-1] == f"::{token}::"
     assert "::error::forged" in lines[1:-1], "shown, but inside the block GitHub does not act on"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(command=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), min_size=1, max_size=40))
+def test_a_release_command_from_app_json_reaches_the_deploy_script_as_one_argument(tmp_path, command):
+    """app.json's release_command crosses YAML and the step's bash once, quoted: the deploy script
+    gets it byte for byte as one argument, whatever it holds ($(…), quotes, newlines)."""
+    from tests.conftest import plan_example
+    from webkit.manifest import Manifest
+    from webkit.spec import to_spec
+    from workflows.generate import Generation, render_files
+
+    manifest = plan_example()
+    manifest["project"]["repo"] = "acme/site"
+    manifest["apps"][0]["build"] = {}
+    manifest["apps"][0]["deploy"] = {"release_command": command}
+    spec = to_spec(Manifest.model_validate(manifest), "0.1.0")
+    release = yaml.safe_load(render_files(Generation(spec, {"production": "{}"}, "0" * 64, "0.1.0"))[".github/workflows/release.yml"])
+    [step] = [s for s in release["jobs"]["deploy-cms"]["steps"] if s.get("id") == "prepare"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "terraform").write_text("#!/bin/sh\necho '{}'\n")
+    (bin_dir / "terraform").chmod(0o755)
+    (tmp_path / "argv.py").write_text(f"import json, sys\nopen({str(tmp_path / 'argv.json')!r}, 'w').write(json.dumps(sys.argv[1:]))\n")
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "RUNNER_TEMP": str(tmp_path), "DEPLOY_SCRIPT": str(tmp_path / "argv.py"),
+           "GITHUB_OUTPUT": str(tmp_path / "out")}
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    argv = json.loads((tmp_path / "argv.json").read_text())
+    assert argv[argv.index("--release-command") + 1] == command
