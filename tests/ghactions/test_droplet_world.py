@@ -26,7 +26,8 @@ from tests.ghactions.runner import push
 from tests.sshd import private_key_file
 from tests.tools import require, require_root
 
-pytestmark = [pytest.mark.e2e, pytest.mark.daemons, pytest.mark.xdist_group("droplet")]
+# Its own world, so its own group: beside the agent's droplet tests, not queued after them.
+pytestmark = [pytest.mark.e2e, pytest.mark.daemons, pytest.mark.xdist_group("deploy-world")]
 
 ALIAS = "webkit-world"
 ACTIONS = {
